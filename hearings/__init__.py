@@ -1,0 +1,105 @@
+"""The hearing record web application."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from flask import Flask, render_template
+
+from hearings import config as settings
+from hearings.extensions import csrf, db, htmx, login_manager
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure the app."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    from hearings.storage import UploadRequest
+
+    app.request_class = UploadRequest
+    app.config.from_mapping(settings.defaults(app.instance_path))
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.update(settings.from_environment())
+    else:
+        app.config.update(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+    db.init_app(app)
+    htmx.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Sign in as a clerk to do that."
+
+    from hearings.jobs import TaskQueue
+
+    TaskQueue(app)
+
+    from hearings.views import register_blueprints
+
+    register_blueprints(app)
+    from hearings.timecodes import clock
+
+    app.add_template_filter(clock, "clock")
+    _register_error_pages(app)
+
+    from hearings.cli import register_commands
+
+    register_commands(app)
+
+    @app.after_request
+    def vary_on_htmx(response):
+        # One URL serves a full page or a fragment, so caches must key on the header.
+        response.vary.add("HX-Request")
+        return response
+
+    return app
+
+
+def _instance_secret(instance: Path) -> str:
+    """Return a secret key kept in the instance folder, so sign-ins survive restarts."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _register_error_pages(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError
+
+    def page(status: int, title: str, message: str):
+        return render_template("error.html", title=title, message=message), status
+
+    app.register_error_handler(
+        CSRFError,
+        lambda e: page(400, "Form expired", "The form expired or was sent from elsewhere. "
+                       "Go back, reload the page and try again."),
+    )
+    app.register_error_handler(
+        413,
+        lambda e: page(413, "File too large", "The file is larger than this site accepts "
+                       f"({app.config['MAX_CONTENT_LENGTH'] // 1024**2} MB). "
+                       "Ask an administrator to raise the limit."),
+    )
+    app.register_error_handler(404, lambda e: page(404, "Not found", "There is nothing at this address."))
+    app.register_error_handler(
+        403, lambda e: page(403, "Not allowed", "Your account cannot do that.")
+    )
+    app.register_error_handler(
+        400, lambda e: page(400, "Bad request", getattr(e, "description", "The request was not valid."))
+    )
+    app.register_error_handler(
+        405, lambda e: page(405, "Not allowed", "That action is not available here.")
+    )

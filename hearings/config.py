@@ -1,0 +1,57 @@
+"""Default settings; instance/config.py and HEARINGS_* environment variables override them."""
+
+import os
+from pathlib import Path
+
+GiB = 1024**3
+
+
+def defaults(instance_path: str) -> dict:
+    """Return the settings a fresh install runs with."""
+    instance = Path(instance_path)
+    return {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'hearings.sqlite3'}",
+        "UPLOAD_FOLDER": str(instance / "uploads"),
+        # Council meetings run 2-4 hours and video files can be several gigabytes.
+        "MAX_CONTENT_LENGTH": 8 * GiB,
+        # Task queue: a file under instance/ on one machine; Redis when several workers share it.
+        "QUEUE_FILE": str(instance / "queue.sqlite3"),
+        "QUEUE_REDIS_URL": None,
+        "QUEUE_IMMEDIATE": False,
+        "QUEUE_RETRIES": 1,
+        "WORKER_THREADS": 1,
+        # Speech pipeline (see transcription.pipeline.PipelineConfig).
+        "WHISPER_MODEL": None,
+        "WHISPER_ALLOW_DOWNLOAD": False,
+        "WHISPER_CPU_THREADS": 0,
+        "DIARIZER": "auto",
+        "DIARIZER_PATH": None,
+        "MODEL_CACHE_DIR": str(instance / "cache"),
+        # A callable returning an object with .run(path, progress) -> Transcript; tests inject fakes.
+        "PIPELINE_FACTORY": None,
+        "SITE_NAME": "Hearing Record",
+        "PUBLIC_BASE_URL": None,
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
+
+
+def from_environment() -> dict:
+    """Return settings given as HEARINGS_<NAME> environment variables."""
+    prefix = "HEARINGS_"
+    settings: dict = {}
+    for key, value in os.environ.items():
+        if key.startswith(prefix):
+            name = key[len(prefix) :]
+            settings[name] = _parse(value)
+    if "DATABASE_URL" in settings:
+        settings["SQLALCHEMY_DATABASE_URI"] = settings.pop("DATABASE_URL")
+    return settings
+
+
+def _parse(value: str):
+    lowered = value.lower()
+    if lowered in {"true", "false"}:
+        return lowered == "true"
+    if value.isdigit():
+        return int(value)
+    return value

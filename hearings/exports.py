@@ -1,0 +1,107 @@
+"""Transcript exports: WebVTT and SRT captions, plain text, JSON."""
+
+from __future__ import annotations
+
+import json
+
+from hearings.models import Hearing, Segment
+from hearings.timecodes import caption_time, clock
+
+
+def speaker_name(segment: Segment) -> str | None:
+    """Return the confirmed name of the segment's speaker, else its label, else None."""
+    return segment.speaker.display if segment.speaker else None
+
+
+def _cue_text(text: str) -> str:
+    # A blank line or "-->" inside a cue would end or corrupt it.
+    return " ".join(text.replace("-->", "->").split())
+
+
+def to_webvtt(hearing: Hearing) -> str:
+    """Return WebVTT captions, with speakers as voice tags."""
+    lines = ["WEBVTT", f"NOTE {_cue_text(hearing.title)} (machine transcript)", ""]
+    for segment in hearing.segments:
+        lines.append(f"seg-{segment.start_ms}")
+        lines.append(f"{caption_time(segment.start_ms)} --> {caption_time(segment.end_ms)}")
+        text = _escape_vtt(_cue_text(segment.text))
+        name = speaker_name(segment)
+        lines.append(f"<v {_escape_vtt(name)}>{text}" if name else text)
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _escape_vtt(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def to_srt(hearing: Hearing) -> str:
+    """Return SRT captions, numbered from 1, speakers as a "Name:" prefix."""
+    blocks = []
+    for number, segment in enumerate(hearing.segments, start=1):
+        text = _cue_text(segment.text)
+        name = speaker_name(segment)
+        blocks.append(
+            f"{number}\n{caption_time(segment.start_ms, ',')} --> "
+            f"{caption_time(segment.end_ms, ',')}\n{f'{name}: ' if name else ''}{text}\n"
+        )
+    return "\n".join(blocks)
+
+
+def to_text(hearing: Hearing) -> str:
+    """Return a readable transcript with time codes and speaker changes."""
+    lines = [hearing.title, f"{hearing.body.name}, {hearing.date.isoformat()}", "Machine transcript.", ""]
+    previous = object()
+    for segment in hearing.segments:
+        name = speaker_name(segment)
+        if name != previous and name:
+            lines.append(f"\n{name}:")
+        previous = name
+        lines.append(f"[{clock(segment.start_ms)}] {segment.text}")
+    return "\n".join(lines) + "\n"
+
+
+def to_json(hearing: Hearing) -> str:
+    """Return segments with start/end seconds, speaker, text and words."""
+    data = {
+        "hearing": {
+            "id": hearing.id,
+            "title": hearing.title,
+            "body": hearing.body.name,
+            "date": hearing.date.isoformat(),
+            "model": hearing.transcript_model,
+            "language": hearing.transcript_language,
+            "audio_sha256": hearing.transcript_sha256,
+            "machine_transcript": True,
+        },
+        "segments": [
+            {
+                "start": s.start_ms / 1000,
+                "end": s.end_ms / 1000,
+                "speaker": speaker_name(s),
+                "speaker_label": s.speaker.label if s.speaker else None,
+                "crosstalk": s.crosstalk,
+                "text": s.text,
+                "words": [
+                    {
+                        "text": w.text,
+                        "start": w.start_ms / 1000,
+                        "end": w.end_ms / 1000,
+                        "probability": round(w.probability, 4),
+                        "speaker": w.speaker_label,
+                    }
+                    for w in s.words
+                ],
+            }
+            for s in hearing.segments
+        ],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+FORMATS = {
+    "vtt": (to_webvtt, "text/vtt; charset=utf-8"),
+    "srt": (to_srt, "application/x-subrip; charset=utf-8"),
+    "txt": (to_text, "text/plain; charset=utf-8"),
+    "json": (to_json, "application/json"),
+}

@@ -1,0 +1,82 @@
+"""Store a pipeline Transcript as hearing rows and search-index entries, in one transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hearings import search
+from hearings.models import Hearing, Segment, Speaker, Word
+from hearings.models.base import utcnow
+from transcription.schema import Transcript
+
+
+def to_ms(seconds: float) -> int:
+    """Return whole milliseconds: integer times are exact keys for permalinks."""
+    return int(round(seconds * 1000))
+
+
+def store_transcript(session: Session, hearing: Hearing, transcript: Transcript) -> None:
+    """Replace the hearing's transcript with this one and index it; commits."""
+    try:
+        _clear_transcript(session, hearing)
+        speakers = _speakers_for(session, hearing, transcript)
+        new_segments = []
+        for part in transcript.segments:
+            segment = Segment(
+                hearing=hearing,
+                start_ms=to_ms(part.start),
+                end_ms=to_ms(part.end),
+                text=part.text.strip(),
+                speaker=speakers.get(part.speaker) if part.speaker else None,
+                crosstalk=part.crosstalk,
+                words=[
+                    Word(
+                        start_ms=to_ms(w.start),
+                        end_ms=to_ms(w.end),
+                        text=w.text.strip()[:100],
+                        probability=float(w.probability),
+                        speaker_label=w.speaker,
+                    )
+                    for w in part.words
+                ],
+            )
+            new_segments.append(segment)
+        session.add_all(new_segments)
+        hearing.transcript_model = transcript.model
+        hearing.transcript_language = transcript.language
+        hearing.transcript_sha256 = transcript.audio_sha256
+        hearing.transcribed_at = utcnow()
+        hearing.diarizer = transcript.diarizer
+        hearing.diarization_note = transcript.diarization_error
+        session.flush()
+        search.index_segments(session.connection(), [s.id for s in new_segments])
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+
+
+def _clear_transcript(session: Session, hearing: Hearing) -> None:
+    old = session.execute(
+        select(Segment.id, Segment.text).where(Segment.hearing_id == hearing.id)
+    ).all()
+    search.unindex_segments(session.connection(), [(i, t) for i, t in old])
+    for segment in list(hearing.segments):
+        session.delete(segment)
+    session.flush()
+
+
+def _speakers_for(session: Session, hearing: Hearing, transcript: Transcript) -> dict[str, Speaker]:
+    """Return a Speaker row per label, keeping names editors gave in an earlier run."""
+    existing = {s.label: s for s in hearing.speakers}
+    labels = transcript.speakers or []
+    for label in labels:
+        if label not in existing:
+            speaker = Speaker(hearing=hearing, label=label)
+            session.add(speaker)
+            existing[label] = speaker
+        embedding = transcript.speaker_embeddings.get(label)
+        if embedding is not None:
+            existing[label].embedding = [float(x) for x in embedding]
+    return existing

@@ -1,0 +1,22 @@
+"""The domain model; importing this package registers every table."""
+
+from hearings.models.accounts import User
+from hearings.models.base import Base
+from hearings.models.bodies import Body
+from hearings.models.hearings import Hearing, Job, Recording, Segment, Speaker, Word
+from hearings.models.people import Organization, OrganizationAlias, Person
+
+__all__ = [
+    "Base",
+    "Body",
+    "Hearing",
+    "Job",
+    "Organization",
+    "OrganizationAlias",
+    "Person",
+    "Recording",
+    "Segment",
+    "Speaker",
+    "User",
+    "Word",
+]

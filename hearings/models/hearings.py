@@ -1,0 +1,151 @@
+"""Hearings, their recordings, processing jobs and the transcript rows."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hearings.models.base import Base, utcnow
+from hearings.models.bodies import Body
+from hearings.models.people import Person
+
+
+class Recording(Base):
+    """An uploaded audio or video file, identified by its content hash."""
+
+    __tablename__ = "recordings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    original_filename: Mapped[str] = mapped_column(String(255))
+    # Relative to UPLOAD_FOLDER so the instance folder can move.
+    stored_name: Mapped[str] = mapped_column(String(255))
+    size_bytes: Mapped[int]
+    duration_ms: Mapped[int]
+    codec: Mapped[str | None] = mapped_column(String(50))
+    media_type: Mapped[str] = mapped_column(String(100))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Hearing(Base):
+    __tablename__ = "hearings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"))
+    date: Mapped[date]
+    agenda_text: Mapped[str | None] = mapped_column(Text)
+    recording_id: Mapped[int | None] = mapped_column(ForeignKey("recordings.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when a transcript is stored; the public pages show only transcribed hearings' text.
+    transcript_model: Mapped[str | None] = mapped_column(String(200))
+    transcript_language: Mapped[str | None] = mapped_column(String(10))
+    transcript_sha256: Mapped[str | None] = mapped_column(String(64))
+    transcribed_at: Mapped[datetime | None]
+    diarizer: Mapped[str | None] = mapped_column(String(200))
+    diarization_note: Mapped[str | None] = mapped_column(Text)
+
+    body: Mapped[Body] = relationship()
+    recording: Mapped[Recording | None] = relationship()
+    segments: Mapped[list[Segment]] = relationship(
+        back_populates="hearing", order_by="Segment.start_ms", cascade="all, delete-orphan"
+    )
+    speakers: Mapped[list[Speaker]] = relationship(
+        back_populates="hearing", order_by="Speaker.label", cascade="all, delete-orphan"
+    )
+    jobs: Mapped[list[Job]] = relationship(
+        back_populates="hearing", order_by="Job.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def latest_job(self) -> Job | None:
+        return self.jobs[-1] if self.jobs else None
+
+
+JOB_STATES = ("queued", "running", "done", "failed")
+
+
+class Job(Base):
+    """One processing run of a hearing's recording; the UI reads it for progress."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hearing_id: Mapped[int] = mapped_column(ForeignKey("hearings.id"))
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    stage: Mapped[str] = mapped_column(String(50), default="waiting in queue")
+    progress: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    # A note that does not fail the job, e.g. why speakers could not be told apart.
+    warning: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+    hearing: Mapped[Hearing] = relationship(back_populates="jobs")
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("done", "failed")
+
+
+class Speaker(Base):
+    """A voice in one hearing as the diarizer labelled it, optionally named by an editor."""
+
+    __tablename__ = "speakers"
+    __table_args__ = (UniqueConstraint("hearing_id", "label"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hearing_id: Mapped[int] = mapped_column(ForeignKey("hearings.id"))
+    label: Mapped[str] = mapped_column(String(50))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # The voice embedding of this label, kept to recognise the person in later hearings.
+    embedding: Mapped[list[float] | None] = mapped_column(JSON)
+    suggested_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    suggested_similarity: Mapped[float | None]
+
+    hearing: Mapped[Hearing] = relationship(back_populates="speakers")
+    person: Mapped[Person | None] = relationship(foreign_keys=[person_id])
+    suggested_person: Mapped[Person | None] = relationship(foreign_keys=[suggested_person_id])
+
+    @property
+    def display(self) -> str:
+        return self.person.name if self.person else self.label
+
+
+class Segment(Base):
+    """One transcript line: the unit of search results, quotes and captions."""
+
+    __tablename__ = "segments"
+    __table_args__ = (Index("ix_segments_hearing_start", "hearing_id", "start_ms"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hearing_id: Mapped[int] = mapped_column(ForeignKey("hearings.id"))
+    start_ms: Mapped[int]
+    end_ms: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)
+    speaker_id: Mapped[int | None] = mapped_column(ForeignKey("speakers.id"))
+    crosstalk: Mapped[bool] = mapped_column(default=False)
+
+    hearing: Mapped[Hearing] = relationship(back_populates="segments")
+    speaker: Mapped[Speaker | None] = relationship()
+    words: Mapped[list[Word]] = relationship(
+        back_populates="segment", order_by="Word.start_ms", cascade="all, delete-orphan"
+    )
+
+
+class Word(Base):
+    __tablename__ = "words"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id"), index=True)
+    start_ms: Mapped[int]
+    end_ms: Mapped[int]
+    text: Mapped[str] = mapped_column(String(100))
+    probability: Mapped[float]
+    speaker_label: Mapped[str | None] = mapped_column(String(50))
+
+    segment: Mapped[Segment] = relationship(back_populates="words")

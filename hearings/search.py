@@ -1,0 +1,169 @@
+"""Full-text search over transcript segments: SQLite FTS5 by default, PostgreSQL full text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from markupsafe import Markup, escape
+from sqlalchemy import DDL, column, event, func, literal_column, select, table, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DatabaseError
+from sqlalchemy.orm import Session
+
+from hearings.models import Body, Hearing, Segment, Speaker
+
+# Marks around matched words in snippets; unlikely to occur in speech, escaped before display.
+_OPEN, _CLOSE = "\x02", "\x03"
+
+event.listen(
+    Segment.__table__,
+    "after_create",
+    DDL(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS segment_fts USING fts5("
+        "text, content='segments', content_rowid='id', tokenize='porter unicode61')"
+    ).execute_if(dialect="sqlite"),
+)
+event.listen(
+    Segment.__table__,
+    "before_drop",
+    DDL("DROP TABLE IF EXISTS segment_fts").execute_if(dialect="sqlite"),
+)
+event.listen(
+    Segment.__table__,
+    "after_create",
+    DDL(
+        "CREATE INDEX IF NOT EXISTS ix_segments_fts ON segments "
+        "USING gin (to_tsvector('english', text))"
+    ).execute_if(dialect="postgresql"),
+)
+
+
+class SearchSyntaxError(ValueError):
+    """The query could not be parsed; the message says how to fix it."""
+
+
+@dataclass
+class SearchFilters:
+    body_id: int | None = None
+    hearing_id: int | None = None
+    person_id: int | None = None
+    organization_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    # Extra conditions other parts of the domain add (matter, position): callables on a Select.
+    extra: list = field(default_factory=list)
+
+
+@dataclass
+class SearchHit:
+    segment: Segment
+    snippet: Markup
+
+
+def index_segments(connection: Connection, segment_ids: list[int]) -> None:
+    """Add segments to the SQLite index (PostgreSQL indexes the column itself)."""
+    if connection.dialect.name != "sqlite" or not segment_ids:
+        return
+    connection.execute(
+        text("INSERT INTO segment_fts(rowid, text) SELECT id, text FROM segments WHERE id = :id"),
+        [{"id": i} for i in segment_ids],
+    )
+
+
+def unindex_segments(connection: Connection, segments: list[tuple[int, str]]) -> None:
+    """Remove (id, text) pairs from the SQLite index before their rows change or go."""
+    if connection.dialect.name != "sqlite" or not segments:
+        return
+    connection.execute(
+        text("INSERT INTO segment_fts(segment_fts, rowid, text) VALUES('delete', :id, :text)"),
+        [{"id": i, "text": t} for i, t in segments],
+    )
+
+
+def search_segments(
+    session: Session, query: str, filters: SearchFilters | None = None, limit: int = 50, offset: int = 0
+) -> list[SearchHit]:
+    """Return segments matching the query, best first, with matched words marked."""
+    query = query.strip()
+    if not query:
+        return []
+    filters = filters or SearchFilters()
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        stmt, rank, snippet = _sqlite_match(query)
+    else:
+        stmt, rank, snippet = _postgres_match(query)
+    stmt = _apply_filters(stmt, filters).order_by(rank).limit(limit).offset(offset)
+    try:
+        rows = session.execute(stmt).all()
+    except DatabaseError as error:
+        session.rollback()
+        raise SearchSyntaxError(
+            "That search could not be understood. Use plain words, \"quoted phrases\", "
+            "OR between alternatives, and a trailing * for prefixes."
+        ) from error
+    return [SearchHit(segment=row[0], snippet=_markup(row[1])) for row in rows]
+
+
+# The FTS5 table is not a model: it is created by DDL above and queried through this handle.
+_fts = table("segment_fts", column("rowid"), column("rank"))
+
+
+def _sqlite_match(query: str):
+    snippet = func.highlight(literal_column("segment_fts"), 0, _OPEN, _CLOSE)
+    stmt = (
+        select(Segment, snippet)
+        .join(_fts, _fts.c.rowid == Segment.id)
+        .where(literal_column("segment_fts").op("MATCH")(query))
+    )
+    return stmt, _fts.c.rank, snippet
+
+
+def _postgres_match(query: str):
+    tsquery = func.websearch_to_tsquery("english", query)
+    vector = func.to_tsvector("english", Segment.text)
+    snippet = func.ts_headline(
+        "english",
+        Segment.text,
+        tsquery,
+        f"StartSel={_OPEN}, StopSel={_CLOSE}, HighlightAll=true",
+    )
+    stmt = select(Segment, snippet).where(vector.op("@@")(tsquery))
+    return stmt, func.ts_rank(vector, tsquery).desc(), snippet
+
+
+def _apply_filters(stmt, filters: SearchFilters):
+    stmt = stmt.join(Hearing, Hearing.id == Segment.hearing_id)
+    if filters.body_id:
+        stmt = stmt.where(Hearing.body_id == filters.body_id)
+    if filters.hearing_id:
+        stmt = stmt.where(Hearing.id == filters.hearing_id)
+    if filters.date_from:
+        stmt = stmt.where(Hearing.date >= filters.date_from)
+    if filters.date_to:
+        stmt = stmt.where(Hearing.date <= filters.date_to)
+    if filters.person_id or filters.organization_id:
+        from hearings.models import Person
+
+        stmt = stmt.join(Speaker, Speaker.id == Segment.speaker_id).join(
+            Person, Person.id == Speaker.person_id
+        )
+        if filters.person_id:
+            stmt = stmt.where(Person.id == filters.person_id)
+        if filters.organization_id:
+            stmt = stmt.where(Person.organization_id == filters.organization_id)
+    for condition in filters.extra:
+        stmt = condition(stmt)
+    return stmt
+
+
+def _markup(marked: str) -> Markup:
+    return Markup(
+        str(escape(marked)).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
+    )
+
+
+def bodies(session: Session) -> list[Body]:
+    """Return bodies for the search filter."""
+    return list(session.scalars(select(Body).order_by(Body.name)))

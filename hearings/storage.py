@@ -1,0 +1,155 @@
+"""Recordings on disk: uploads are streamed to instance/, hashed as they arrive, then probed."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from flask import Request, current_app
+from werkzeug.utils import secure_filename
+
+from transcription.audio import AudioError, AudioInfo, probe
+
+ALLOWED_EXTENSIONS = {
+    ".mp3", ".wav", ".m4a", ".flac", ".ogg", ".oga", ".opus", ".webm", ".mp4", ".m4v", ".mov", ".aac",
+}
+
+
+class UploadRejected(ValueError):
+    """The upload is not a recording we can process; the message is shown to the clerk."""
+
+
+class HashingFile:
+    """A temporary file in the upload folder that hashes what is written to it.
+
+    Werkzeug's form parser writes the upload straight into this, so a multi-gigabyte
+    recording is read once, never held in memory, and needs only a rename when kept.
+    """
+
+    def __init__(self, directory: Path):
+        directory.mkdir(parents=True, exist_ok=True)
+        self._file = tempfile.NamedTemporaryFile(dir=directory, prefix="incoming-", delete=False)
+        self.path = Path(self._file.name)
+        self.sha256 = hashlib.sha256()
+        self.kept = False
+
+    def write(self, data: bytes) -> int:
+        self.sha256.update(data)
+        return self._file.write(data)
+
+    def __getattr__(self, name: str):
+        return getattr(self._file, name)
+
+    def discard(self) -> None:
+        self._file.close()
+        if not self.kept:
+            self.path.unlink(missing_ok=True)
+
+
+class UploadRequest(Request):
+    """Request whose file uploads land, hashed, in the upload folder."""
+
+    def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
+        stream = HashingFile(Path(current_app.config["UPLOAD_FOLDER"]) / "incoming")
+        self._incoming = [*getattr(self, "_incoming", []), stream]
+        return stream
+
+    def close(self) -> None:
+        super().close()
+        # Whatever the view did not keep (refused, duplicate, aborted) is removed here.
+        for stream in getattr(self, "_incoming", []):
+            stream.discard()
+
+
+@dataclass
+class StoredUpload:
+    sha256: str
+    stored_name: str
+    original_filename: str
+    size_bytes: int
+    info: AudioInfo
+
+
+def incoming_sha256(file_storage) -> str:
+    """Return the content hash of an uploaded file without reading it again."""
+    stream = file_storage.stream
+    if isinstance(stream, HashingFile):
+        return stream.sha256.hexdigest()
+    stream.seek(0)
+    digest = hashlib.file_digest(stream, "sha256").hexdigest()
+    stream.seek(0)
+    return digest
+
+
+def keep_upload(file_storage, upload_folder: str | os.PathLike) -> StoredUpload:
+    """Probe the upload and move it under its hash; raise UploadRejected if it is not audio."""
+    original = file_storage.filename or ""
+    suffix = Path(original).suffix.lower()
+    if suffix not in ALLOWED_EXTENSIONS:
+        raise UploadRejected(
+            f"“{secure_filename(original) or 'this file'}” is not a supported recording type. "
+            f"Upload one of: {', '.join(sorted(e.lstrip('.') for e in ALLOWED_EXTENSIONS))}."
+        )
+    stream = file_storage.stream
+    sha256 = incoming_sha256(file_storage)
+    folder = Path(upload_folder)
+    stored_name = f"{sha256[:2]}/{sha256}{suffix}"
+    target = folder / stored_name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(stream, HashingFile):
+        stream.flush()
+        size = stream.path.stat().st_size
+        source_path = stream.path
+    else:
+        source_path = _spill(stream, folder)
+        size = source_path.stat().st_size
+    if size == 0:
+        source_path.unlink(missing_ok=True)
+        raise UploadRejected("The uploaded file is empty.")
+    try:
+        info = probe(source_path)
+    except AudioError as error:
+        if not isinstance(stream, HashingFile):
+            source_path.unlink(missing_ok=True)
+        raise UploadRejected(str(error)) from error
+    os.replace(source_path, target)
+    if isinstance(stream, HashingFile):
+        stream.kept = True
+    return StoredUpload(sha256, stored_name, secure_filename(original) or "recording", size, info)
+
+
+def keep_local_file(path: Path, upload_folder: str | os.PathLike) -> StoredUpload:
+    """Copy a file from disk (an archive ingest) into the upload folder, as an upload would be."""
+    suffix = path.suffix.lower()
+    if suffix not in ALLOWED_EXTENSIONS:
+        raise UploadRejected(f"{path.name}: not a supported recording type.")
+    with path.open("rb") as source:
+        sha256 = hashlib.file_digest(source, "sha256").hexdigest()
+    try:
+        info = probe(path)
+    except AudioError as error:
+        raise UploadRejected(f"{path.name}: {error}") from error
+    stored_name = f"{sha256[:2]}/{sha256}{suffix}"
+    target = Path(upload_folder) / stored_name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        shutil.copyfile(path, target)
+    return StoredUpload(sha256, stored_name, path.name, path.stat().st_size, info)
+
+
+def _spill(stream: IO[bytes], folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=folder, prefix="incoming-", delete=False) as out:
+        stream.seek(0)
+        shutil.copyfileobj(stream, out, 1024 * 1024)
+    return Path(out.name)
+
+
+def recording_path(stored_name: str) -> Path:
+    """Return the absolute path of a stored recording."""
+    return Path(current_app.config["UPLOAD_FOLDER"]) / stored_name

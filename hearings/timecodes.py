@@ -1,0 +1,33 @@
+"""Time codes as people read them (h:mm:ss) and as caption formats need them."""
+
+
+def clock(ms: int) -> str:
+    """Return h:mm:ss for a time in milliseconds."""
+    seconds = max(ms, 0) // 1000
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def caption_time(ms: int, separator: str = ".") -> str:
+    """Return hh:mm:ss.mmm (WebVTT) or hh:mm:ss,mmm (SRT with separator=",")."""
+    ms = max(ms, 0)
+    hours, rest = divmod(ms, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}{separator}{millis:03d}"
+
+
+def parse_time(value: str) -> int | None:
+    """Return milliseconds from "1:02:03", "62:03", "3723" or "3723.5"; None if unreadable."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        parts = [float(p) for p in value.split(":")]
+    except ValueError:
+        return None
+    if len(parts) > 3 or any(p < 0 for p in parts):
+        return None
+    seconds = 0.0
+    for part in parts:
+        seconds = seconds * 60 + part
+    return int(round(seconds * 1000))

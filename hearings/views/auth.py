@@ -1,0 +1,60 @@
+"""Clerk sign-in and the permission check used by editing views."""
+
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from hearings.extensions import db, login_manager
+from hearings.forms import LoginForm
+from hearings.models import User
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    return db.session.get(User, int(user_id))
+
+
+def clerk_required(view):
+    """Let only signed-in clerks through: others are sent to sign in, or refused."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.can_edit:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Sign a clerk in."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = db.session.scalars(select(User).where(User.username == form.username.data)).first()
+        if user and user.check_password(form.password.data):
+            login_user(user, remember=True)
+            return redirect(_safe_next(request.args.get("next")))
+        flash("Wrong username or password.", "error")
+        return render_template("auth/login.html", form=form), 401
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out."""
+    logout_user()
+    return redirect(url_for("index"))
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site paths: an absolute URL here would make sign-in an open redirect.
+    if target and not urlsplit(target).netloc and target.startswith("/"):
+        return target
+    return url_for("index")

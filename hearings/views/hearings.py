@@ -1,0 +1,133 @@
+"""Hearings: the public record pages, the clerk's upload, progress, quotes and exports."""
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from hearings.citations import citation_text, segment_at, speaker_credit
+from hearings.exports import FORMATS
+from hearings.extensions import db, htmx
+from hearings.forms import HearingForm
+from hearings.intake import DuplicateRecording, HearingDetails, create_hearing_from_upload
+from hearings.models import Hearing
+from hearings.storage import UploadRejected
+from hearings.views.auth import clerk_required
+
+bp = Blueprint("hearings", __name__, url_prefix="/hearings")
+
+
+def index():
+    """List hearings, newest first."""
+    hearings = db.session.scalars(select(Hearing).order_by(Hearing.date.desc(), Hearing.id.desc()))
+    return render_template("hearings/index.html", hearings=list(hearings))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@clerk_required
+def new():
+    """Create a hearing and upload its recording."""
+    form = HearingForm()
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_template("hearings/new.html", form=form), status
+    details = HearingDetails(form.title.data, form.body.data, form.date.data, form.agenda_text.data)
+    try:
+        hearing = create_hearing_from_upload(details, form.recording.data)
+    except DuplicateRecording as duplicate:
+        return render_template(
+            "hearings/new.html", form=form, error=str(duplicate), existing=duplicate.hearing
+        ), 409
+    except UploadRejected as rejected:
+        return render_template("hearings/new.html", form=form, error=str(rejected)), 422
+    flash("Recording uploaded. It is being transcribed; this page updates itself.", "success")
+    return redirect(url_for("hearings.detail", hearing_id=hearing.id))
+
+
+@bp.get("/<int:hearing_id>")
+def detail(hearing_id: int):
+    """Show a hearing: player, progress while processing, and the transcript."""
+    hearing = db.get_or_404(Hearing, hearing_id)
+    return render_template(
+        "hearings/detail.html", hearing=hearing, job=hearing.latest_job, quote=None,
+        start_ms=request.args.get("t", type=float, default=0) * 1000,
+    )
+
+
+@bp.get("/<int:hearing_id>/job")
+def job_status(hearing_id: int):
+    """Return the self-replacing progress widget; it stops polling once the job ends."""
+    hearing = db.get_or_404(Hearing, hearing_id)
+    job = hearing.latest_job
+    response = Response(render_template("hearings/_job_status.html", hearing=hearing, job=job))
+    if htmx and job and job.status == "done":
+        # The transcript arrived while the page was open: reload to show it.
+        response.headers["HX-Refresh"] = "true"
+    return response
+
+
+@bp.post("/<int:hearing_id>/retry")
+@clerk_required
+def retry(hearing_id: int):
+    """Queue a failed hearing again."""
+    from hearings.jobs import queue_transcription
+
+    hearing = db.get_or_404(Hearing, hearing_id)
+    job = hearing.latest_job
+    if job and not job.finished:
+        flash("This hearing is already being processed.", "info")
+    else:
+        queue_transcription(hearing)
+        flash("Queued again.", "success")
+    return redirect(url_for("hearings.detail", hearing_id=hearing.id))
+
+
+@bp.get("/<int:hearing_id>/at/<int:start_ms>")
+def quote(hearing_id: int, start_ms: int):
+    """Open the hearing at a quote, highlighted, with citation text and Open Graph tags."""
+    hearing = db.get_or_404(Hearing, hearing_id)
+    segment = segment_at(db.session, hearing, start_ms)
+    if segment is None:
+        abort(404)
+    if segment.start_ms != start_ms:
+        # Canonical links use the segment's own start, so one quote has one URL.
+        return redirect(url_for("hearings.quote", hearing_id=hearing.id, start_ms=segment.start_ms))
+    url = url_for("hearings.quote", hearing_id=hearing.id, start_ms=segment.start_ms, _external=True)
+    return render_template(
+        "hearings/detail.html", hearing=hearing, job=hearing.latest_job, quote=segment,
+        start_ms=segment.start_ms, citation=citation_text(segment, url), permalink=url,
+        credit=speaker_credit(segment),
+    )
+
+
+@bp.get("/<int:hearing_id>/transcript.<fmt>")
+def transcript(hearing_id: int, fmt: str):
+    """Download the transcript as WebVTT, SRT, plain text or JSON."""
+    hearing = db.get_or_404(Hearing, hearing_id)
+    if fmt not in FORMATS:
+        abort(404)
+    render, mimetype = FORMATS[fmt]
+    response = Response(render(hearing), mimetype=mimetype)
+    if request.args.get("download"):
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="hearing-{hearing.id}.{fmt}"'
+        )
+    return response
+
+
+@bp.get("/<int:hearing_id>/recording")
+def recording(hearing_id: int):
+    """Stream the recording (with range requests, so the player can seek)."""
+    from flask import send_file
+
+    from hearings.storage import recording_path
+
+    hearing = db.get_or_404(Hearing, hearing_id)
+    if hearing.recording is None:
+        abort(404)
+    return send_file(
+        recording_path(hearing.recording.stored_name),
+        mimetype=hearing.recording.media_type,
+        conditional=True,
+        max_age=3600,
+    )
+
+

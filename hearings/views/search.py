@@ -1,0 +1,40 @@
+"""Search everything that was said."""
+
+from flask import Blueprint, render_template, request
+
+from hearings.extensions import db, htmx
+from hearings.search import SearchFilters, SearchSyntaxError, bodies, search_segments
+
+bp = Blueprint("search", __name__)
+
+
+@bp.get("/search")
+def search():
+    """Search published transcripts; htmx requests get only the results."""
+    query = request.args.get("q", "").strip()
+    filters = SearchFilters(
+        body_id=request.args.get("body", type=int),
+        person_id=request.args.get("person", type=int),
+        organization_id=request.args.get("organization", type=int),
+        date_from=_date_arg("from"),
+        date_to=_date_arg("to"),
+    )
+    hits, error = [], None
+    try:
+        hits = search_segments(db.session, query, filters)
+    except SearchSyntaxError as problem:
+        error = str(problem)
+    template = "search/_results.html" if htmx else "search/search.html"
+    return render_template(
+        template, query=query, hits=hits, error=error, filters=filters, bodies=bodies(db.session)
+    )
+
+
+def _date_arg(name: str):
+    from datetime import date
+
+    value = request.args.get(name, "")
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
