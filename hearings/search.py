@@ -49,6 +49,8 @@ class SearchFilters:
     hearing_id: int | None = None
     person_id: int | None = None
     organization_id: int | None = None
+    matter_id: int | None = None
+    position: str | None = None
     date_from: date | None = None
     date_to: date | None = None
     # Extra conditions other parts of the domain add (matter, position): callables on a Select.
@@ -143,19 +145,84 @@ def _apply_filters(stmt, filters: SearchFilters):
         stmt = stmt.where(Hearing.date >= filters.date_from)
     if filters.date_to:
         stmt = stmt.where(Hearing.date <= filters.date_to)
-    if filters.person_id or filters.organization_id:
-        from hearings.models import Person
-
-        stmt = stmt.join(Speaker, Speaker.id == Segment.speaker_id).join(
-            Person, Person.id == Speaker.person_id
-        )
-        if filters.person_id:
-            stmt = stmt.where(Person.id == filters.person_id)
-        if filters.organization_id:
-            stmt = stmt.where(Person.organization_id == filters.organization_id)
+    if filters.person_id:
+        stmt = stmt.where(Segment.speaker_id.in_(
+            select(Speaker.id).where(Speaker.person_id == filters.person_id)
+        ))
+    if filters.organization_id:
+        stmt = stmt.where(Segment.id.in_(_organization_segment_ids(filters.organization_id)))
+    if filters.matter_id or filters.position:
+        stmt = stmt.where(Segment.id.in_(_testimony_segment_ids(filters)))
     for condition in filters.extra:
         stmt = condition(stmt)
     return stmt
+
+
+def _testimony_segment_ids(filters: SearchFilters):
+    """Return a subquery of segments that are testimony on the matter and/or with the position.
+
+    Without a position, segments heard during the matter's agenda item count too, so a matter
+    filter finds what was said about it before any testimony was marked.
+    """
+    from sqlalchemy import and_, or_
+
+    from hearings.models import AgendaItem, Testimony
+    from hearings.models.civic import testimony_segments
+
+    testimony = select(testimony_segments.c.segment_id).join(
+        Testimony, Testimony.id == testimony_segments.c.testimony_id
+    )
+    if filters.matter_id:
+        testimony = testimony.where(Testimony.matter_id == filters.matter_id)
+    if filters.position:
+        testimony = testimony.where(
+            Testimony.position == filters.position, Testimony.position_confirmed.is_(True)
+        )
+        return testimony
+    heard = (
+        select(Segment.id)
+        .join(AgendaItem, AgendaItem.hearing_id == Segment.hearing_id)
+        .where(
+            AgendaItem.matter_id == filters.matter_id,
+            AgendaItem.start_ms.is_not(None),
+            and_(Segment.start_ms >= AgendaItem.start_ms,
+                 or_(AgendaItem.end_ms.is_(None), Segment.start_ms < AgendaItem.end_ms)),
+        )
+    )
+    return testimony.union(heard)
+
+
+def _organization_segment_ids(organization_id: int):
+    """Return segments said by the organization's people or in testimony on its behalf."""
+    from hearings.models import Person, Testimony
+    from hearings.models.civic import testimony_organizations, testimony_segments
+
+    by_member = (
+        select(Segment.id)
+        .join(Speaker, Speaker.id == Segment.speaker_id)
+        .join(Person, Person.id == Speaker.person_id)
+        .where(Person.organization_id == organization_id)
+    )
+    on_behalf = (
+        select(testimony_segments.c.segment_id)
+        .join(Testimony, Testimony.id == testimony_segments.c.testimony_id)
+        .join(testimony_organizations, testimony_organizations.c.testimony_id == Testimony.id)
+        .where(testimony_organizations.c.organization_id == organization_id)
+    )
+    return by_member.union(on_behalf)
+
+
+def filter_choices(session: Session) -> dict:
+    """Return the options of the search filters: bodies, people, organizations, matters."""
+    from hearings.models import Matter, Organization, Person
+
+    named = select(Speaker.person_id).where(Speaker.person_id.is_not(None))
+    return {
+        "bodies": list(session.scalars(select(Body).order_by(Body.name))),
+        "people": list(session.scalars(select(Person).where(Person.id.in_(named)).order_by(Person.name))),
+        "organizations": list(session.scalars(select(Organization).order_by(Organization.name))),
+        "matters": list(session.scalars(select(Matter).order_by(Matter.file_number, Matter.title))),
+    }
 
 
 def _markup(marked: str) -> Markup:
@@ -163,7 +230,3 @@ def _markup(marked: str) -> Markup:
         str(escape(marked)).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
     )
 
-
-def bodies(session: Session) -> list[Body]:
-    """Return bodies for the search filter."""
-    return list(session.scalars(select(Body).order_by(Body.name)))

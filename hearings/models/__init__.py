@@ -1,12 +1,32 @@
 """The domain model; importing this package registers every table."""
 
 from hearings.models.accounts import User
+from hearings.models.audit import AuditEntry
 from hearings.models.base import Base
 from hearings.models.bodies import Body
 from hearings.models.hearings import Hearing, Job, Recording, Segment, Speaker, Word
+from hearings.models.civic import (
+    AgendaItem,
+    Concern,
+    Matter,
+    MatterAction,
+    Membership,
+    PersonVote,
+    Testimony,
+    VoteEvent,
+)
 from hearings.models.people import Organization, OrganizationAlias, Person
 
 __all__ = [
+    "AgendaItem",
+    "AuditEntry",
+    "Concern",
+    "Matter",
+    "MatterAction",
+    "Membership",
+    "PersonVote",
+    "Testimony",
+    "VoteEvent",
     "Base",
     "Body",
     "Hearing",

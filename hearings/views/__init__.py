@@ -4,9 +4,18 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from hearings.views import auth, hearings, search
+    from hearings.views import (
+        auth,
+        bodies,
+        hearings,
+        matters,
+        organizations,
+        people,
+        search,
+        speakers,
+        votes,
+    )
 
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(hearings.bp)
-    app.register_blueprint(search.bp)
+    for module in (auth, hearings, search, speakers, people, matters, organizations, bodies, votes):
+        app.register_blueprint(module.bp)
     app.add_url_rule("/", endpoint="index", view_func=hearings.index)

@@ -3,7 +3,8 @@
 from flask import Blueprint, render_template, request
 
 from hearings.extensions import db, htmx
-from hearings.search import SearchFilters, SearchSyntaxError, bodies, search_segments
+from hearings.models.civic import POSITIONS
+from hearings.search import SearchFilters, SearchSyntaxError, filter_choices, search_segments
 
 bp = Blueprint("search", __name__)
 
@@ -16,6 +17,8 @@ def search():
         body_id=request.args.get("body", type=int),
         person_id=request.args.get("person", type=int),
         organization_id=request.args.get("organization", type=int),
+        matter_id=request.args.get("matter", type=int),
+        position=request.args.get("position") if request.args.get("position") in POSITIONS else None,
         date_from=_date_arg("from"),
         date_to=_date_arg("to"),
     )
@@ -26,7 +29,8 @@ def search():
         error = str(problem)
     template = "search/_results.html" if htmx else "search/search.html"
     return render_template(
-        template, query=query, hits=hits, error=error, filters=filters, bodies=bodies(db.session)
+        template, query=query, hits=hits, error=error, filters=filters, positions=POSITIONS,
+        **filter_choices(db.session),
     )
 
 
