@@ -26,6 +26,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(ingest)
     app.cli.add_command(transcribe)
     app.cli.add_command(demo)
+    from hearings.legistar import legistar_cli
+
+    app.cli.add_command(legistar_cli)
 
 
 @click.command("init-db")
