@@ -61,6 +61,25 @@ def create_user(username: str, password: str, role: str) -> None:
     click.echo(f"Created {role} {username}.")
 
 
+@users.command("bootstrap")
+def bootstrap_user() -> None:
+    """Create a first clerk account with a random password if there are no accounts yet."""
+    import secrets
+
+    if db.session.scalars(select(User)).first():
+        click.echo("Accounts exist already; create more with `flask users create NAME`.")
+        return
+    password = secrets.token_urlsafe(12)
+    user = User(username="clerk", role="admin")
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    note = Path(current_app.instance_path) / "first-clerk-password.txt"
+    note.write_text(f"username: clerk\npassword: {password}\n")
+    note.chmod(0o600)
+    click.echo(f"Created the account 'clerk' with password {password} (also in {note.name} in the instance folder).")
+
+
 @click.command()
 @click.option("--threads", type=int, default=None, help="Jobs run at once (default: config).")
 def worker(threads: int | None) -> None:

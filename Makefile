@@ -1,0 +1,77 @@
+# Everyday commands. `make run` and `make test` are the two a newcomer needs (see README).
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+FLASK  := $(VENV)/bin/flask --app app
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+export PYANNOTE_METRICS_ENABLED = false
+export HF_HUB_OFFLINE = 1
+
+.PHONY: run install system-packages db demo serve worker test test-fast test-postgres lint format bench bench-diarization eval-vad clean
+
+## run: install, create the database, transcribe the demo hearing with the real model, serve the site
+run: install db demo serve
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch first and pinned: a looser requirement would pull the CUDA build (gigabytes).
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	# pyannote.audio pulls a CUDA build of torchaudio whose compiled libraries cannot load
+	# without CUDA; pyannote only uses torchaudio's pure-Python parts, so drop the libraries.
+	rm -f $(VENV)/lib/python3*/site-packages/torchaudio/lib/*.so
+	touch $@
+
+install: $(VENV)/.installed
+
+## system-packages: Debian packages the tests use (browser, speech synthesis, media tools, Redis)
+system-packages:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  need=""; for p in chromium espeak-ng sox ffmpeg redis-server; do dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
+	  if [ -n "$$need" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; fi; \
+	else echo "Not root: install chromium espeak-ng sox ffmpeg redis-server yourself (tests that need them skip)."; fi
+
+db: install
+	$(FLASK) init-db
+	$(FLASK) users bootstrap
+
+demo: install
+	$(FLASK) demo
+
+## serve: the site and one worker (Ctrl-C stops both)
+serve: install
+	@echo "Starting the worker and the site at http://$(HOST):$(PORT)/"
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(FLASK) worker & \
+	  $(FLASK) run --host $(HOST) --port $(PORT)
+
+worker: install
+	$(FLASK) worker
+
+## test: the whole suite on SQLite (real model, real browser), then the web suite on PostgreSQL
+test: install system-packages lint
+	$(PY) -m pytest -q
+	scripts/with_postgres.sh $(PY) -m pytest -q -m "not model and not browser" tests/web tests/civic tests/civic_web tests/jobs
+
+test-fast: install
+	$(PY) -m pytest -q -m "not model and not browser"
+
+lint: install
+	$(VENV)/bin/ruff check hearings transcription tests bench scripts app.py
+
+format: install
+	$(VENV)/bin/ruff format hearings transcription tests bench scripts app.py
+
+## bench: speed of the full job against the bare engines on a 10+ minute recording
+bench: install
+	$(PY) bench/transcription_speed.py
+
+bench-diarization: install
+	$(PY) bench/diarization_eval.py
+
+eval-vad: install
+	$(PY) bench/vad_wer.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
