@@ -1,0 +1,115 @@
+"""Choosing, checking and loading the Whisper model; voice detection and transcription."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.conftest import shared
+from transcription.asr import (
+    REQUIRED_MODEL_FILES,
+    ModelError,
+    bundled_model_dir,
+    describe_model,
+    detect_speech,
+    load_model,
+    resolve_model,
+    transcribe,
+)
+from transcription.audio import SAMPLE_RATE, decode
+
+
+def test_no_setting_means_the_bundled_tiny_en_model():
+    source = resolve_model(None)
+    assert source.local
+    assert source.location == str(bundled_model_dir().resolve())
+    assert describe_model(source, "int8") == "whisper-tiny.en (ctranslate2 int8)"
+    assert resolve_model("").location == source.location
+    assert resolve_model("tiny.en").location == source.location
+
+
+def test_a_local_model_directory_is_accepted_and_named_after_itself(tmp_path):
+    copy = tmp_path / "faster-whisper-tiny.en"
+    copy.mkdir()
+    for name in REQUIRED_MODEL_FILES:
+        (copy / name).symlink_to(bundled_model_dir() / name)
+    source = resolve_model(str(copy))
+    assert (source.local, source.location, source.name) == (True, str(copy), "whisper-tiny.en")
+
+
+def test_a_directory_without_model_files_is_refused(tmp_path):
+    (tmp_path / "config.json").write_text("{}")
+    with pytest.raises(ModelError, match="not a CTranslate2 Whisper model directory") as caught:
+        resolve_model(str(tmp_path))
+    assert "model.bin" in str(caught.value) and "tokenizer.json" in str(caught.value)
+
+
+def test_a_missing_directory_is_refused(tmp_path):
+    with pytest.raises(ModelError, match="does not exist"):
+        resolve_model(str(tmp_path / "whisper-small"))
+
+
+def test_a_file_is_not_a_model_directory(tmp_path):
+    model_file = tmp_path / "model.bin"
+    model_file.write_bytes(b"\0" * 16)
+    with pytest.raises(ModelError, match="not a model directory"):
+        resolve_model(str(model_file))
+
+
+@pytest.mark.parametrize("name", ["base.en", "large-v3", "Systran/faster-whisper-small"])
+def test_a_hub_model_is_refused_unless_downloads_are_allowed(name):
+    with pytest.raises(ModelError, match="downloading is turned off") as caught:
+        resolve_model(name)
+    assert "local directory" in str(caught.value)
+
+
+def test_an_allowed_hub_model_is_passed_on_by_id():
+    source = resolve_model("Systran/faster-whisper-small", allow_download=True)
+    assert (source.local, source.location, source.name) == (
+        False,
+        "Systran/faster-whisper-small",
+        "whisper-small",
+    )
+
+
+def test_an_unknown_name_is_refused():
+    with pytest.raises(ModelError, match="neither a local directory nor a known model"):
+        resolve_model("the-big-one")
+
+
+def test_voice_detection_finds_the_speech_and_nothing_in_silence():
+    samples = decode(shared("whisper-jfk", "jfk.wav"))
+    regions = detect_speech(samples)
+    assert regions
+    spoken = sum(region.end - region.start for region in regions) / SAMPLE_RATE
+    assert spoken > 9.0
+    assert detect_speech(np.zeros(5 * SAMPLE_RATE, dtype=np.float32)) == []
+
+
+@pytest.mark.model
+def test_the_model_loads_once_per_process():
+    source = resolve_model(None)
+    first = load_model(source, cpu_threads=2)
+    assert load_model(resolve_model("tiny.en"), cpu_threads=2) is first
+
+
+@pytest.mark.model
+def test_transcribing_speech_regions_keeps_times_on_the_whole_recording():
+    # Put four seconds of silence before the clip: voice detection cuts it out, and the word
+    # times must still point into the original recording, after the silence.
+    clip = decode(shared("whisper-jfk", "jfk.wav"))
+    samples = np.concatenate([np.zeros(4 * SAMPLE_RATE, dtype=np.float32), clip])
+    model = load_model(resolve_model(None), cpu_threads=2)
+    segments, language = transcribe(model, samples, speech=detect_speech(samples))
+    words = [word for segment in segments for word in segment.words]
+    assert language == "en"
+    assert words[0].text.lower().startswith("and")
+    assert 3.5 < words[0].start < 5.0
+    assert words[-1].end <= samples.size / SAMPLE_RATE
+
+
+@pytest.mark.model
+def test_no_speech_regions_means_no_segments():
+    model = load_model(resolve_model(None), cpu_threads=2)
+    silence = np.zeros(3 * SAMPLE_RATE, dtype=np.float32)
+    assert transcribe(model, silence, speech=[]) == ([], "en")

@@ -1,0 +1,196 @@
+"""The whole pipeline and its command line on a real recording, with the real model."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import types
+
+import jiwer
+import pytest
+
+from tests.conftest import shared
+from transcription.__main__ import main
+from transcription.audio import AudioError, file_sha256
+from transcription.pipeline import PipelineConfig, TranscriptionPipeline
+from transcription.schema import Segment, SpeakerTurn, Transcript
+
+# tiny.en (int8, 2 threads) transcribes the JFK clip with no word error after normalisation:
+# measured WER 0.0 on the FLAC, MP3 and WAV, with and without VAD and loudness normalisation.
+# The bound leaves room for one word of the 22 to change with thread count or library version.
+JFK_MAX_WER = 0.05
+
+
+def normalised(text: str) -> str:
+    """Lower-case and drop punctuation, keeping numbers as written."""
+    return " ".join(re.sub(r"[^\w\s]", "", text.lower().replace("-", " ")).split())
+
+
+@pytest.fixture(scope="module")
+def jfk_run() -> tuple[Transcript, list[tuple[str, int]]]:
+    """Transcribe jfk.flac once for every test here, recording the progress reports."""
+    reports: list[tuple[str, int]] = []
+    pipeline = TranscriptionPipeline(PipelineConfig())
+    transcript = pipeline.run(
+        shared("whisper-jfk", "jfk.flac"),
+        progress=lambda stage, percent: reports.append((stage, percent)),
+    )
+    return transcript, reports
+
+
+@pytest.mark.model
+def test_jfk_is_transcribed_within_the_word_error_bound(jfk_run):
+    transcript, _ = jfk_run
+    reference = shared("whisper-jfk", "jfk.reference.txt").read_text()
+    hypothesis = " ".join(segment.text for segment in transcript.segments)
+    error_rate = jiwer.wer(normalised(reference), normalised(hypothesis))
+    assert error_rate <= JFK_MAX_WER, hypothesis
+
+
+@pytest.mark.model
+def test_word_times_run_forward_inside_their_segment_and_the_recording(jfk_run):
+    transcript, _ = jfk_run
+    words = [word for segment in transcript.segments for word in segment.words]
+    assert len(words) >= 20
+    for earlier, later in zip(words, words[1:], strict=False):
+        assert earlier.start <= later.start
+        assert earlier.end <= later.start + 1e-6
+    for word in words:
+        assert 0.0 <= word.start <= word.end <= transcript.duration
+    for segment in transcript.segments:
+        assert segment.words
+        assert segment.start <= segment.words[0].start
+        assert segment.words[-1].end <= segment.end
+    # openai/whisper's own test expects "Americans" at about 1.8 s.
+    americans = next(word for word in words if word.text.lower().startswith("americans"))
+    assert americans.start == pytest.approx(1.8, abs=0.5)
+
+
+@pytest.mark.model
+def test_the_transcript_records_where_it_came_from(jfk_run):
+    transcript, _ = jfk_run
+    assert transcript.audio_sha256 == file_sha256(shared("whisper-jfk", "jfk.flac"))
+    assert transcript.model == "whisper-tiny.en (ctranslate2 int8)"
+    assert transcript.language == "en"
+    assert transcript.duration == pytest.approx(11.0, abs=0.05)
+    assert transcript.diarizer is None and transcript.diarization_error is None
+    for stage in ("probe", "hash", "decode", "load_model", "transcribe", "total"):
+        assert transcript.timings[stage] >= 0.0
+    assert transcript.timings["total"] >= transcript.timings["transcribe"]
+    assert Transcript.from_dict(json.loads(json.dumps(transcript.to_dict()))) == transcript
+
+
+@pytest.mark.model
+def test_progress_runs_from_0_to_100_without_going_back(jfk_run):
+    _, reports = jfk_run
+    percents = [percent for _, percent in reports]
+    assert percents == sorted(percents)
+    assert reports[0] == ("probe", 0)
+    assert reports[-1] == ("done", 100)
+    stages = list(dict.fromkeys(stage for stage, _ in reports))
+    config = PipelineConfig()
+    expected = ["probe", "decode"]
+    expected += ["normalise"] * config.normalise_loudness + ["vad"] * config.vad
+    assert stages == [*expected, "load_model", "transcribe", "done"]
+    # Transcription reports as it goes, not only at its start and end.
+    assert len({percent for stage, percent in reports if stage == "transcribe"}) >= 2
+
+
+def test_an_unusable_recording_raises_the_reason_for_the_clerk(tmp_path):
+    bogus = tmp_path / "hearing.mp3"
+    bogus.write_text("not audio")
+    with pytest.raises(AudioError, match="not an audio or video file"):
+        TranscriptionPipeline(PipelineConfig()).run(bogus)
+
+
+def install_fake_diarization(monkeypatch, diarize) -> None:
+    """Stand in for transcription.diarize and transcription.align with the given diarize()."""
+
+    class FakeDiarizer:
+        def diarize(self, samples, progress=None):
+            return diarize(samples, progress)
+
+    diarize_module = types.ModuleType("transcription.diarize")
+    diarize_module.create_diarizer = lambda config: FakeDiarizer()
+    align_module = types.ModuleType("transcription.align")
+
+    def assign_word_speakers(segments: list[Segment], turns: list[SpeakerTurn]):
+        return [
+            Segment(s.start, s.end, s.text, s.words, speaker=turns[0].speaker) for s in segments
+        ]
+
+    align_module.assign_word_speakers = assign_word_speakers
+    monkeypatch.setitem(sys.modules, "transcription.diarize", diarize_module)
+    monkeypatch.setitem(sys.modules, "transcription.align", align_module)
+
+
+@pytest.mark.model
+def test_a_failing_diarizer_leaves_the_transcript_and_says_why(monkeypatch):
+    def broken(samples, progress):
+        raise RuntimeError("segmentation model missing")
+
+    install_fake_diarization(monkeypatch, broken)
+    transcript = TranscriptionPipeline(PipelineConfig(diarizer="pyannote")).run(
+        shared("whisper-jfk", "jfk.wav")
+    )
+    assert "segmentation model missing" in transcript.diarization_error
+    assert "pyannote" in transcript.diarization_error
+    assert len(transcript.segments) >= 1 and transcript.speakers == []
+
+
+@pytest.mark.model
+def test_diarization_gets_the_decoded_samples_at_their_own_level(monkeypatch):
+    from transcription.audio import decode
+
+    seen = {}
+
+    def one_speaker(samples, progress):
+        seen["samples"] = samples.copy()
+        progress(0.5)
+        progress(1.0)
+        return types.SimpleNamespace(
+            turns=[SpeakerTurn(0.0, 11.0, "SPEAKER_00")],
+            embeddings={"SPEAKER_00": [0.5] * 4},
+            name="fake diarizer",
+        )
+
+    install_fake_diarization(monkeypatch, one_speaker)
+    reports: list[tuple[str, int]] = []
+    path = shared("whisper-jfk", "jfk.wav")
+    transcript = TranscriptionPipeline(PipelineConfig(diarizer="fake")).run(
+        path, progress=lambda stage, percent: reports.append((stage, percent))
+    )
+    assert transcript.speakers == ["SPEAKER_00"]
+    assert transcript.turns == [SpeakerTurn(0.0, 11.0, "SPEAKER_00")]
+    assert transcript.speaker_embeddings == {"SPEAKER_00": [0.5] * 4}
+    assert transcript.diarizer == "fake diarizer"
+    assert {"diarize", "assign_speakers"} <= set(transcript.timings)
+    assert [percent for _, percent in reports] == sorted(percent for _, percent in reports)
+    assert ("diarize", 97) in reports
+    # Loudness normalisation is for recognition; the diarizer sees the recording's own level.
+    assert seen["samples"] == pytest.approx(decode(path), abs=1e-6)
+
+
+@pytest.mark.model
+def test_command_line_prints_timed_lines_and_json(capsys):
+    path = str(shared("whisper-jfk", "jfk.mp3"))
+    assert main([path]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("[0:00:00] And so")
+    assert all(re.match(r"^\[\d+:\d{2}:\d{2}\] \S", line) for line in lines)
+
+    assert main([path, "--json", "--no-vad"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["model"] == "whisper-tiny.en (ctranslate2 int8)"
+    assert data["segments"][0]["words"][0]["text"] == "And"
+    assert "speaker_embeddings" not in data
+
+
+def test_command_line_explains_a_bad_file_or_model(tmp_path, capsys):
+    bogus = tmp_path / "hearing.mp3"
+    bogus.write_text("not audio")
+    assert main([str(bogus)]) == 2
+    assert "not an audio or video file" in capsys.readouterr().err
+    assert main([str(shared("whisper-jfk", "jfk.wav")), "--model", "base.en"]) == 2
+    assert "downloading is turned off" in capsys.readouterr().err

