@@ -46,6 +46,8 @@ class Hearing(Base):
     transcribed_at: Mapped[datetime | None]
     diarizer: Mapped[str | None] = mapped_column(String(200))
     diarization_note: Mapped[str | None] = mapped_column(Text)
+    # The Legistar EventId of the meeting, so re-importing updates this hearing.
+    legistar_id: Mapped[int | None] = mapped_column(unique=True)
 
     body: Mapped[Body] = relationship()
     recording: Mapped[Recording | None] = relationship()
