@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -112,12 +113,28 @@ def search_segments(
 _fts = table("segment_fts", column("rowid"), column("rank"))
 
 
+# FTS5 takes only letters, digits and _ as a bare word; "don't" or "10:30" must be quoted.
+_FTS5_TOKEN = re.compile(r'"[^"]*"|[()]|[^\s()"]+|"')
+_FTS5_BAREWORD = re.compile(r"\w+\*?")
+_FTS5_OPERATORS = {"AND", "OR", "NOT", "NEAR"}
+
+
+def _fts5_query(query: str) -> str:
+    """Quote words FTS5 would read as syntax, keeping phrases, operators, groups and prefixes."""
+    return " ".join(
+        token
+        if token[0] in '"()' or token in _FTS5_OPERATORS or _FTS5_BAREWORD.fullmatch(token)
+        else f'"{token}"'
+        for token in _FTS5_TOKEN.findall(query)
+    )
+
+
 def _sqlite_match(query: str):
     snippet = func.highlight(literal_column("segment_fts"), 0, _OPEN, _CLOSE)
     stmt = (
         select(Segment, snippet)
         .join(_fts, _fts.c.rowid == Segment.id)
-        .where(literal_column("segment_fts").op("MATCH")(query))
+        .where(literal_column("segment_fts").op("MATCH")(_fts5_query(query)))
     )
     return stmt, _fts.c.rank, snippet
 
