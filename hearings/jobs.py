@@ -28,10 +28,12 @@ class TaskQueue:
     def __init__(self, app: Flask):
         self.huey = _make_huey(app)
 
-        @self.huey.task(retries=app.config["QUEUE_RETRIES"], retry_delay=5, name=TASK_NAME)
-        def transcribe_hearing(job_id: int) -> None:
+        @self.huey.task(
+            retries=app.config["QUEUE_RETRIES"], retry_delay=5, name=TASK_NAME, context=True
+        )
+        def transcribe_hearing(job_id: int, task=None) -> None:
             with app.app_context():
-                run_job(job_id)
+                run_job(job_id, will_retry=bool(task and task.retries))
 
         self._transcribe = transcribe_hearing
         app.extensions["task_queue"] = self
@@ -119,8 +121,13 @@ class ProgressWriter:
         self._last = now
 
 
-def run_job(job_id: int, progress_interval: float = 1.0) -> None:
-    """Run the speech pipeline for a job's hearing and store the transcript."""
+def run_job(job_id: int, progress_interval: float = 1.0, will_retry: bool = False) -> None:
+    """Run the speech pipeline for a job's hearing and store the transcript.
+
+    Args:
+        will_retry: the queue runs the job again if this attempt fails, so a failure leaves
+            it queued (no "try again" button that would start a second run beside the retry).
+    """
     job = db.session.get(Job, job_id)
     if job is None:
         log.warning("job %s no longer exists", job_id)
@@ -148,8 +155,21 @@ def run_job(job_id: int, progress_interval: float = 1.0) -> None:
     except Exception as error:
         db.session.rollback()
         log.error("job %s failed:\n%s", job_id, traceback.format_exc())
-        _fail(job, f"{type(error).__name__}: {error}")
+        message = f"{type(error).__name__}: {error}"
+        if will_retry:
+            job.status, job.stage, job.error = "queued", "retrying after an error", message
+            db.session.commit()
+        else:
+            _fail(job, message)
         raise
+    try:
+        from hearings.speakers import suggest_returning_speakers
+
+        suggest_returning_speakers(db.session, hearing)
+    except Exception:
+        # Voice-match suggestions help editors; they must never fail a stored transcript.
+        db.session.rollback()
+        log.exception("job %s: returning-speaker suggestions failed", job_id)
     _finish(job, note=transcript.diarization_error and (
         "Transcribed, but speakers could not be told apart: " + transcript.diarization_error
     ))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import wave
@@ -78,6 +79,6 @@ def hearing_form(client, path, filename=None, **overrides):
         "csrf_token": token,
         **overrides,
     }
-    with open(path, "rb") as handle:
-        data["recording"] = (handle, filename or path.name)
-        return client.post("/hearings/new", data=data, content_type="multipart/form-data")
+    # Read into memory so the test client never leaves a spooled temporary file unclosed.
+    data["recording"] = (io.BytesIO(path.read_bytes()), filename or path.name)
+    return client.post("/hearings/new", data=data, content_type="multipart/form-data")
