@@ -22,7 +22,9 @@
     const player = document.getElementById("player");
     if (!player) return;
     let playing = null;
-    const all = lines();
+    let all = lines();
+    // The speaker filter and speaker edits replace the transcript list: look the lines up again.
+    document.body.addEventListener("htmx:afterSettle", function () { all = lines(); playing = null; });
 
     const start = parseFloat(player.dataset.start || "0");
     if (start > 0) {
@@ -61,3 +63,90 @@
 
   document.addEventListener("DOMContentLoaded", setup);
 })();
+
+// --- Speakers: timeline seeking and refused edits (speakers feature) ---
+(function () {
+  "use strict";
+
+  // A band on the speaker timeline is a link to that quote; with the player on the page, seek instead.
+  document.addEventListener("click", function (event) {
+    const turn = event.target.closest(".timeline .turn[data-start]");
+    const player = document.getElementById("player");
+    if (!turn || !player || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    event.preventDefault();
+    player.currentTime = parseFloat(turn.dataset.start);
+    player.play().catch(function () { /* autoplay may be blocked; the seek still happened */ });
+  });
+
+  // htmx leaves 4xx answers unswapped; speaker edits send their reason with this header to be shown.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    const xhr = event.detail.xhr;
+    if (xhr.status >= 400 && xhr.status < 500 && xhr.getResponseHeader("X-Swap-On-Error") === "true") {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+})();
+// --- end speakers ---
+
+// --- Civic record: picking transcript lines for testimony (civic feature) ---
+(function () {
+  "use strict";
+
+  function boxes() {
+    return Array.from(document.querySelectorAll('input[type=checkbox][form="testimony-form"]'));
+  }
+
+  function clock(seconds) {
+    const s = Math.floor(seconds);
+    return Math.floor(s / 3600) + ":" + String(Math.floor(s % 3600 / 60)).padStart(2, "0") + ":" + String(s % 60).padStart(2, "0");
+  }
+
+  // Say what is selected, and who spoke it, so the clerk sees what will be recorded.
+  function describe() {
+    const status = document.getElementById("testimony-selection");
+    const ticked = boxes().filter(function (box) { return box.checked; });
+    boxes().forEach(function (box) {
+      const line = box.closest(".segment");
+      if (line) line.classList.toggle("selected-for-testimony", box.checked);
+    });
+    if (!status) return;
+    if (!ticked.length) { status.textContent = "No lines selected."; return; }
+    const lines = ticked.map(function (box) { return box.closest(".segment"); }).filter(Boolean);
+    const names = Array.from(new Set(ticked.map(function (box) { return box.dataset.speakerName; }).filter(Boolean)));
+    let text = ticked.length + " line" + (ticked.length === 1 ? "" : "s") + " selected";
+    if (lines.length) {
+      text += " (" + clock(parseFloat(lines[0].dataset.start)) + "–" + clock(parseFloat(lines[lines.length - 1].dataset.end)) + ")";
+    }
+    if (names.length) text += ", spoken by " + names.join(", ");
+    status.textContent = text + ".";
+  }
+
+  // Shift-click ticks or unticks every line between the last one clicked and this one.
+  let last = null;
+  document.addEventListener("click", function (event) {
+    const box = event.target.closest('input[type=checkbox][form="testimony-form"]');
+    if (!box) return;
+    const all = boxes();
+    if (event.shiftKey && last && last !== box) {
+      const a = all.indexOf(last), b = all.indexOf(box);
+      all.slice(Math.min(a, b), Math.max(a, b) + 1).forEach(function (other) { other.checked = box.checked; });
+    }
+    last = box;
+    describe();
+  });
+
+  // An agenda time on the hearing page seeks the player instead of reloading the page.
+  document.addEventListener("click", function (event) {
+    const link = event.target.closest("a[data-seek]");
+    const player = document.getElementById("player");
+    if (!link || !player || event.ctrlKey || event.metaKey) return;
+    event.preventDefault();
+    player.currentTime = parseFloat(link.dataset.seek);
+    player.play().catch(function () { /* autoplay may be blocked; the seek still happened */ });
+  });
+
+  document.addEventListener("DOMContentLoaded", describe);
+  document.addEventListener("htmx:afterSettle", describe);
+})();
+// --- end civic record ---

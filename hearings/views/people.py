@@ -1,5 +1,76 @@
-"""People: placeholder blueprint, filled in by its feature."""
+"""People: everyone who spoke, and everything each of them said across hearings."""
 
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("people", __name__)
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from hearings import speakers as service
+from hearings.extensions import db
+from hearings.models import Person
+from hearings.views.auth import clerk_required
+
+bp = Blueprint("people", __name__, url_prefix="/people")
+
+
+@bp.app_context_processor
+def people_helpers():
+    return {"organization_url": organization_url}
+
+
+def organization_url(organization) -> str | None:
+    """Return the organization's page, where the site has organization pages."""
+    if organization is None or "organizations.detail" not in current_app.view_functions:
+        return None
+    return url_for("organizations.detail", organization_id=organization.id)
+
+
+@bp.get("")
+def index():
+    """List people, with how many hearings and lines each spoke in."""
+    query = request.args.get("q", "").strip()
+    return render_template(
+        "people/index.html", people=service.people_listing(db.session, query), query=query
+    )
+
+
+@bp.get("/<int:person_id>")
+def detail(person_id: int):
+    """Show a person and everything they said, linked to each quote."""
+    person = db.get_or_404(Person, person_id)
+    quotes = service.person_quotes(db.session, person, page=request.args.get("page", 1, type=int))
+    return render_template("people/detail.html", person=person, quotes=quotes)
+
+
+@bp.route("/<int:person_id>/edit", methods=["GET", "POST"])
+@clerk_required
+def edit(person_id: int):
+    """Change a person's name, title or affiliation."""
+    person = db.get_or_404(Person, person_id)
+    if request.method == "GET":
+        return _edit_page(person)
+    details = service.PersonDetails(
+        request.form.get("name", ""),
+        request.form.get("title", ""),
+        request.form.get("organization", ""),
+    )
+    try:
+        service.update_person(db.session, current_user, person, details)
+    except service.SpeakerEditError as problem:
+        db.session.rollback()
+        return _edit_page(person, error=str(problem), details=details), problem.status
+    flash(f"Saved {person.display}.", "success")
+    return redirect(url_for("people.detail", person_id=person.id))
+
+
+def _edit_page(person: Person, error: str | None = None, details=None):
+    details = details or service.PersonDetails(
+        person.name, person.title or "", person.organization.name if person.organization else ""
+    )
+    return render_template(
+        "people/edit.html",
+        person=person,
+        details=details,
+        error=error,
+        organizations=service.organization_choices(db.session),
+    )

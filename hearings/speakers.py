@@ -1,0 +1,582 @@
+"""Who spoke when: naming, merging and reassigning speakers, and recognising returning voices.
+
+Every change an editor makes is written to the audit log in the same transaction. Voice matches
+are only ever stored as suggestions (Speaker.suggested_person_id); a name reaches the public
+record when an editor confirms it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from itertools import groupby
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from hearings.models import Hearing, Organization, Person, Segment, Speaker
+from hearings.models.audit import record
+from hearings.organizations import normalise_name, organization_named
+
+# Cosine similarity of CAM++ voice embeddings above which a known person is suggested.
+# On the shared AMI clips (single-speaker stretches of 4-29 s, cut with the reference turns),
+# the same person in two different meetings scored 0.66-0.85 (5 pairs, a small sample) and
+# different people at most 0.61 (5 of 82 pairs at or above 0.5, 1 at or above 0.6). 0.6 keeps
+# every true match there while showing an editor few wrong guesses; a wrong guess costs one
+# "Not them" click, a missed one costs naming by hand. Override with SPEAKER_MATCH_THRESHOLD.
+DEFAULT_MATCH_THRESHOLD = 0.6
+
+# Turns of one speaker closer than this are drawn as one stretch on the timeline.
+TIMELINE_JOIN_MS = 1500
+# The narrowest a turn is drawn, in percent of the recording, so short remarks stay clickable.
+TIMELINE_MIN_WIDTH = 0.2
+
+_LABEL_NUMBER = re.compile(r"^SPEAKER_(\d+)$")
+
+
+class SpeakerEditError(ValueError):
+    """An edit that cannot be made as asked; the message is shown to the editor."""
+
+    status = 422
+
+
+class SpeakerConflict(SpeakerEditError):
+    """An edit that clashes with what is already recorded."""
+
+    status = 409
+
+
+@dataclass
+class PersonDetails:
+    """What an editor typed about a person: name, title/role and affiliation."""
+
+    name: str = ""
+    title: str = ""
+    organization: str = ""
+
+    def cleaned(self) -> PersonDetails:
+        return PersonDetails(
+            *(
+                " ".join((value or "").split())
+                for value in (self.name, self.title, self.organization)
+            )
+        )
+
+
+# --- Naming -------------------------------------------------------------------------------
+
+
+def name_speaker(
+    session: Session,
+    user,
+    speaker: Speaker,
+    *,
+    person_id: int | None = None,
+    details: PersonDetails | None = None,
+    same_name_ok: bool = False,
+) -> Person:
+    """Link a speaker label to an existing person, or to a new one made from details; commits.
+
+    Raises:
+        SpeakerEditError: neither a known person nor a usable name was given.
+        SpeakerConflict: a new person would share an existing person's name and the editor did
+            not say they are different people.
+    """
+    if person_id is not None:
+        person = session.get(Person, person_id)
+        if person is None:
+            raise SpeakerEditError("That person is not in the record any more; reload the page.")
+    else:
+        person = create_person(session, user, details or PersonDetails(), same_name_ok=same_name_ok)
+    _set_person(session, user, speaker, person, action="speaker.name")
+    session.commit()
+    return person
+
+
+def create_person(
+    session: Session, user, details: PersonDetails, *, same_name_ok: bool = False
+) -> Person:
+    """Add a person (and their organization if new), audited; the caller commits."""
+    details = _checked(details)
+    if not same_name_ok:
+        namesake = session.scalars(
+            select(Person).where(func.lower(Person.name) == details.name.lower())
+        ).first()
+        if namesake is not None:
+            raise SpeakerConflict(
+                f"{namesake.display} is already in the record. Pick them from the list, or tick "
+                "“a different person with the same name”."
+            )
+    person = Person(
+        name=details.name,
+        title=details.title or None,
+        organization=_organization(session, user, details.organization),
+    )
+    session.add(person)
+    session.flush()
+    record(session, user, "person.create", person, None, person_state(person))
+    return person
+
+
+def update_person(session: Session, user, person: Person, details: PersonDetails) -> Person:
+    """Change a person's name, title or affiliation, audited; commits."""
+    details = _checked(details)
+    before = person_state(person)
+    person.name = details.name
+    person.title = details.title or None
+    person.organization = _organization(session, user, details.organization)
+    session.flush()
+    after = person_state(person)
+    if after != before:
+        record(session, user, "person.update", person, before, after)
+    session.commit()
+    return person
+
+
+def unname_speaker(session: Session, user, speaker: Speaker) -> None:
+    """Take the name off a speaker label, back to the diarizer's label; commits."""
+    if speaker.person_id is None:
+        raise SpeakerEditError(f"{speaker.label} has no name to remove.")
+    _set_person(session, user, speaker, None, action="speaker.unname")
+    session.commit()
+
+
+def confirm_suggestion(session: Session, user, speaker: Speaker) -> Person:
+    """Accept the voice-match suggestion as the speaker's name; commits."""
+    person = speaker.suggested_person
+    if person is None:
+        raise SpeakerEditError(f"There is no suggestion for {speaker.label} to confirm.")
+    similarity = speaker.suggested_similarity
+    _set_person(
+        session,
+        user,
+        speaker,
+        person,
+        action="speaker.confirm",
+        extra_before={"suggested_similarity": similarity},
+    )
+    session.commit()
+    return person
+
+
+def dismiss_suggestion(session: Session, user, speaker: Speaker) -> None:
+    """Drop the voice-match suggestion for a speaker, audited; commits."""
+    if speaker.suggested_person_id is None:
+        raise SpeakerEditError(f"There is no suggestion for {speaker.label} to dismiss.")
+    before = speaker_state(speaker)
+    speaker.suggested_person_id = None
+    speaker.suggested_similarity = None
+    record(
+        session,
+        user,
+        "speaker.dismiss",
+        speaker,
+        before,
+        speaker_state(speaker),
+        hearing_id=speaker.hearing_id,
+    )
+    session.commit()
+
+
+def _set_person(
+    session,
+    user,
+    speaker: Speaker,
+    person: Person | None,
+    *,
+    action: str,
+    extra_before: dict | None = None,
+) -> None:
+    before = speaker_state(speaker) | (extra_before or {})
+    speaker.person = person
+    # A confirmed (or removed) name makes an outstanding guess moot.
+    speaker.suggested_person_id = None
+    speaker.suggested_similarity = None
+    session.flush()
+    record(
+        session,
+        user,
+        action,
+        speaker,
+        before,
+        speaker_state(speaker),
+        hearing_id=speaker.hearing_id,
+    )
+
+
+def _checked(details: PersonDetails) -> PersonDetails:
+    details = details.cleaned()
+    if not details.name:
+        raise SpeakerEditError("Give the person's name, or pick someone already in the record.")
+    for label, value in (
+        ("name", details.name),
+        ("title", details.title),
+        ("organization", details.organization),
+    ):
+        if len(value) > 200:
+            raise SpeakerEditError(f"The {label} is too long (200 characters at most).")
+    return details
+
+
+def _organization(session: Session, user, name: str) -> Organization | None:
+    """Return the organization known by this name or one of its aliases, adding it if new."""
+    if not normalise_name(name):
+        return None
+    known = organization_named(session, name, create=False)
+    if known is not None:
+        return known
+    organization = organization_named(session, name)
+    record(session, user, "organization.create", organization, None, {"name": organization.name})
+    return organization
+
+
+# --- Merging and reassigning ---------------------------------------------------------------
+
+
+def merge_speakers(session: Session, user, source: Speaker, target: Speaker) -> Speaker:
+    """Give all of source's lines to target and remove the source label; commits.
+
+    Raises:
+        SpeakerEditError: the labels are the same or from different hearings.
+        SpeakerConflict: both labels are named, as different people.
+    """
+    if source.id == target.id:
+        raise SpeakerEditError("Pick two different speakers to merge.")
+    if source.hearing_id != target.hearing_id:
+        raise SpeakerEditError("Only speakers of the same hearing can be merged.")
+    if source.person_id and target.person_id and source.person_id != target.person_id:
+        raise SpeakerConflict(
+            f"{source.label} is named {source.person.name} and {target.label} is named "
+            f"{target.person.name}. Remove one of the names first if they are one person."
+        )
+    before = {"source": speaker_state(source), "target": speaker_state(target)}
+    moved = list(session.scalars(select(Segment).where(Segment.speaker_id == source.id)))
+    for segment in moved:
+        segment.speaker = target
+        _relabel_words(segment, source.label, target.label)
+    if target.person_id is None and source.person_id is not None:
+        target.person_id = source.person_id
+        target.suggested_person_id = target.suggested_similarity = None
+    if target.embedding is None and source.embedding is not None:
+        target.embedding = source.embedding
+    if target.person_id is None and target.suggested_person_id is None:
+        target.suggested_person_id = source.suggested_person_id
+        target.suggested_similarity = source.suggested_similarity
+    session.flush()
+    record(
+        session,
+        user,
+        "speaker.merge",
+        target,
+        before,
+        {
+            "target": speaker_state(target),
+            "segment_ids": [s.id for s in moved],
+            "removed_label": source.label,
+        },
+        hearing_id=target.hearing_id,
+    )
+    session.delete(source)
+    session.commit()
+    return target
+
+
+def reassign_segment(
+    session: Session, user, segment: Segment, speaker_id: int | None, *, new_label: bool = False
+) -> Speaker:
+    """Give one transcript line to another speaker of its hearing, or to a new label; commits."""
+    if new_label:
+        target = Speaker(
+            hearing_id=segment.hearing_id, label=next_label(session, segment.hearing_id)
+        )
+        session.add(target)
+        session.flush()
+    else:
+        target = session.get(Speaker, speaker_id) if speaker_id is not None else None
+        if target is None or target.hearing_id != segment.hearing_id:
+            raise SpeakerEditError("Pick one of this hearing's speakers.")
+    if segment.speaker_id == target.id:
+        return target
+    previous = segment.speaker
+    before = {
+        "speaker_id": segment.speaker_id,
+        "label": previous.label if previous else None,
+        "speaker": previous.display if previous else None,
+    }
+    segment.speaker = target
+    _relabel_words(segment, previous.label if previous else None, target.label)
+    session.flush()
+    record(
+        session,
+        user,
+        "segment.reassign",
+        segment,
+        before,
+        {"speaker_id": target.id, "label": target.label, "speaker": target.display},
+        hearing_id=segment.hearing_id,
+    )
+    session.commit()
+    return target
+
+
+def next_label(session: Session, hearing_id: int) -> str:
+    """Return the next free diarizer-style label in a hearing, e.g. SPEAKER_04."""
+    labels = session.scalars(select(Speaker.label).where(Speaker.hearing_id == hearing_id))
+    numbers = [int(m.group(1)) for label in labels if (m := _LABEL_NUMBER.match(label))]
+    return f"SPEAKER_{max(numbers, default=-1) + 1:02d}"
+
+
+def _relabel_words(segment: Segment, old: str | None, new: str) -> None:
+    # Word labels are the diarizer's; keep other voices' words in a crosstalk line as they were,
+    # so exports never name a label that no longer exists.
+    for word in segment.words:
+        if word.speaker_label == old or old is None:
+            word.speaker_label = new
+
+
+def speaker_state(speaker: Speaker) -> dict:
+    """Return what the audit log keeps about a speaker label."""
+    return {
+        "label": speaker.label,
+        "person_id": speaker.person_id,
+        "person": speaker.person.display if speaker.person else None,
+        "suggested_person_id": speaker.suggested_person_id,
+    }
+
+
+def person_state(person: Person) -> dict:
+    """Return what the audit log keeps about a person."""
+    return {
+        "name": person.name,
+        "title": person.title,
+        "organization_id": person.organization_id,
+        "organization": person.organization.name if person.organization else None,
+    }
+
+
+# --- Recognising returning speakers --------------------------------------------------------
+
+
+def match_threshold(config: Mapping) -> float:
+    """Return the similarity a voice match needs, from the app's settings."""
+    value = config.get("SPEAKER_MATCH_THRESHOLD")
+    return DEFAULT_MATCH_THRESHOLD if value in (None, "") else float(value)
+
+
+def known_voices(session: Session, *, excluding_hearing_id: int) -> dict[int, list[list[float]]]:
+    """Return the stored embeddings of named speakers per person, from other hearings."""
+    rows = session.execute(
+        select(Speaker.person_id, Speaker.embedding).where(
+            Speaker.person_id.is_not(None),
+            Speaker.embedding.is_not(None),
+            Speaker.hearing_id != excluding_hearing_id,
+        )
+    )
+    voices: dict[int, list[list[float]]] = defaultdict(list)
+    for person_id, embedding in rows:
+        if embedding:
+            voices[person_id].append(embedding)
+    return dict(voices)
+
+
+def best_match(
+    embedding: list[float], voices: Mapping[int, list[list[float]]], threshold: float
+) -> tuple[int, float] | None:
+    """Return (person_id, similarity) of the closest known voice at or above threshold."""
+    from transcription.voices import rank_known_voices
+
+    # Embeddings from another encoder cannot be compared; skip them rather than fail.
+    comparable = {
+        key: [v for v in stored if len(v) == len(embedding)] for key, stored in voices.items()
+    }
+    ranked = rank_known_voices(embedding, comparable, threshold)
+    return ranked[0] if ranked else None
+
+
+def suggest_returning_speakers(
+    session: Session, hearing: Hearing, threshold: float | None = None
+) -> list[Speaker]:
+    """Suggest a known person for each unnamed label that sounds like them; commits.
+
+    Only Speaker.suggested_person_id and suggested_similarity are set: the public name
+    (person_id) waits for an editor's confirmation. Returns the speakers with a suggestion.
+    """
+    if threshold is None:
+        from flask import current_app
+
+        threshold = match_threshold(current_app.config)
+    voices = known_voices(session, excluding_hearing_id=hearing.id)
+    suggested = []
+    for speaker in hearing.speakers:
+        if speaker.person_id is not None:
+            continue
+        match = best_match(speaker.embedding, voices, threshold) if speaker.embedding else None
+        if match is None:
+            speaker.suggested_person_id = speaker.suggested_similarity = None
+            continue
+        speaker.suggested_person_id, similarity = match
+        speaker.suggested_similarity = round(float(similarity), 4)
+        suggested.append(speaker)
+    session.commit()
+    return suggested
+
+
+# --- Reading: timeline, people, quotes ------------------------------------------------------
+
+
+@dataclass
+class Turn:
+    """A stretch of one speaker's talk, placed on the hearing's timeline."""
+
+    start_ms: int
+    end_ms: int
+    left: float
+    width: float
+    crosstalk: bool = False
+
+
+@dataclass
+class SpeakerBand:
+    """One speaker's row on the timeline."""
+
+    speaker: Speaker
+    turns: list[Turn] = field(default_factory=list)
+    talk_ms: int = 0
+    lines: int = 0
+
+
+def speaker_timeline(hearing: Hearing) -> tuple[list[SpeakerBand], int]:
+    """Return a band per speaker with their turns, and the length of the timeline in ms."""
+    segments = hearing.segments
+    recorded = hearing.recording.duration_ms if hearing.recording else 0
+    duration = max([recorded] + [s.end_ms for s in segments]) or 1
+    bands = {speaker.id: SpeakerBand(speaker) for speaker in hearing.speakers}
+    for segment in segments:
+        band = bands.get(segment.speaker_id)
+        if band is None:
+            continue
+        band.talk_ms += segment.end_ms - segment.start_ms
+        band.lines += 1
+        last = band.turns[-1] if band.turns else None
+        if (
+            last
+            and last.crosstalk == segment.crosstalk
+            and segment.start_ms - last.end_ms <= TIMELINE_JOIN_MS
+        ):
+            last.end_ms = max(last.end_ms, segment.end_ms)
+        else:
+            band.turns.append(Turn(segment.start_ms, segment.end_ms, 0, 0, segment.crosstalk))
+    for band in bands.values():
+        for turn in band.turns:
+            turn.left = round(100 * turn.start_ms / duration, 3)
+            turn.width = round(
+                max(100 * (turn.end_ms - turn.start_ms) / duration, TIMELINE_MIN_WIDTH), 3
+            )
+    # In order of first words, as an editor meets them reading down the transcript.
+    ordered = sorted(
+        bands.values(),
+        key=lambda b: (not b.turns, b.turns[0].start_ms if b.turns else 0, b.speaker.label),
+    )
+    return ordered, duration
+
+
+def spoken_by(hearing: Hearing, speaker_id: int | None) -> list[Segment]:
+    """Return the hearing's lines, only those of one speaker when speaker_id is given."""
+    if speaker_id is None:
+        return list(hearing.segments)
+    return [s for s in hearing.segments if s.speaker_id == speaker_id]
+
+
+@dataclass
+class PersonSummary:
+    person: Person
+    hearings: int
+    lines: int
+
+
+def people_listing(session: Session, query: str = "") -> list[PersonSummary]:
+    """Return people by name, with how many hearings and lines each spoke in."""
+    spoken = (
+        select(
+            Speaker.person_id,
+            func.count(func.distinct(Speaker.hearing_id)).label("hearings"),
+            func.count(Segment.id).label("lines"),
+        )
+        .join(Segment, Segment.speaker_id == Speaker.id)
+        .where(Speaker.person_id.is_not(None))
+        .group_by(Speaker.person_id)
+        .subquery()
+    )
+    stmt = (
+        select(Person, spoken.c.hearings, spoken.c.lines)
+        .outerjoin(spoken, spoken.c.person_id == Person.id)
+        .options(selectinload(Person.organization))
+        .order_by(func.lower(Person.name), Person.id)
+    )
+    if query.strip():
+        stmt = stmt.where(Person.name.ilike(f"%{_escape_like(query.strip())}%", escape="\\"))
+    return [PersonSummary(p, h or 0, n or 0) for p, h, n in session.execute(stmt)]
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@dataclass
+class HearingQuotes:
+    hearing: Hearing
+    segments: list[Segment]
+
+
+@dataclass
+class PersonQuotes:
+    """One page of what a person said, grouped by hearing, newest hearing first."""
+
+    groups: list[HearingQuotes]
+    total: int
+    page: int
+    pages: int
+
+
+def person_quotes(
+    session: Session, person: Person, page: int = 1, per_page: int = 200
+) -> PersonQuotes:
+    """Return everything a person said across hearings, a page at a time."""
+    said = (
+        select(Segment)
+        .join(Speaker, Speaker.id == Segment.speaker_id)
+        .join(Hearing, Hearing.id == Segment.hearing_id)
+        .where(Speaker.person_id == person.id)
+    )
+    total = session.scalar(select(func.count()).select_from(said.subquery())) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    segments = session.scalars(
+        said.order_by(Hearing.date.desc(), Hearing.id.desc(), Segment.start_ms)
+        .options(selectinload(Segment.hearing).selectinload(Hearing.body))
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    groups = []
+    for _, grouped in groupby(segments, key=lambda s: s.hearing_id):
+        lines = list(grouped)
+        groups.append(HearingQuotes(lines[0].hearing, lines))
+    return PersonQuotes(groups, total, page, pages)
+
+
+def people_choices(session: Session) -> list[Person]:
+    """Return everyone an editor can pick when naming a speaker."""
+    return list(
+        session.scalars(
+            select(Person)
+            .options(selectinload(Person.organization))
+            .order_by(func.lower(Person.name), Person.id)
+        )
+    )
+
+
+def organization_choices(session: Session) -> list[str]:
+    """Return organization names to offer while typing an affiliation."""
+    return list(session.scalars(select(Organization.name).order_by(func.lower(Organization.name))))
