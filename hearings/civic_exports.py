@@ -1,0 +1,178 @@
+"""Spreadsheets of a matter's record: testimony with positions, and roll-call votes."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import object_session
+
+from hearings.models import Matter, Membership, Testimony, VoteEvent
+from hearings.timecodes import clock
+from hearings.votes import Outcome, outcome, result_disagrees
+
+# Builds an absolute URL: link(endpoint, **values). Passed in so this module needs no request.
+Link = Callable[..., str]
+
+TESTIMONY_COLUMNS = [
+    "testimony_id",
+    "matter",
+    "kind",
+    "person",
+    "person_title",
+    "organizations",
+    "position",
+    "position_confirmed",
+    "suggested_position",
+    "concerns",
+    "hearing",
+    "hearing_date",
+    "start",
+    "end",
+    "received_on",
+    "quote",
+    "document",
+    "url",
+]
+VOTE_COLUMNS = [
+    "vote_id",
+    "date",
+    "body",
+    "motion",
+    "threshold_rule",
+    "required_yes",
+    "body_size",
+    "yes",
+    "no",
+    "needed",
+    "computed_result",
+    "recorded_result",
+    "disagrees",
+    "person",
+    "seat",
+    "vote",
+    "url",
+]
+
+
+def _cell(value) -> str:
+    """Return the value as text that spreadsheets show as text, never run as a formula."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def _write(columns: list[str], rows) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(column)) for column in columns])
+    return out.getvalue()
+
+
+def testimony_order(testimony: Testimony) -> tuple:
+    """Sort key: by hearing date, then time in the recording, then when it was recorded."""
+    hearing_date = testimony.hearing.date if testimony.hearing else testimony.received_on
+    return (hearing_date is None, hearing_date, testimony.start_ms or 0, testimony.id)
+
+
+def testimonies_csv(matter: Matter, link: Link) -> str:
+    """Return CSV with one row per testimony on the matter."""
+    rows = []
+    for testimony in sorted(matter.testimonies, key=testimony_order):
+        hearing = testimony.hearing
+        segments = testimony.segments
+        if segments:
+            url = link("hearings.quote", hearing_id=hearing.id, start_ms=segments[0].start_ms)
+            quote = " ".join(s.text for s in segments)
+        else:
+            url = link("matters.testimony", testimony_id=testimony.id)
+            quote = testimony.written_text or ""
+        rows.append(
+            {
+                "testimony_id": testimony.id,
+                "matter": matter.file_number or matter.title,
+                "kind": testimony.kind,
+                "person": testimony.person.name,
+                "person_title": testimony.person.title,
+                "organizations": "; ".join(o.name for o in testimony.organizations),
+                "position": testimony.position,
+                "position_confirmed": "yes" if testimony.position_confirmed else "no",
+                "suggested_position": testimony.suggested_position,
+                "concerns": "; ".join(c.name for c in testimony.concerns),
+                "hearing": hearing.title if hearing else None,
+                "hearing_date": hearing.date.isoformat() if hearing else None,
+                "start": clock(segments[0].start_ms) if segments else None,
+                "end": clock(segments[-1].end_ms) if segments else None,
+                "received_on": testimony.received_on.isoformat() if testimony.received_on else None,
+                "quote": quote,
+                "document": (
+                    link("matters.testimony_document", testimony_id=testimony.id)
+                    if testimony.document_name
+                    else None
+                ),
+                "url": url,
+            }
+        )
+    return _write(TESTIMONY_COLUMNS, rows)
+
+
+def votes_csv(matter: Matter, link: Link) -> str:
+    """Return CSV with one row per member's vote in each roll call on the matter."""
+    rows = []
+    for event in matter.vote_events:
+        result, problem = checked_outcome(event)
+        seats = seats_on(event)
+        common = {
+            "vote_id": event.id,
+            "date": event.date.isoformat(),
+            "body": event.body.name,
+            "motion": event.motion,
+            "threshold_rule": event.threshold_rule,
+            "required_yes": event.required_yes,
+            "body_size": event.body_size or event.body.size,
+            "yes": result.yes if result else None,
+            "no": result.no if result else None,
+            "needed": result.needed if result else None,
+            "computed_result": ("pass" if result.passed else "fail") if result else problem,
+            "recorded_result": event.recorded_result,
+            "disagrees": "yes" if result_disagrees(event) else "no",
+            "url": link("votes.detail", vote_id=event.id),
+        }
+        for vote in sorted(event.votes, key=lambda v: v.person.name):
+            rows.append(
+                {
+                    **common,
+                    "person": vote.person.name,
+                    "seat": seats.get(vote.person_id),
+                    "vote": vote.value,
+                }
+            )
+    return _write(VOTE_COLUMNS, rows)
+
+
+def checked_outcome(event: VoteEvent) -> tuple[Outcome | None, str | None]:
+    """Return (the computed outcome, None), or (None, why it cannot be computed)."""
+    try:
+        return outcome(event), None
+    except ValueError as problem:
+        return None, f"cannot be computed: {problem}"
+
+
+def seats_on(event) -> dict[int, str | None]:
+    """Return person id -> seat held on the vote's body on the day of the vote."""
+    session = object_session(event)
+    if session is None:
+        return {}
+    memberships = session.scalars(
+        select(Membership).where(
+            Membership.body_id == event.body_id,
+            or_(Membership.start_date.is_(None), Membership.start_date <= event.date),
+            or_(Membership.end_date.is_(None), Membership.end_date >= event.date),
+        )
+    )
+    return {m.person_id: m.seat for m in memberships}

@@ -1,0 +1,120 @@
+"""An Atom feed per matter: hearings where it came up, testimony recorded, roll-call votes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+from feedgen.feed import FeedGenerator
+
+from hearings.civic_exports import Link, checked_outcome
+from hearings.models import Matter
+from hearings.testimony import POSITION_LABELS
+from hearings.timecodes import clock
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass
+class FeedItem:
+    id: str
+    title: str
+    url: str
+    updated: datetime
+    content: str
+
+
+def _aware(moment: datetime | date | None) -> datetime | None:
+    """Return a timezone-aware UTC datetime (databases may return naive UTC values)."""
+    if moment is None:
+        return None
+    if not isinstance(moment, datetime):
+        moment = datetime.combine(moment, time(), tzinfo=UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def matter_items(matter: Matter, link: Link) -> list[FeedItem]:
+    """Return the matter's hearings, testimonies and votes as feed items, newest first."""
+    items: list[FeedItem] = []
+    seen_hearings: set[int] = set()
+    for agenda_item in matter.agenda_items:
+        hearing = agenda_item.hearing
+        if hearing.id in seen_hearings:
+            continue
+        seen_hearings.add(hearing.id)
+        url = link(
+            "hearings.detail", hearing_id=hearing.id, t=(agenda_item.start_ms or 0) // 1000 or None
+        )
+        when = f" from {clock(agenda_item.start_ms)}" if agenda_item.start_ms is not None else ""
+        items.append(
+            FeedItem(
+                id=link("hearings.detail", hearing_id=hearing.id),
+                title=f"Heard at {hearing.title} ({hearing.date.isoformat()})",
+                url=url,
+                updated=_aware(hearing.created_at) or _aware(hearing.date),
+                content=f"{hearing.body.name}, {hearing.date.strftime('%B %-d, %Y')}{when}.",
+            )
+        )
+    for testimony in matter.testimonies:
+        who = testimony.person.name
+        if testimony.organizations:
+            who += f" ({', '.join(o.name for o in testimony.organizations)})"
+        stance = (
+            POSITION_LABELS[testimony.position] if testimony.position_confirmed else "testified"
+        )
+        if testimony.segments:
+            url = link(
+                "hearings.quote",
+                hearing_id=testimony.hearing_id,
+                start_ms=testimony.segments[0].start_ms,
+            )
+            content = " ".join(s.text for s in testimony.segments)
+        else:
+            url = link("matters.testimony", testimony_id=testimony.id)
+            content = testimony.written_text or f"{testimony.kind} testimony"
+        items.append(
+            FeedItem(
+                id=link("matters.testimony", testimony_id=testimony.id),
+                title=f"{who}: {stance}" if testimony.position_confirmed else f"{who} testified",
+                url=url,
+                updated=_aware(testimony.created_at) or EPOCH,
+                content=content[:2000],
+            )
+        )
+    for event in matter.vote_events:
+        result, problem = checked_outcome(event)
+        verdict = ("passes" if result.passed else "fails") if result else "outcome unknown"
+        url = link("votes.detail", vote_id=event.id)
+        items.append(
+            FeedItem(
+                id=url,
+                title=f"{event.body.name} vote: {event.motion[:120]} ({verdict})",
+                url=url,
+                updated=_aware(event.date),
+                content=result.explanation if result else f"The outcome {problem}.",
+            )
+        )
+    items.sort(key=lambda item: item.updated, reverse=True)
+    return items
+
+
+def matter_feed(matter: Matter, link: Link, site_name: str) -> bytes:
+    """Return the matter's Atom feed as XML bytes."""
+    items = matter_items(matter, link)
+    feed = FeedGenerator()
+    feed.id(link("matters.detail", matter_id=matter.id))
+    feed.title(f"{matter.label} · {site_name}")
+    feed.author({"name": site_name})
+    feed.link(href=link("matters.detail", matter_id=matter.id), rel="alternate")
+    feed.link(href=link("matters.feed", matter_id=matter.id), rel="self")
+    feed.subtitle(matter.summary or f"Hearings, testimony and votes on {matter.label}.")
+    feed.language("en")
+    feed.updated(items[0].updated if items else (_aware(matter.intro_date) or EPOCH))
+    for item in items:
+        entry = feed.add_entry(order="append")
+        entry.id(item.id)
+        entry.title(item.title)
+        entry.link(href=item.url, rel="alternate")
+        entry.updated(item.updated)
+        entry.content(item.content, type="text")
+    return feed.atom_str(pretty=True)

@@ -1,0 +1,611 @@
+"""The clerk's record of testimony: who spoke or wrote on a matter, for whom, with what position.
+
+Also the per-matter vocabulary of concerns and the agenda items that tie a hearing's recording
+to the matters heard in it. Functions take plain values, change rows and commit; the views
+only parse the request and show the result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.utils import secure_filename
+
+from hearings.models import AgendaItem, Concern, Hearing, Matter, Person, Segment, Testimony
+from hearings.models.audit import record
+from hearings.models.civic import POSITIONS, TESTIMONY_KINDS, testimony_segments
+from hearings.positions import suggest_position
+
+POSITION_LABELS = {
+    "support": "supports",
+    "oppose": "opposes",
+    "neutral": "neutral",
+    "not_stated": "not stated",
+}
+# Written comments are letters and petitions, not recordings: a generous limit for scans.
+MAX_PDF_BYTES = 25 * 1024**2
+PDF_FOLDER = "testimony"
+
+
+class TestimonyError(ValueError):
+    """The clerk's input cannot be recorded; the message says what to change."""
+
+    status = 422
+
+
+class TestimonyConflict(TestimonyError):
+    """The change clashes with what is already recorded."""
+
+    status = 409
+
+
+class DocumentRejected(TestimonyError):
+    """The uploaded written comment is not a PDF this site keeps."""
+
+
+def _clean(text: str | None, limit: int, what: str) -> str:
+    text = " ".join((text or "").split())
+    if len(text) > limit:
+        raise TestimonyError(f"{what} is too long (at most {limit} characters).")
+    return text
+
+
+def check_position(position: str | None) -> str:
+    """Return the position, or raise TestimonyError naming the allowed ones."""
+    position = position or "not_stated"
+    if position not in POSITIONS:
+        raise TestimonyError(f"“{position}” is not a position; use one of: {', '.join(POSITIONS)}.")
+    return position
+
+
+def person_for(
+    session: Session,
+    person_id: int | None,
+    person_name: str | None,
+    segments: Iterable[Segment] = (),
+) -> Person:
+    """Return the chosen person, a person found or created by name, or the lines' named speaker."""
+    if person_id:
+        person = session.get(Person, person_id)
+        if person is None:
+            raise TestimonyError("That person is not in the record; choose another or type a name.")
+        return person
+    name = _clean(person_name, 200, "The name")
+    if name:
+        existing = session.scalars(
+            select(Person).where(func.lower(Person.name) == name.lower()).order_by(Person.id)
+        ).first()
+        if existing:
+            return existing
+        person = Person(name=name)
+        session.add(person)
+        return person
+    segments = list(segments)
+    if not segments:
+        raise TestimonyError("Choose who gave the testimony, or type their name.")
+    people = {
+        s.speaker.person.id: s.speaker.person for s in segments if s.speaker and s.speaker.person
+    }
+    if len(people) == 1:
+        return next(iter(people.values()))
+    if people:
+        names = ", ".join(sorted(p.name for p in people.values()))
+        raise TestimonyError(f"The selected lines are by several people ({names}): choose one.")
+    raise TestimonyError(
+        "The selected lines have no named speaker: choose a person or type their name."
+    )
+
+
+def organizations_for(session: Session, names: Iterable[str]) -> list:
+    """Return the organizations with these names (or aliases), creating the new ones."""
+    from hearings.organizations import organization_named
+
+    found = []
+    for raw in names:
+        name = _clean(raw, 200, "An organization name")
+        if not name:
+            continue
+        organization = organization_named(session, name, create=True)
+        if organization is not None and organization not in found:
+            found.append(organization)
+    return found
+
+
+def concerns_for(matter: Matter, concern_ids: Iterable[int]) -> list[Concern]:
+    """Return the matter's concerns with these ids; others are refused, not ignored."""
+    wanted = {int(i) for i in concern_ids}
+    chosen = [c for c in matter.concerns if c.id in wanted]
+    if len(chosen) != len(wanted):
+        raise TestimonyError("A chosen concern is not in this matter's list of concerns.")
+    return chosen
+
+
+def _snapshot(testimony: Testimony) -> dict:
+    return {
+        "matter_id": testimony.matter_id,
+        "person_id": testimony.person_id,
+        "kind": testimony.kind,
+        "position": testimony.position,
+        "position_confirmed": testimony.position_confirmed,
+        "suggested_position": testimony.suggested_position,
+        "organizations": [o.name for o in testimony.organizations],
+        "concerns": [c.name for c in testimony.concerns],
+        "segments": [s.id for s in testimony.segments],
+    }
+
+
+def _new_testimony(
+    session: Session,
+    user,
+    *,
+    kind: str,
+    matter: Matter,
+    person: Person,
+    position: str,
+    organization_names: Iterable[str],
+    concern_ids: Iterable[int],
+    text_for_suggestion: str = "",
+    use_embeddings: bool | None = False,
+    **fields,
+) -> Testimony:
+    assert kind in TESTIMONY_KINDS
+    position = check_position(position)
+    concerns = concerns_for(matter, concern_ids)
+    organizations = organizations_for(session, organization_names)
+    testimony = Testimony(
+        kind=kind,
+        matter=matter,
+        person=person,
+        organizations=organizations,
+        concerns=concerns,
+        created_by_id=getattr(user, "id", None),
+        **fields,
+    )
+    # A position the clerk chose (or a card states) is fact; a machine suggestion stays apart
+    # until a clerk confirms it.
+    testimony.position = position
+    testimony.position_confirmed = position != "not_stated"
+    if text_for_suggestion.strip():
+        suggestion = suggest_position(text_for_suggestion, use_embeddings)
+        testimony.suggested_position = suggestion.position
+        testimony.suggestion_reasons = suggestion.reasons
+    session.add(testimony)
+    session.flush()
+    record(
+        session,
+        user,
+        "testimony.create",
+        testimony,
+        after=_snapshot(testimony),
+        hearing_id=testimony.hearing_id,
+    )
+    return testimony
+
+
+def create_oral_testimony(
+    session: Session,
+    user,
+    hearing: Hearing,
+    matter: Matter,
+    segment_ids: Iterable[int],
+    *,
+    person_id: int | None = None,
+    person_name: str | None = None,
+    organization_names: Iterable[str] = (),
+    position: str | None = None,
+    concern_ids: Iterable[int] = (),
+    use_embeddings: bool | None = False,
+) -> Testimony:
+    """Record the selected transcript lines as one person's testimony on a matter; commits."""
+    ids = {int(i) for i in segment_ids}
+    if not ids:
+        raise TestimonyError("Select the speaker's lines in the transcript first.")
+    segments = list(
+        session.scalars(
+            select(Segment)
+            .where(Segment.id.in_(ids), Segment.hearing_id == hearing.id)
+            .order_by(Segment.start_ms)
+        )
+    )
+    if len(segments) != len(ids):
+        raise TestimonyError("Some selected lines are not part of this hearing's transcript.")
+    already = session.scalars(
+        select(Testimony)
+        .join(testimony_segments, testimony_segments.c.testimony_id == Testimony.id)
+        .where(Testimony.matter_id == matter.id, testimony_segments.c.segment_id.in_(ids))
+    ).first()
+    if already:
+        raise TestimonyConflict(
+            f"Some of these lines are already testimony by {already.person.name} on this matter."
+        )
+    try:
+        testimony = _new_testimony(
+            session,
+            user,
+            kind="oral",
+            matter=matter,
+            person=person_for(session, person_id, person_name, segments),
+            position=position,
+            organization_names=organization_names,
+            concern_ids=concern_ids,
+            text_for_suggestion=" ".join(s.text for s in segments),
+            use_embeddings=use_embeddings,
+            hearing=hearing,
+            segments=segments,
+            received_on=hearing.date,
+        )
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return testimony
+
+
+def create_written_testimony(
+    session: Session,
+    user,
+    matter: Matter,
+    *,
+    upload_folder: str | os.PathLike,
+    text: str | None = None,
+    document=None,
+    person_id: int | None = None,
+    person_name: str | None = None,
+    organization_names: Iterable[str] = (),
+    position: str | None = None,
+    concern_ids: Iterable[int] = (),
+    received_on: date | None = None,
+    hearing_id: int | None = None,
+    max_pdf_bytes: int = MAX_PDF_BYTES,
+    use_embeddings: bool | None = False,
+) -> Testimony:
+    """Record a written comment (text, a PDF, or both) on a matter; commits.
+
+    Args:
+        document: an uploaded file (werkzeug FileStorage) or None.
+    """
+    text = (text or "").strip()
+    has_document = document is not None and bool(getattr(document, "filename", ""))
+    if not text and not has_document:
+        raise TestimonyError("Paste the comment's text or attach it as a PDF.")
+    if len(text) > 200_000:
+        raise TestimonyError(
+            "The comment is too long to paste (200,000 characters at most); attach it as a PDF."
+        )
+    hearing = session.get(Hearing, hearing_id) if hearing_id else None
+    if hearing_id and hearing is None:
+        raise TestimonyError("That hearing is not in the record.")
+    stored_name, created = None, False
+    try:
+        person = person_for(session, person_id, person_name)
+        if has_document:
+            stored_name, created = store_pdf(document, upload_folder, max_pdf_bytes)
+        testimony = _new_testimony(
+            session,
+            user,
+            kind="written",
+            matter=matter,
+            person=person,
+            position=position,
+            organization_names=organization_names,
+            concern_ids=concern_ids,
+            text_for_suggestion=text,
+            use_embeddings=use_embeddings,
+            written_text=text or None,
+            document_name=stored_name,
+            received_on=received_on or date.today(),
+            hearing=hearing,
+        )
+        session.commit()
+    except Exception:
+        session.rollback()
+        if created:
+            (Path(upload_folder) / stored_name).unlink(missing_ok=True)
+        raise
+    return testimony
+
+
+def create_card_testimony(
+    session: Session,
+    user,
+    matter: Matter,
+    *,
+    person_id: int | None = None,
+    person_name: str | None = None,
+    organization_names: Iterable[str] = (),
+    position: str | None = None,
+    concern_ids: Iterable[int] = (),
+    hearing_id: int | None = None,
+    received_on: date | None = None,
+) -> Testimony:
+    """Record a sign-up card: the person registered a position without speaking; commits."""
+    hearing = session.get(Hearing, hearing_id) if hearing_id else None
+    if hearing_id and hearing is None:
+        raise TestimonyError("That hearing is not in the record.")
+    try:
+        testimony = _new_testimony(
+            session,
+            user,
+            kind="card",
+            matter=matter,
+            person=person_for(session, person_id, person_name),
+            position=position,
+            organization_names=organization_names,
+            concern_ids=concern_ids,
+            hearing=hearing,
+            received_on=received_on or (hearing.date if hearing else date.today()),
+        )
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return testimony
+
+
+def looks_like_pdf(head: bytes, tail: bytes) -> bool:
+    """Return whether bytes start like a PDF file and end with its end-of-file marker."""
+    # The header must open the file (readers tolerate up to 1 KiB of junk; we do not need to),
+    # and a complete PDF ends with %%EOF, possibly followed by line ends.
+    return head.startswith(b"%PDF-") and b"%%EOF" in tail[-1024:]
+
+
+def store_pdf(
+    document, upload_folder: str | os.PathLike, max_bytes: int = MAX_PDF_BYTES
+) -> tuple[str, bool]:
+    """Keep an uploaded PDF under the upload folder; return (its relative name, newly written).
+
+    The file is stored as testimony/<sha256>/<original name>.pdf: the hash keeps the content
+    apart from other uploads and the name stays readable for the person who downloads it.
+    """
+    stream = document.stream
+    stream.seek(0)
+    content = stream.read(max_bytes + 1)
+    if not content:
+        raise DocumentRejected("The attached file is empty.")
+    if len(content) > max_bytes:
+        raise DocumentRejected(
+            f"The attached file is larger than {max_bytes // 1024**2} MB; attach a smaller PDF."
+        )
+    if not looks_like_pdf(content[:8], content[-1024:]):
+        raise DocumentRejected(
+            f"“{secure_filename(document.filename or '') or 'The file'}” is not a PDF document. "
+            "Attach the comment as a PDF, or paste its text."
+        )
+    sha256 = hashlib.sha256(content).hexdigest()
+    stem = Path(secure_filename(document.filename or "")).stem or "written-comment"
+    stored_name = f"{PDF_FOLDER}/{sha256}/{stem[:100]}.pdf"
+    target = Path(upload_folder) / stored_name
+    if target.exists():
+        return stored_name, False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=target.parent, prefix="incoming-", delete=False) as out:
+        out.write(content)
+    os.replace(out.name, target)
+    return stored_name, True
+
+
+def set_position(session: Session, user, testimony: Testimony, position: str) -> Testimony:
+    """Record the position a clerk chose for the testimony; commits."""
+    if not position:
+        raise TestimonyError("Choose a position to record.")
+    position = check_position(position)
+    before = {"position": testimony.position, "position_confirmed": testimony.position_confirmed}
+    testimony.position = position
+    testimony.position_confirmed = True
+    record(
+        session,
+        user,
+        "testimony.position",
+        testimony,
+        before=before,
+        after={"position": position, "position_confirmed": True},
+        hearing_id=testimony.hearing_id,
+    )
+    session.commit()
+    return testimony
+
+
+def confirm_suggestion(
+    session: Session, user, testimony: Testimony, shown: str | None
+) -> Testimony:
+    """Make the suggested position the testimony's position, as the clerk saw it; commits.
+
+    Args:
+        shown: the suggestion the clerk was shown; if it changed since, nothing is confirmed.
+    """
+    if not testimony.suggested_position:
+        raise TestimonyConflict("There is no suggested position to confirm; choose one instead.")
+    if shown != testimony.suggested_position:
+        raise TestimonyConflict(
+            "The suggestion changed since the page was loaded; reload and check it."
+        )
+    return set_position(session, user, testimony, testimony.suggested_position)
+
+
+def set_concerns(
+    session: Session, user, testimony: Testimony, concern_ids: Iterable[int]
+) -> Testimony:
+    """Tag the testimony with concerns from its matter's vocabulary; commits."""
+    concerns = concerns_for(testimony.matter, concern_ids)
+    before = {"concerns": [c.name for c in testimony.concerns]}
+    testimony.concerns = concerns
+    record(
+        session,
+        user,
+        "testimony.concerns",
+        testimony,
+        before=before,
+        after={"concerns": [c.name for c in concerns]},
+        hearing_id=testimony.hearing_id,
+    )
+    session.commit()
+    return testimony
+
+
+def set_organizations(
+    session: Session, user, testimony: Testimony, names: Iterable[str]
+) -> Testimony:
+    """Replace the organizations the testimony was given for; commits."""
+    try:
+        organizations = organizations_for(session, names)
+        before = {"organizations": [o.name for o in testimony.organizations]}
+        testimony.organizations = organizations
+        record(
+            session,
+            user,
+            "testimony.organizations",
+            testimony,
+            before=before,
+            after={"organizations": [o.name for o in organizations]},
+            hearing_id=testimony.hearing_id,
+        )
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return testimony
+
+
+def delete_testimony(session: Session, user, testimony: Testimony) -> None:
+    """Remove a testimony recorded by mistake (the audit log keeps what it was); commits."""
+    record(
+        session,
+        user,
+        "testimony.delete",
+        testimony,
+        before=_snapshot(testimony),
+        hearing_id=testimony.hearing_id,
+    )
+    session.delete(testimony)
+    session.commit()
+
+
+def add_concern(session: Session, user, matter: Matter, name: str) -> Concern:
+    """Add a concern to the matter's vocabulary; commits."""
+    name = _clean(name, 100, "A concern")
+    if not name:
+        raise TestimonyError("Type the concern, for example “racial bias”.")
+    if any(c.name.casefold() == name.casefold() for c in matter.concerns):
+        raise TestimonyConflict(f"“{name}” is already a concern on this matter.")
+    concern = Concern(matter=matter, name=name)
+    session.add(concern)
+    session.flush()
+    record(session, user, "concern.create", concern, after={"matter_id": matter.id, "name": name})
+    session.commit()
+    return concern
+
+
+def remove_concern(session: Session, user, concern: Concern) -> None:
+    """Remove an unused concern from its matter's vocabulary; commits."""
+    if concern.testimonies:
+        count = len(concern.testimonies)
+        raise TestimonyConflict(
+            f"“{concern.name}” is raised in {count} testimon{'y' if count == 1 else 'ies'}; "
+            "untag them before removing it."
+        )
+    record(
+        session,
+        user,
+        "concern.delete",
+        concern,
+        before={"matter_id": concern.matter_id, "name": concern.name},
+    )
+    session.delete(concern)
+    session.commit()
+
+
+def link_agenda_item(
+    session: Session,
+    user,
+    hearing: Hearing,
+    matter: Matter,
+    start_ms: int | None,
+    end_ms: int | None,
+    title: str | None = None,
+) -> AgendaItem:
+    """Record that a matter was heard in the hearing between two times of its recording; commits."""
+    _check_range(hearing, start_ms, end_ms)
+    sequence = 1 + max((a.sequence for a in _agenda(session, hearing)), default=0)
+    item = AgendaItem(
+        hearing=hearing,
+        matter=matter,
+        start_ms=start_ms,
+        end_ms=end_ms,
+        sequence=sequence,
+        title=_clean(title, 2000, "The title") or None,
+    )
+    session.add(item)
+    session.flush()
+    record(
+        session,
+        user,
+        "agenda_item.create",
+        item,
+        after={"matter_id": matter.id, "start_ms": start_ms, "end_ms": end_ms},
+        hearing_id=hearing.id,
+    )
+    session.commit()
+    return item
+
+
+def set_agenda_times(
+    session: Session, user, item: AgendaItem, start_ms: int | None, end_ms: int | None
+) -> AgendaItem:
+    """Change when in the recording an agenda item was heard; commits."""
+    _check_range(item.hearing, start_ms, end_ms)
+    before = {"start_ms": item.start_ms, "end_ms": item.end_ms}
+    item.start_ms, item.end_ms = start_ms, end_ms
+    record(
+        session,
+        user,
+        "agenda_item.times",
+        item,
+        before=before,
+        after={"start_ms": start_ms, "end_ms": end_ms},
+        hearing_id=item.hearing_id,
+    )
+    session.commit()
+    return item
+
+
+def remove_agenda_item(session: Session, user, item: AgendaItem) -> None:
+    """Unlink a matter from a hearing's agenda; commits."""
+    record(
+        session,
+        user,
+        "agenda_item.delete",
+        item,
+        before={"matter_id": item.matter_id, "start_ms": item.start_ms, "end_ms": item.end_ms},
+        hearing_id=item.hearing_id,
+    )
+    session.delete(item)
+    session.commit()
+
+
+def _agenda(session: Session, hearing: Hearing) -> list[AgendaItem]:
+    return list(session.scalars(select(AgendaItem).where(AgendaItem.hearing_id == hearing.id)))
+
+
+def _check_range(hearing: Hearing, start_ms: int | None, end_ms: int | None) -> None:
+    if start_ms is None:
+        raise TestimonyError("Give the time the matter was taken up, as h:mm:ss.")
+    if end_ms is not None and end_ms <= start_ms:
+        raise TestimonyError("The end time must be after the start time.")
+    duration = hearing.recording.duration_ms if hearing.recording else None
+    if duration is None and hearing.segments:
+        duration = hearing.segments[-1].end_ms
+    if duration is not None and (start_ms > duration or (end_ms or 0) > duration + 1000):
+        raise TestimonyError("That time is past the end of the recording.")
+
+
+def agenda_for_hearing(session: Session, hearing: Hearing) -> list[AgendaItem]:
+    """Return the hearing's agenda items in order of when they were heard."""
+    items = _agenda(session, hearing)
+    return sorted(items, key=lambda a: (a.start_ms is None, a.start_ms or 0, a.sequence))
