@@ -84,21 +84,31 @@ def _register_error_pages(app: Flask) -> None:
 
     app.register_error_handler(
         CSRFError,
-        lambda e: page(400, "Form expired", "The form expired or was sent from elsewhere. "
-                       "Go back, reload the page and try again."),
+        lambda e: page(
+            400,
+            "Form expired",
+            "The form expired or was sent from elsewhere. Go back, reload the page and try again.",
+        ),
     )
     app.register_error_handler(
         413,
-        lambda e: page(413, "File too large", "The file is larger than this site accepts "
-                       f"({app.config['MAX_CONTENT_LENGTH'] // 1024**2} MB). "
-                       "Ask an administrator to raise the limit."),
+        lambda e: page(
+            413,
+            "File too large",
+            "The file is larger than this site accepts "
+            f"({app.config['MAX_CONTENT_LENGTH'] // 1024**2} MB). "
+            "Ask an administrator to raise the limit.",
+        ),
     )
-    app.register_error_handler(404, lambda e: page(404, "Not found", "There is nothing at this address."))
+    app.register_error_handler(
+        404, lambda e: page(404, "Not found", "There is nothing at this address.")
+    )
     app.register_error_handler(
         403, lambda e: page(403, "Not allowed", "Your account cannot do that.")
     )
     app.register_error_handler(
-        400, lambda e: page(400, "Bad request", getattr(e, "description", "The request was not valid."))
+        400,
+        lambda e: page(400, "Bad request", getattr(e, "description", "The request was not valid.")),
     )
     app.register_error_handler(
         405, lambda e: page(405, "Not allowed", "That action is not available here.")

@@ -16,9 +16,10 @@ def segment_at(session: Session, hearing: Hearing, ms: int) -> Segment | None:
     found = session.scalars(
         base.where(Segment.start_ms <= ms, Segment.end_ms > ms).order_by(Segment.start_ms.desc())
     ).first()
-    found = found or session.scalars(
-        base.where(Segment.start_ms >= ms).order_by(Segment.start_ms)
-    ).first()
+    found = (
+        found
+        or session.scalars(base.where(Segment.start_ms >= ms).order_by(Segment.start_ms)).first()
+    )
     return found or session.scalars(base.order_by(Segment.start_ms.desc())).first()
 
 

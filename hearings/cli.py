@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from datetime import date
@@ -78,7 +79,10 @@ def bootstrap_user() -> None:
     note = Path(current_app.instance_path) / "first-clerk-password.txt"
     note.write_text(f"username: clerk\npassword: {password}\n")
     note.chmod(0o600)
-    click.echo(f"Created the account 'clerk' with password {password} (also in {note.name} in the instance folder).")
+    click.echo(
+        f"Created the account 'clerk' with password {password} "
+        f"(also in {note.name} in the instance folder)."
+    )
 
 
 @click.command()
@@ -104,7 +108,9 @@ def _details(title: str | None, body: str, when: str, agenda: str | None, path: 
 
 
 @click.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option("--title", help="Hearing title (default: the file name).")
 @click.option("--body", required=True, help="Body that held the hearing.")
 @click.option("--date", "when", required=True, help="Date of the hearing, YYYY-MM-DD.")
@@ -157,10 +163,9 @@ def _with_inline_queue(wait: bool, fn, *args):
 def _run_here(job) -> None:
     from hearings.jobs import run_job
 
-    try:
+    # The job row holds any error; the ingest loop reports it.
+    with contextlib.suppress(Exception):
         run_job(job.id)
-    except Exception:  # noqa: BLE001 - the job row holds the error; the loop reports it
-        pass
 
 
 def _hearing_url(hearing: Hearing) -> str:
@@ -185,7 +190,9 @@ def transcribe(file: Path, as_json: bool, diarizer: str | None) -> None:
     overrides = {"diarizer": diarizer} if diarizer else {}
     try:
         runner = TranscriptionPipeline(pipeline_config(current_app.config, **overrides))
-        result = runner.run(file, progress=lambda stage, pct: click.echo(f"{pct:3d}% {stage}", err=True))
+        result = runner.run(
+            file, progress=lambda stage, pct: click.echo(f"{pct:3d}% {stage}", err=True)
+        )
     except (AudioError, ModelError) as error:
         raise click.ClickException(str(error)) from error
     if as_json:
@@ -201,7 +208,12 @@ def transcribe(file: Path, as_json: bool, diarizer: str | None) -> None:
 @with_appcontext
 def demo(wait: bool) -> None:
     """Create the bundled demo hearing (synthetic voices) and transcribe it with the real model."""
-    from hearings.intake import DuplicateRecording, HearingDetails, create_hearing_from_file, hearing_with_recording
+    from hearings.intake import (
+        DuplicateRecording,
+        HearingDetails,
+        create_hearing_from_file,
+        hearing_with_recording,
+    )
 
     meta = json.loads((DEMO_DIR / "hearing.json").read_text())
     audio = DEMO_DIR / meta["media"]["audio"]
@@ -218,6 +230,8 @@ def demo(wait: bool) -> None:
 
         hearing = hearing_with_recording(hashlib.sha256(audio.read_bytes()).hexdigest())
     job = hearing.latest_job
-    click.echo(f"Demo hearing {hearing.id}: {job.status if job else 'no job'} {_hearing_url(hearing)}")
+    click.echo(
+        f"Demo hearing {hearing.id}: {job.status if job else 'no job'} {_hearing_url(hearing)}"
+    )
     if job and job.status == "failed":
         raise click.ClickException(job.error or "processing failed")

@@ -50,7 +50,12 @@ def to_srt(hearing: Hearing) -> str:
 
 def to_text(hearing: Hearing) -> str:
     """Return a readable transcript with time codes and speaker changes."""
-    lines = [hearing.title, f"{hearing.body.name}, {hearing.date.isoformat()}", "Machine transcript.", ""]
+    lines = [
+        hearing.title,
+        f"{hearing.body.name}, {hearing.date.isoformat()}",
+        "Machine transcript.",
+        "",
+    ]
     previous = object()
     for segment in hearing.segments:
         name = speaker_name(segment)

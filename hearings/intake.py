@@ -12,7 +12,13 @@ from sqlalchemy import func, select
 from hearings.extensions import db
 from hearings.jobs import queue_transcription
 from hearings.models import Body, Hearing, Recording
-from hearings.storage import StoredUpload, UploadRejected, incoming_sha256, keep_local_file, keep_upload
+from hearings.storage import (
+    StoredUpload,
+    UploadRejected,
+    incoming_sha256,
+    keep_local_file,
+    keep_upload,
+)
 
 
 class DuplicateRecording(UploadRejected):
@@ -20,8 +26,12 @@ class DuplicateRecording(UploadRejected):
 
     def __init__(self, hearing: Hearing | None):
         self.hearing = hearing
-        where = f"“{hearing.title}” ({hearing.date.isoformat()})" if hearing else "an earlier upload"
-        super().__init__(f"This recording was already uploaded for {where}; it was not processed again.")
+        where = (
+            f"“{hearing.title}” ({hearing.date.isoformat()})" if hearing else "an earlier upload"
+        )
+        super().__init__(
+            f"This recording was already uploaded for {where}; it was not processed again."
+        )
 
 
 @dataclass
@@ -98,10 +108,14 @@ def _media_type(name: str) -> str:
     import mimetypes
 
     suffix = Path(name).suffix.lower()
-    return {
-        ".opus": "audio/ogg",
-        ".ogg": "audio/ogg",
-        ".oga": "audio/ogg",
-        ".m4a": "audio/mp4",
-        ".flac": "audio/flac",
-    }.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return (
+        {
+            ".opus": "audio/ogg",
+            ".ogg": "audio/ogg",
+            ".oga": "audio/ogg",
+            ".m4a": "audio/mp4",
+            ".flac": "audio/flac",
+        }.get(suffix)
+        or mimetypes.guess_type(name)[0]
+        or "application/octet-stream"
+    )

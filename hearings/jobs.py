@@ -81,7 +81,7 @@ def pipeline():
 
 def default_pipeline(config) -> object:
     """Build the real Whisper (+ diarization) pipeline from the app's settings."""
-    from transcription.pipeline import PipelineConfig, TranscriptionPipeline
+    from transcription.pipeline import TranscriptionPipeline
 
     return TranscriptionPipeline(pipeline_config(config))
 
@@ -170,9 +170,11 @@ def run_job(job_id: int, progress_interval: float = 1.0, will_retry: bool = Fals
         # Voice-match suggestions help editors; they must never fail a stored transcript.
         db.session.rollback()
         log.exception("job %s: returning-speaker suggestions failed", job_id)
-    _finish(job, note=transcript.diarization_error and (
-        "Transcribed, but speakers could not be told apart: " + transcript.diarization_error
-    ))
+    _finish(
+        job,
+        note=transcript.diarization_error
+        and ("Transcribed, but speakers could not be told apart: " + transcript.diarization_error),
+    )
 
 
 def _finish(job: Job, note: str | None = None) -> None:

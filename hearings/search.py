@@ -85,7 +85,11 @@ def unindex_segments(connection: Connection, segments: list[tuple[int, str]]) ->
 
 
 def search_segments(
-    session: Session, query: str, filters: SearchFilters | None = None, limit: int = 50, offset: int = 0
+    session: Session,
+    query: str,
+    filters: SearchFilters | None = None,
+    limit: int = 50,
+    offset: int = 0,
 ) -> list[SearchHit]:
     """Return segments matching the query, best first, with matched words marked."""
     query = query.strip()
@@ -103,7 +107,7 @@ def search_segments(
     except DatabaseError as error:
         session.rollback()
         raise SearchSyntaxError(
-            "That search could not be understood. Use plain words, \"quoted phrases\", "
+            'That search could not be understood. Use plain words, "quoted phrases", '
             "OR between alternatives, and a trailing * for prefixes."
         ) from error
     return [SearchHit(segment=row[0], snippet=_markup(row[1])) for row in rows]
@@ -163,9 +167,9 @@ def _apply_filters(stmt, filters: SearchFilters):
     if filters.date_to:
         stmt = stmt.where(Hearing.date <= filters.date_to)
     if filters.person_id:
-        stmt = stmt.where(Segment.speaker_id.in_(
-            select(Speaker.id).where(Speaker.person_id == filters.person_id)
-        ))
+        stmt = stmt.where(
+            Segment.speaker_id.in_(select(Speaker.id).where(Speaker.person_id == filters.person_id))
+        )
     if filters.organization_id:
         stmt = stmt.where(Segment.id.in_(_organization_segment_ids(filters.organization_id)))
     if filters.matter_id or filters.position:
@@ -202,8 +206,10 @@ def _testimony_segment_ids(filters: SearchFilters):
         .where(
             AgendaItem.matter_id == filters.matter_id,
             AgendaItem.start_ms.is_not(None),
-            and_(Segment.start_ms >= AgendaItem.start_ms,
-                 or_(AgendaItem.end_ms.is_(None), Segment.start_ms < AgendaItem.end_ms)),
+            and_(
+                Segment.start_ms >= AgendaItem.start_ms,
+                or_(AgendaItem.end_ms.is_(None), Segment.start_ms < AgendaItem.end_ms),
+            ),
         )
     )
     return testimony.union(heard)
@@ -236,14 +242,13 @@ def filter_choices(session: Session) -> dict:
     named = select(Speaker.person_id).where(Speaker.person_id.is_not(None))
     return {
         "bodies": list(session.scalars(select(Body).order_by(Body.name))),
-        "people": list(session.scalars(select(Person).where(Person.id.in_(named)).order_by(Person.name))),
+        "people": list(
+            session.scalars(select(Person).where(Person.id.in_(named)).order_by(Person.name))
+        ),
         "organizations": list(session.scalars(select(Organization).order_by(Organization.name))),
         "matters": list(session.scalars(select(Matter).order_by(Matter.file_number, Matter.title))),
     }
 
 
 def _markup(marked: str) -> Markup:
-    return Markup(
-        str(escape(marked)).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
-    )
-
+    return Markup(str(escape(marked)).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>"))

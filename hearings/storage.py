@@ -16,7 +16,18 @@ from werkzeug.utils import secure_filename
 from transcription.audio import AudioError, AudioInfo, probe
 
 ALLOWED_EXTENSIONS = {
-    ".mp3", ".wav", ".m4a", ".flac", ".ogg", ".oga", ".opus", ".webm", ".mp4", ".m4v", ".mov", ".aac",
+    ".mp3",
+    ".wav",
+    ".m4a",
+    ".flac",
+    ".ogg",
+    ".oga",
+    ".opus",
+    ".webm",
+    ".mp4",
+    ".m4v",
+    ".mov",
+    ".aac",
 }
 
 
@@ -33,7 +44,10 @@ class HashingFile:
 
     def __init__(self, directory: Path):
         directory.mkdir(parents=True, exist_ok=True)
-        self._file = tempfile.NamedTemporaryFile(dir=directory, prefix="incoming-", delete=False)
+        # Kept open across the request on purpose: the form parser writes into it in chunks.
+        self._file = tempfile.NamedTemporaryFile(  # noqa: SIM115
+            dir=directory, prefix="incoming-", delete=False
+        )
         self.path = Path(self._file.name)
         self.sha256 = hashlib.sha256()
         self.kept = False
@@ -54,7 +68,9 @@ class HashingFile:
 class UploadRequest(Request):
     """Request whose file uploads land, hashed, in the upload folder."""
 
-    def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
+    def _get_file_stream(
+        self, total_content_length, content_type, filename=None, content_length=None
+    ):
         stream = HashingFile(Path(current_app.config["UPLOAD_FOLDER"]) / "incoming")
         self._incoming = [*getattr(self, "_incoming", []), stream]
         return stream

@@ -7,8 +7,13 @@ from transcription.schema import Segment, SpeakerTurn, Transcript, Word
 
 def words(text: str, start: float, step: float = 0.4, speaker: str | None = None) -> list[Word]:
     return [
-        Word(text=" " + w, start=round(start + i * step, 3), end=round(start + (i + 1) * step - 0.05, 3),
-             probability=0.9, speaker=speaker)
+        Word(
+            text=" " + w,
+            start=round(start + i * step, 3),
+            end=round(start + (i + 1) * step - 0.05, 3),
+            probability=0.9,
+            speaker=speaker,
+        )
         for i, w in enumerate(text.split())
     ]
 
@@ -24,16 +29,27 @@ def sample_transcript(lines=LINES, sha256: str | None = None) -> Transcript:
     segments = []
     for start, speaker, text in lines:
         ws = words(text, start, speaker=speaker)
-        segments.append(Segment(start=ws[0].start, end=ws[-1].end, text=" " + text, words=ws, speaker=speaker))
+        segments.append(
+            Segment(start=ws[0].start, end=ws[-1].end, text=" " + text, words=ws, speaker=speaker)
+        )
     turns = [SpeakerTurn(s.start, s.end, s.speaker) for s in segments]
-    return Transcript(segments=segments, language="en", duration=15.0, model="fake-whisper",
-                      audio_sha256=sha256, turns=turns, diarizer="fake")
+    return Transcript(
+        segments=segments,
+        language="en",
+        duration=15.0,
+        model="fake-whisper",
+        audio_sha256=sha256,
+        turns=turns,
+        diarizer="fake",
+    )
 
 
 class FakePipeline:
     """Reports progress through the stages and returns a fixed transcript."""
 
-    def __init__(self, config=None, transcript: Transcript | None = None, error: Exception | None = None):
+    def __init__(
+        self, config=None, transcript: Transcript | None = None, error: Exception | None = None
+    ):
         self.transcript = transcript
         self.error = error
         self.runs: list[str] = []

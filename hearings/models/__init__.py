@@ -4,7 +4,6 @@ from hearings.models.accounts import User
 from hearings.models.audit import AuditEntry
 from hearings.models.base import Base
 from hearings.models.bodies import Body
-from hearings.models.hearings import Hearing, Job, Recording, Segment, Speaker, Word
 from hearings.models.civic import (
     AgendaItem,
     Concern,
@@ -15,6 +14,7 @@ from hearings.models.civic import (
     Testimony,
     VoteEvent,
 )
+from hearings.models.hearings import Hearing, Job, Recording, Segment, Speaker, Word
 from hearings.models.people import Organization, OrganizationAlias, Person
 
 __all__ = [

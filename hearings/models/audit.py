@@ -26,7 +26,9 @@ class AuditEntry(Base):
     user: Mapped[User | None] = relationship()
 
 
-def record(session, user, action: str, target, before=None, after=None, hearing_id=None) -> AuditEntry:
+def record(
+    session, user, action: str, target, before=None, after=None, hearing_id=None
+) -> AuditEntry:
     """Add an audit entry for a change in the current transaction (the caller commits)."""
     entry = AuditEntry(
         user_id=getattr(user, "id", None),

@@ -47,7 +47,10 @@ def detail(hearing_id: int):
     """Show a hearing: player, progress while processing, and the transcript."""
     hearing = db.get_or_404(Hearing, hearing_id)
     return render_template(
-        "hearings/detail.html", hearing=hearing, job=hearing.latest_job, quote=None,
+        "hearings/detail.html",
+        hearing=hearing,
+        job=hearing.latest_job,
+        quote=None,
         start_ms=request.args.get("t", type=float, default=0) * 1000,
     )
 
@@ -90,10 +93,17 @@ def quote(hearing_id: int, start_ms: int):
     if segment.start_ms != start_ms:
         # Canonical links use the segment's own start, so one quote has one URL.
         return redirect(url_for("hearings.quote", hearing_id=hearing.id, start_ms=segment.start_ms))
-    url = url_for("hearings.quote", hearing_id=hearing.id, start_ms=segment.start_ms, _external=True)
+    url = url_for(
+        "hearings.quote", hearing_id=hearing.id, start_ms=segment.start_ms, _external=True
+    )
     return render_template(
-        "hearings/detail.html", hearing=hearing, job=hearing.latest_job, quote=segment,
-        start_ms=segment.start_ms, citation=citation_text(segment, url), permalink=url,
+        "hearings/detail.html",
+        hearing=hearing,
+        job=hearing.latest_job,
+        quote=segment,
+        start_ms=segment.start_ms,
+        citation=citation_text(segment, url),
+        permalink=url,
         credit=speaker_credit(segment),
     )
 
@@ -129,5 +139,3 @@ def recording(hearing_id: int):
         conditional=True,
         max_age=3600,
     )
-
-

@@ -18,7 +18,9 @@ def search():
         person_id=request.args.get("person", type=int),
         organization_id=request.args.get("organization", type=int),
         matter_id=request.args.get("matter", type=int),
-        position=request.args.get("position") if request.args.get("position") in POSITIONS else None,
+        position=request.args.get("position")
+        if request.args.get("position") in POSITIONS
+        else None,
         date_from=_date_arg("from"),
         date_to=_date_arg("to"),
     )
@@ -29,7 +31,12 @@ def search():
         error = str(problem)
     template = "search/_results.html" if htmx else "search/search.html"
     return render_template(
-        template, query=query, hits=hits, error=error, filters=filters, positions=POSITIONS,
+        template,
+        query=query,
+        hits=hits,
+        error=error,
+        filters=filters,
+        positions=POSITIONS,
         **filter_choices(db.session),
     )
 

@@ -46,7 +46,9 @@ def test_upload_creates_hearing_job_and_transcript(app, clerk_client, jfk_wav, f
     assert [p.name for p in stored_files(app)] == [Path(fake_pipeline.runs[0]).name]
 
 
-def test_same_file_twice_is_detected_not_processed_again(app, clerk_client, jfk_wav, fake_pipeline, existing):
+def test_same_file_twice_is_detected_not_processed_again(
+    app, clerk_client, jfk_wav, fake_pipeline, existing
+):
     copy = jfk_wav.with_name("renamed copy.wav")
     shutil.copyfile(jfk_wav, copy)
     response = hearing_form(clerk_client, copy, title="Another title")
@@ -119,8 +121,23 @@ def test_video_upload_is_accepted(app, clerk_client, tmp_path, jfk_wav):
         pytest.skip("needs ffmpeg to make a video file")
     video = tmp_path / "meeting.mp4"
     subprocess.run(
-        ["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "color=c=gray:s=160x120:d=11",
-         "-i", str(jfk_wav), "-shortest", "-c:v", "libx264", "-c:a", "aac", str(video)],
+        [
+            "ffmpeg",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=gray:s=160x120:d=11",
+            "-i",
+            str(jfk_wav),
+            "-shortest",
+            "-c:v",
+            "libx264",
+            "-c:a",
+            "aac",
+            str(video),
+        ],
         check=True,
     )
     assert hearing_form(clerk_client, video).status_code == 302
