@@ -40,6 +40,9 @@ class HearingDetails:
     body_name: str
     date: date
     agenda_text: str | None = None
+    num_speakers: int | None = None
+    max_speakers: int | None = None
+    clustering_threshold: float | None = None
 
 
 def body_named(name: str) -> Body:
@@ -98,6 +101,9 @@ def _create(details: HearingDetails, stored: StoredUpload) -> Hearing:
         date=details.date,
         agenda_text=(details.agenda_text or "").strip() or None,
         recording=recording,
+        num_speakers=details.num_speakers,
+        max_speakers=details.max_speakers,
+        clustering_threshold=details.clustering_threshold,
     )
     db.session.add(hearing)
     queue_transcription(hearing)

@@ -60,9 +60,9 @@ def task_queue() -> TaskQueue:
     return current_app.extensions["task_queue"]
 
 
-def queue_transcription(hearing: Hearing) -> Job:
+def queue_transcription(hearing: Hearing, reprocess: bool = False) -> Job:
     """Record a job for the hearing, commit it, and put it on the queue."""
-    job = Job(hearing=hearing)
+    job = Job(hearing=hearing, reprocess=reprocess)
     db.session.add(job)
     db.session.commit()
     task_queue().enqueue(job)
@@ -96,9 +96,21 @@ def pipeline_config(config, **overrides):
         cpu_threads=config["WHISPER_CPU_THREADS"],
         diarizer=config["DIARIZER"],
         diarizer_path=config["DIARIZER_PATH"],
+        cache_dir=config["MODEL_CACHE_DIR"],
     )
     settings.update(overrides)
     return PipelineConfig(**settings)
+
+
+def speaker_settings(hearing: Hearing) -> dict:
+    """Return the clerk's per-hearing diarization settings that are set."""
+    settings = {
+        "num_speakers": hearing.num_speakers,
+        "min_speakers": hearing.min_speakers,
+        "max_speakers": hearing.max_speakers,
+        "clustering_threshold": hearing.clustering_threshold,
+    }
+    return {name: value for name, value in settings.items() if value is not None}
 
 
 class ProgressWriter:
@@ -137,7 +149,7 @@ def run_job(job_id: int, progress_interval: float = 1.0, will_retry: bool = Fals
     if recording is None:
         _fail(job, "The hearing has no recording attached.")
         return
-    if hearing.transcript_sha256 == recording.sha256 and hearing.segments:
+    if not job.reprocess and hearing.transcript_sha256 == recording.sha256 and hearing.segments:
         # Work is keyed by the audio's hash: a rerun of finished work does nothing.
         _finish(job, note="This recording was already transcribed; nothing to do.")
         return
@@ -147,7 +159,9 @@ def run_job(job_id: int, progress_interval: float = 1.0, will_retry: bool = Fals
     db.session.commit()
     try:
         transcript = pipeline().run(
-            recording_path(recording.stored_name), progress=ProgressWriter(job, progress_interval)
+            recording_path(recording.stored_name),
+            progress=ProgressWriter(job, progress_interval),
+            **speaker_settings(hearing),
         )
         job.stage = "saving transcript"
         db.session.commit()

@@ -54,8 +54,9 @@ class FakePipeline:
         self.error = error
         self.runs: list[str] = []
 
-    def run(self, path, progress=None):
+    def run(self, path, progress=None, **settings):
         self.runs.append(str(path))
+        self.settings = settings
         for stage, percent in [("decoding", 5), ("transcribing", 50), ("diarizing", 90)]:
             if progress:
                 progress(stage, percent)

@@ -10,8 +10,9 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -56,6 +57,12 @@ class PipelineConfig:
     min_speakers: int | None = None
     max_speakers: int | None = None
     clustering_threshold: float | None = None
+    # Where engines that keep caches (numba, onnxruntime) write them; None keeps their default.
+    cache_dir: str | None = None
+
+
+# Settings a clerk may give per hearing: they change diarization, never the loaded models.
+PER_RECORDING_SETTINGS = ("num_speakers", "min_speakers", "max_speakers", "clustering_threshold")
 
 
 # Share of overall progress (start, end in percent) each stage reports within.
@@ -90,14 +97,24 @@ class TranscriptionPipeline:
         )
         self.model_name = asr.describe_model(self.model_source, self.config.compute_type)
 
-    def run(self, path: str | Path, progress: ProgressCallback | None = None) -> Transcript:
+    def run(
+        self, path: str | Path, progress: ProgressCallback | None = None, **settings: Any
+    ) -> Transcript:
         """Transcribe a recording, reporting ``progress(stage, percent)`` with overall percent.
+
+        Args:
+            settings: per-recording diarization settings (``PER_RECORDING_SETTINGS``), e.g.
+                ``num_speakers=5`` when the clerk knows how many people spoke.
 
         Raises:
             audio.AudioError: the recording is not usable (reason suitable for a clerk).
             asr.ModelError: the speech model cannot be loaded.
         """
-        config = self.config
+        unknown = set(settings) - set(PER_RECORDING_SETTINGS)
+        if unknown:
+            raise TypeError(f"not a per-recording setting: {', '.join(sorted(unknown))}")
+        given = {name: value for name, value in settings.items() if value is not None}
+        config = replace(self.config, **given) if given else self.config
         diarize = config.diarizer != "none"
         report = _ProgressReport(
             progress, _STAGES_WITH_DIARIZATION if diarize else _STAGES_WITHOUT_DIARIZATION
@@ -169,13 +186,14 @@ class TranscriptionPipeline:
                 # The diarizers were tuned on recordings at their own level; undo the gain in
                 # place rather than keep a second copy of a long recording in memory.
                 samples *= np.float32(10 ** (-gain_db / 20))
-            self._diarize(transcript, samples, timings, report)
+            self._diarize(config, transcript, samples, timings, report)
         timings["total"] = round(time.perf_counter() - started, 3)
         report("done", 1.0)
         return transcript
 
     def _diarize(
         self,
+        config: PipelineConfig,
         transcript: Transcript,
         samples: np.ndarray,
         timings: dict[str, float],
@@ -188,7 +206,7 @@ class TranscriptionPipeline:
 
                 report("diarize", 0.0)
                 # The diarizer reports the fraction (0-1) of its own work done.
-                result = create_diarizer(self.config).diarize(
+                result = create_diarizer(config).diarize(
                     samples, progress=lambda fraction: report("diarize", fraction)
                 )
             with _timed(timings, "assign_speakers"):
@@ -199,10 +217,10 @@ class TranscriptionPipeline:
         # Any failure here, even an import error in an optional stack, must not cost the
         # transcript that is already done.
         except Exception as error:
-            log.exception("diarization with %s failed", self.config.diarizer)
-            transcript.diarizer = self.config.diarizer
+            log.exception("diarization with %s failed", config.diarizer)
+            transcript.diarizer = config.diarizer
             transcript.diarization_error = (
-                f"the {self.config.diarizer} diarizer failed ({type(error).__name__}: {error})"
+                f"the {config.diarizer} diarizer failed ({type(error).__name__}: {error})"
             )
             return
         transcript.segments = segments

@@ -46,6 +46,12 @@ class Hearing(Base):
     transcribed_at: Mapped[datetime | None]
     diarizer: Mapped[str | None] = mapped_column(String(200))
     diarization_note: Mapped[str | None] = mapped_column(Text)
+    # What the clerk knows about who spoke, passed to diarization: an exact count of speakers,
+    # or bounds, and a clustering threshold for recordings where the default merges or splits.
+    num_speakers: Mapped[int | None]
+    min_speakers: Mapped[int | None]
+    max_speakers: Mapped[int | None]
+    clustering_threshold: Mapped[float | None]
     # The Legistar EventId of the meeting, so re-importing updates this hearing.
     legistar_id: Mapped[int | None] = mapped_column(unique=True)
 
@@ -83,6 +89,8 @@ class Job(Base):
     # A note that does not fail the job, e.g. why speakers could not be told apart.
     warning: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(default=0)
+    # Process even if this audio was transcribed before (a clerk changed speaker settings).
+    reprocess: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]

@@ -6,13 +6,19 @@ from sqlalchemy import select
 from hearings.citations import citation_text, segment_at, speaker_credit
 from hearings.exports import FORMATS
 from hearings.extensions import db, htmx
-from hearings.forms import HearingForm
+from hearings.forms import HearingForm, SpeakerSettingsForm
 from hearings.intake import DuplicateRecording, HearingDetails, create_hearing_from_upload
 from hearings.models import Hearing
 from hearings.storage import UploadRejected
 from hearings.views.auth import clerk_required
 
 bp = Blueprint("hearings", __name__, url_prefix="/hearings")
+
+
+def _can_edit() -> bool:
+    from flask_login import current_user
+
+    return bool(current_user.is_authenticated and current_user.can_edit)
 
 
 def index():
@@ -29,7 +35,15 @@ def new():
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
         return render_template("hearings/new.html", form=form), status
-    details = HearingDetails(form.title.data, form.body.data, form.date.data, form.agenda_text.data)
+    details = HearingDetails(
+        form.title.data,
+        form.body.data,
+        form.date.data,
+        form.agenda_text.data,
+        num_speakers=form.num_speakers.data,
+        max_speakers=form.max_speakers.data,
+        clustering_threshold=form.clustering_threshold.data,
+    )
     try:
         hearing = create_hearing_from_upload(details, form.recording.data)
     except DuplicateRecording as duplicate:
@@ -46,13 +60,20 @@ def new():
 def detail(hearing_id: int):
     """Show a hearing: player, progress while processing, and the transcript."""
     hearing = db.get_or_404(Hearing, hearing_id)
+    return _hearing_page(hearing, start_ms=request.args.get("t", type=float, default=0) * 1000)
+
+
+def _hearing_page(hearing: Hearing, status: int = 200, settings=None, **context):
+    if settings is None and _can_edit():
+        settings = SpeakerSettingsForm(obj=hearing, formdata=None)
+    context.setdefault("quote", None)
     return render_template(
         "hearings/detail.html",
         hearing=hearing,
         job=hearing.latest_job,
-        quote=None,
-        start_ms=request.args.get("t", type=float, default=0) * 1000,
-    )
+        speaker_settings=settings,
+        **context,
+    ), status
 
 
 @bp.get("/<int:hearing_id>/job")
@@ -80,6 +101,26 @@ def retry(hearing_id: int):
     else:
         queue_transcription(hearing)
         flash("Queued again.", "success")
+    return redirect(url_for("hearings.detail", hearing_id=hearing.id))
+
+
+@bp.post("/<int:hearing_id>/reprocess")
+@clerk_required
+def reprocess(hearing_id: int):
+    """Run the recording again with the clerk's speaker settings."""
+    from hearings.jobs import queue_transcription
+
+    hearing = db.get_or_404(Hearing, hearing_id)
+    form = SpeakerSettingsForm()
+    job = hearing.latest_job
+    if not form.validate_on_submit():
+        return _hearing_page(hearing, 400, settings=form)
+    if job and not job.finished:
+        flash("This hearing is already being processed.", "info")
+        return redirect(url_for("hearings.detail", hearing_id=hearing.id))
+    form.populate_obj(hearing)
+    queue_transcription(hearing, reprocess=True)
+    flash("Queued again with the new speaker settings.", "success")
     return redirect(url_for("hearings.detail", hearing_id=hearing.id))
 
 

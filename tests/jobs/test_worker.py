@@ -37,7 +37,7 @@ class GatedPipeline(FakePipeline):
         self.gate.set()
         self.holding = threading.Event()
 
-    def run(self, path, progress=None):
+    def run(self, path, progress=None, **settings):
         if progress:
             progress("transcribing", 40)
         self.holding.set()

@@ -194,3 +194,30 @@ def test_command_line_explains_a_bad_file_or_model(tmp_path, capsys):
     assert "not an audio or video file" in capsys.readouterr().err
     assert main([str(shared("whisper-jfk", "jfk.wav")), "--model", "base.en"]) == 2
     assert "downloading is turned off" in capsys.readouterr().err
+
+
+def test_per_recording_settings_are_checked_before_any_work():
+    with pytest.raises(TypeError, match="not a per-recording setting: whisper_model"):
+        TranscriptionPipeline(PipelineConfig()).run("missing.wav", whisper_model="large")
+
+
+@pytest.mark.model
+def test_per_recording_speaker_settings_reach_the_diarizer(monkeypatch):
+    configs = []
+
+    class FakeDiarizer:
+        def diarize(self, samples, progress=None):
+            return types.SimpleNamespace(
+                turns=[SpeakerTurn(0.0, 11.0, "SPEAKER_00")], embeddings={}, name="fake"
+            )
+
+    install_fake_diarization(monkeypatch, None)
+    sys.modules["transcription.diarize"].create_diarizer = lambda config: (
+        configs.append(config) or FakeDiarizer()
+    )
+    pipeline = TranscriptionPipeline(PipelineConfig(diarizer="fake", max_speakers=9))
+    pipeline.run(shared("whisper-jfk", "jfk.wav"), num_speakers=4, clustering_threshold=0.6)
+    assert (configs[0].num_speakers, configs[0].clustering_threshold) == (4, 0.6)
+    assert configs[0].max_speakers == 9
+    # The pipeline's own configuration is not changed for the next recording.
+    assert pipeline.config.num_speakers is None

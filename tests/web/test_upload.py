@@ -143,3 +143,40 @@ def test_video_upload_is_accepted(app, clerk_client, tmp_path, jfk_wav):
     assert hearing_form(clerk_client, video).status_code == 302
     with app.app_context():
         assert db.session.scalars(db.select(Recording)).one().media_type == "video/mp4"
+
+
+def test_speaker_settings_reach_the_pipeline_and_can_be_changed(
+    app, clerk_client, jfk_wav, fake_pipeline
+):
+    from tests.web.conftest import csrf_token
+
+    response = hearing_form(clerk_client, jfk_wav, num_speakers="3", clustering_threshold="")
+    assert response.status_code == 302
+    assert fake_pipeline.settings == {"num_speakers": 3}
+    with app.app_context():
+        hearing_id = db.session.scalars(db.select(Hearing.id)).one()
+    page = f"/hearings/{hearing_id}"
+    token = csrf_token(clerk_client, page)
+    bad = clerk_client.post(f"{page}/reprocess", data={"csrf_token": token, "num_speakers": "-2"})
+    assert bad.status_code == 400
+    assert b"Number must be between 1 and 200" in bad.data
+    assert len(fake_pipeline.runs) == 1
+    good = clerk_client.post(
+        f"{page}/reprocess",
+        data={"csrf_token": token, "max_speakers": "6", "clustering_threshold": "0.6"},
+    )
+    assert good.status_code == 302
+    # The same audio is processed again (not skipped by its hash) with the new settings.
+    assert len(fake_pipeline.runs) == 2
+    assert fake_pipeline.settings == {"max_speakers": 6, "clustering_threshold": 0.6}
+    with app.app_context():
+        hearing = db.session.get(Hearing, hearing_id)
+        assert (hearing.num_speakers, hearing.max_speakers) == (None, 6)
+        assert len(hearing.jobs) == 2 and hearing.latest_job.status == "done"
+
+
+def test_anonymous_cannot_reprocess(client, app, clerk_client, jfk_wav, fake_pipeline):
+    assert hearing_form(clerk_client, jfk_wav).status_code == 302
+    anonymous = app.test_client()
+    assert anonymous.post("/hearings/1/reprocess", data={}).status_code in (302, 400)
+    assert len(fake_pipeline.runs) == 1
