@@ -30,6 +30,12 @@ def defaults(instance_path: str) -> dict:
         # Voice similarity (cosine, CAM++) above which a new label is suggested as a known person;
         # on the AMI clips the same person scored 0.66-0.85 across meetings, others at most 0.61.
         "SPEAKER_MATCH_THRESHOLD": 0.6,
+        # Position suggestions: the key-phrase method is primary and instant. True also compares
+        # with example sentences, whose model takes seconds to load on first use in a process;
+        # enable it only where a warm process is kept, so no clerk's request waits on the load.
+        "POSITION_EMBEDDINGS": False,
+        # Written comments are letters and petitions, not recordings: a generous limit for scans.
+        "TESTIMONY_MAX_PDF_BYTES": 25 * 1024**2,
         "MODEL_CACHE_DIR": str(instance / "cache"),
         # A callable returning an object with .run(path, progress) -> Transcript; tests inject fakes.
         "PIPELINE_FACTORY": None,

@@ -1,9 +1,10 @@
 """Suggest a testimony's position from what was said, with the reasons shown to the clerk.
 
 The primary method is a list of key phrases ("we oppose", "urge you to reject", "in support
-of"): fast, and every suggestion names the words that produced it. An optional second method
-compares the sentences with short example sentences using a small offline embedding model and
-reports the nearest example and its similarity. A suggestion is never the testimony's position:
+of"): fast, and every suggestion names the words that produced it. An opt-in second method
+(the POSITION_EMBEDDINGS setting, off by default: its model takes seconds to load) compares the
+sentences with short example sentences using a small offline embedding model and reports the
+nearest example and its similarity. A suggestion is never the testimony's position:
 a clerk confirms it (see hearings.testimony.confirm_suggestion).
 """
 
@@ -240,11 +241,12 @@ def _context(text: str, start: int, end: int) -> str:
     return ("…" if left else "") + text[left:right].strip() + ("…" if right < len(text) else "")
 
 
-def suggest_position(text: str, use_embeddings: bool | None = None) -> PositionSuggestion:
+def suggest_position(text: str, use_embeddings: bool | None = False) -> PositionSuggestion:
     """Suggest support, oppose or neutral for the text, or None, with the reasons.
 
     Args:
-        use_embeddings: also compare with example sentences; None means "if the model is installed".
+        use_embeddings: also compare with example sentences (loads the model on first use);
+            None means "if the model is installed".
     """
     hits = phrase_hits(text)
     counts = {position: 0 for position in ("support", "oppose", "neutral")}

@@ -29,8 +29,6 @@ POSITION_LABELS = {
     "neutral": "neutral",
     "not_stated": "not stated",
 }
-# Written comments are letters and petitions, not recordings: a generous limit for scans.
-MAX_PDF_BYTES = 25 * 1024**2
 PDF_FOLDER = "testimony"
 
 
@@ -263,16 +261,20 @@ def create_written_testimony(
     concern_ids: Iterable[int] = (),
     received_on: date | None = None,
     hearing_id: int | None = None,
-    max_pdf_bytes: int = MAX_PDF_BYTES,
+    max_pdf_bytes: int | None = None,
     use_embeddings: bool | None = False,
 ) -> Testimony:
     """Record a written comment (text, a PDF, or both) on a matter; commits.
 
     Args:
         document: an uploaded file (werkzeug FileStorage) or None.
+        max_pdf_bytes: the largest PDF accepted (the TESTIMONY_MAX_PDF_BYTES setting); needed
+            when a document is attached.
     """
     text = (text or "").strip()
     has_document = document is not None and bool(getattr(document, "filename", ""))
+    if has_document and max_pdf_bytes is None:
+        raise TypeError("Pass max_pdf_bytes (the TESTIMONY_MAX_PDF_BYTES setting) with a document.")
     if not text and not has_document:
         raise TestimonyError("Paste the comment's text or attach it as a PDF.")
     if len(text) > 200_000:
@@ -356,9 +358,7 @@ def looks_like_pdf(head: bytes, tail: bytes) -> bool:
     return head.startswith(b"%PDF-") and b"%%EOF" in tail[-1024:]
 
 
-def store_pdf(
-    document, upload_folder: str | os.PathLike, max_bytes: int = MAX_PDF_BYTES
-) -> tuple[str, bool]:
+def store_pdf(document, upload_folder: str | os.PathLike, max_bytes: int) -> tuple[str, bool]:
     """Keep an uploaded PDF under the upload folder; return (its relative name, newly written).
 
     The file is stored as testimony/<sha256>/<original name>.pdf: the hash keeps the content

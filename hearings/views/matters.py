@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -18,91 +18,51 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from hearings import testimony as record
-from hearings.civic_exports import (
-    checked_outcome,
-    seats_on,
-    testimonies_csv,
-    testimony_order,
-    votes_csv,
-)
+from hearings.civic_exports import testimonies_csv, votes_csv
 from hearings.extensions import db
 from hearings.feeds import matter_feed
-from hearings.models import (
-    AgendaItem,
-    Body,
-    Concern,
-    Hearing,
-    Matter,
-    Organization,
-    Person,
-    Speaker,
-    Testimony,
-    VoteEvent,
+from hearings.matter_record import (
+    MatterError,
+    add_matter,
+    hearing_record,
+    matter_list,
+    matter_page_context,
+    organization_names,
+    testimony_choices,
 )
-from hearings.models.civic import POSITIONS, testimony_segments
-from hearings.tally import concern_counts, position_tally
-from hearings.timecodes import parse_time
+from hearings.memberships import bodies_by_name
+from hearings.models import AgendaItem, Concern, Hearing, Matter, Person, Testimony
+from hearings.models.civic import POSITIONS
+from hearings.record_ids import record_id
 from hearings.views.auth import clerk_required
-from hearings.votes import result_disagrees
+from hearings.views.forms import (
+    form_date,
+    form_int,
+    form_ints,
+    form_matter,
+    form_time_range,
+    testimony_fields,
+)
 
 bp = Blueprint("matters", __name__)
 
 
-# --- form parsing shared by the civic views ------------------------------------------------
-
-
-# The largest key a database integer column holds; larger numbers would fail in the driver.
-MAX_ID = 2**63 - 1
-
-
-def record_id(raw: str) -> int:
-    """Return a row id from text; ValueError for anything a database key cannot be."""
-    raw = raw.strip()
-    if not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
-        raise ValueError(f"{raw!r} is not a record id")
-    return int(raw)
-
-
-def form_ints(name: str) -> list[int]:
-    """Return the ids in a repeated form field, refusing (400) anything that is not one."""
-    values = []
-    for raw in request.form.getlist(name):
-        if raw.strip() == "":
-            continue
-        try:
-            values.append(record_id(raw))
-        except ValueError:
-            abort(400, f"“{raw}” is not a valid choice for {name}.")
-    return values
-
-
-def form_int(name: str) -> int | None:
-    """Return one optional integer form field; 400 if it is not a whole number."""
-    values = form_ints(name)
-    return values[0] if values else None
-
-
-def form_date(name: str) -> date | None:
-    """Return an optional ISO date form field; 400 if it is not a date."""
-    raw = request.form.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        abort(400, f"“{raw}” is not a date (use YYYY-MM-DD).")
-
-
-def embeddings_setting() -> bool | None:
-    """Return POSITION_EMBEDDINGS: True, False, or None for "if the model is installed"."""
-    return current_app.config.get("POSITION_EMBEDDINGS")
-
-
 def absolute_link(endpoint: str, **values) -> str:
     return url_for(endpoint, _external=True, **values)
+
+
+def _hearing_page(hearing: Hearing, status: int, **errors):
+    """Show the hearing page again with the clerk's form error."""
+    return render_template(
+        "hearings/detail.html",
+        hearing=hearing,
+        job=hearing.latest_job,
+        quote=None,
+        start_ms=0,
+        **errors,
+    ), status
 
 
 # --- matters -----------------------------------------------------------------------------
@@ -111,153 +71,46 @@ def absolute_link(endpoint: str, **values) -> str:
 @bp.get("/matters")
 def index():
     """List matters, most recently introduced first, with how much testimony each drew."""
-    counts = dict(
-        db.session.execute(
-            select(Testimony.matter_id, func.count(Testimony.id)).group_by(Testimony.matter_id)
-        ).all()
-    )
-    matters = db.session.scalars(
-        select(Matter).order_by(Matter.intro_date.desc().nulls_last(), Matter.id.desc())
-    )
-    return render_template("matters/index.html", matters=list(matters), counts=counts)
+    return render_template("matters/index.html", **matter_list(db.session))
 
 
 @bp.route("/matters/new", methods=["GET", "POST"])
 @clerk_required
 def new():
     """Add a matter by hand (most arrive from the legislative system's import)."""
-    bodies = list(db.session.scalars(select(Body).order_by(Body.name)))
+    bodies = bodies_by_name(db.session)
     if request.method == "GET":
         return render_template("matters/new.html", bodies=bodies, values={})
     values = request.form
-    title = " ".join(values.get("title", "").split())
-    file_number = " ".join(values.get("file_number", "").split()) or None
-    error = None
-    if not title:
-        error = "Give the matter's title."
-    elif len(title) > 5000 or len(file_number or "") > 50:
-        error = "The title or file number is too long."
-    elif (
-        file_number
-        and db.session.scalars(select(Matter).where(Matter.file_number == file_number)).first()
-    ):
-        error = f"A matter with file number {file_number} is already in the record."
-    body_id = form_int("body_id")
-    if body_id and db.session.get(Body, body_id) is None:
-        error = "That body is not in the record."
-    if error:
-        status = 409 if "already" in error else 422
+    try:
+        matter = add_matter(
+            db.session,
+            title=values.get("title", ""),
+            file_number=values.get("file_number", ""),
+            body_id=form_int("body_id"),
+            matter_type=values.get("matter_type"),
+            status=values.get("status"),
+            intro_date=form_date("intro_date"),
+            summary=values.get("summary"),
+        )
+    except MatterError as problem:
         return render_template(
-            "matters/new.html", bodies=bodies, values=values, error=error
-        ), status
-    matter = Matter(
-        title=title,
-        file_number=file_number,
-        body_id=body_id,
-        matter_type=values.get("matter_type", "").strip()[:100] or None,
-        status=values.get("status", "").strip()[:100] or None,
-        intro_date=form_date("intro_date"),
-        summary=values.get("summary", "").strip() or None,
-    )
-    db.session.add(matter)
-    db.session.commit()
+            "matters/new.html", bodies=bodies, values=values, error=str(problem)
+        ), problem.status
     flash("Matter added.", "success")
     return redirect(url_for("matters.detail", matter_id=matter.id))
-
-
-def _hearings_of(matter: Matter) -> list[dict]:
-    """Return where the matter came up: agenda items, hearings with testimony or a vote on it."""
-    rows = [
-        {
-            "hearing": item.hearing,
-            "start_ms": item.start_ms,
-            "end_ms": item.end_ms,
-            "title": item.title,
-            "item": item,
-        }
-        for item in matter.agenda_items
-    ]
-    listed = {row["hearing"].id for row in rows}
-    for testimony in matter.testimonies:
-        hearing = testimony.hearing
-        if hearing is not None and hearing.id not in listed:
-            listed.add(hearing.id)
-            rows.append(
-                {
-                    "hearing": hearing,
-                    "start_ms": testimony.start_ms,
-                    "end_ms": None,
-                    "title": None,
-                    "item": None,
-                }
-            )
-    for event in matter.vote_events:
-        if event.hearing is not None and event.hearing.id not in listed:
-            listed.add(event.hearing.id)
-            rows.append(
-                {
-                    "hearing": event.hearing,
-                    "start_ms": None,
-                    "end_ms": None,
-                    "title": None,
-                    "item": None,
-                }
-            )
-    return sorted(rows, key=lambda r: (r["hearing"].date, r["hearing"].id, r["start_ms"] or 0))
-
-
-def roll_call_view(event: VoteEvent) -> dict:
-    """Return a roll call as the vote partial shows it: outcome, flag, members with seats."""
-    seats = seats_on(event)
-    result, problem = checked_outcome(event)
-    return {
-        "event": event,
-        "outcome": result,
-        "problem": problem,
-        "disagrees": result_disagrees(event),
-        "members": sorted(
-            (
-                {"person": v.person, "value": v.value, "seat": seats.get(v.person_id)}
-                for v in event.votes
-            ),
-            key=lambda m: m["person"].name,
-        ),
-    }
-
-
-def _public_positions(matter: Matter) -> dict[int, list[str]]:
-    """Return person id -> the confirmed positions they took in testimony on the matter."""
-    said: dict[int, list[str]] = {}
-    for testimony in matter.testimonies:
-        if testimony.position_confirmed and testimony.position != "not_stated":
-            said.setdefault(testimony.person_id, []).append(testimony.position)
-    return said
-
-
-def matter_page_context(matter: Matter) -> dict:
-    """Return everything the matter page shows."""
-    return {
-        "matter": matter,
-        "heard": _hearings_of(matter),
-        "tally": position_tally(db.session, matter),
-        "concern_counts": concern_counts(db.session, matter),
-        "testimonies": sorted(matter.testimonies, key=testimony_order),
-        "votes": [roll_call_view(event) for event in matter.vote_events],
-        "public_positions": _public_positions(matter),
-        "positions": POSITIONS,
-        "position_labels": record.POSITION_LABELS,
-    }
 
 
 @bp.get("/matters/<int:matter_id>")
 def detail(matter_id: int):
     """Show a matter: history, hearings, what the public said, and how the council voted."""
     matter = db.get_or_404(Matter, matter_id)
-    return render_template("matters/detail.html", **matter_page_context(matter))
+    return render_template("matters/detail.html", **matter_page_context(db.session, matter))
 
 
 def _matter_with_error(matter: Matter, status: int, **errors):
-    return render_template("matters/detail.html", **matter_page_context(matter), **errors), status
+    page = matter_page_context(db.session, matter)
+    return render_template("matters/detail.html", **page, **errors), status
 
 
 @bp.post("/matters/<int:matter_id>/concerns")
@@ -319,45 +172,29 @@ def feed(matter_id: int):
 # --- testimony ---------------------------------------------------------------------------
 
 
-def _testimony_fields() -> dict:
-    return {
-        "person_id": form_int("person_id"),
-        "person_name": request.form.get("person_name", ""),
-        "organization_names": request.form.getlist("organization"),
-        "position": request.form.get("position") or "not_stated",
-        "concern_ids": form_ints("concern_ids"),
-    }
-
-
 @bp.post("/hearings/<int:hearing_id>/testimony")
 @clerk_required
 def create_oral(hearing_id: int):
     """Record the selected transcript lines as testimony on a matter."""
     hearing = db.get_or_404(Hearing, hearing_id)
-    matter_id = form_int("matter_id")
-    matter = db.session.get(Matter, matter_id) if matter_id else None
     try:
-        if matter is None:
-            raise record.TestimonyError("Choose the matter the testimony was on.")
+        matter = form_matter("Choose the matter the testimony was on.")
         testimony = record.create_oral_testimony(
             db.session,
             current_user,
             hearing,
             matter,
             form_ints("segment_ids"),
-            use_embeddings=embeddings_setting(),
-            **_testimony_fields(),
+            use_embeddings=current_app.config["POSITION_EMBEDDINGS"],
+            **testimony_fields(),
         )
     except record.TestimonyError as problem:
-        return render_template(
-            "hearings/detail.html",
-            hearing=hearing,
-            job=hearing.latest_job,
-            quote=None,
-            start_ms=0,
+        return _hearing_page(
+            hearing,
+            problem.status,
             testimony_error=str(problem),
             testimony_values=request.form,
-        ), problem.status
+        )
     flash(f"Testimony by {testimony.person.name} recorded.", "success")
     return redirect(url_for("matters.testimony", testimony_id=testimony.id))
 
@@ -369,7 +206,7 @@ def create_other(matter_id: int, kind: str):
     matter = db.get_or_404(Matter, matter_id)
     if kind not in ("written", "card"):
         abort(404)
-    page = {"matter": matter, "kind": kind, **_clerk_choices()}
+    page = {"matter": matter, "kind": kind, **testimony_choices(db.session)}
     if request.method == "GET":
         return render_template("matters/other_testimony.html", values={}, **page)
     try:
@@ -383,11 +220,9 @@ def create_other(matter_id: int, kind: str):
                 document=request.files.get("document"),
                 received_on=form_date("received_on"),
                 hearing_id=form_int("hearing_id"),
-                max_pdf_bytes=current_app.config.get(
-                    "TESTIMONY_MAX_PDF_BYTES", record.MAX_PDF_BYTES
-                ),
-                use_embeddings=embeddings_setting(),
-                **_testimony_fields(),
+                max_pdf_bytes=current_app.config["TESTIMONY_MAX_PDF_BYTES"],
+                use_embeddings=current_app.config["POSITION_EMBEDDINGS"],
+                **testimony_fields(),
             )
         else:
             testimony = record.create_card_testimony(
@@ -396,7 +231,7 @@ def create_other(matter_id: int, kind: str):
                 matter,
                 received_on=form_date("received_on"),
                 hearing_id=form_int("hearing_id"),
-                **_testimony_fields(),
+                **testimony_fields(),
             )
     except record.TestimonyError as problem:
         return render_template(
@@ -408,18 +243,6 @@ def create_other(matter_id: int, kind: str):
         "success",
     )
     return redirect(url_for("matters.testimony", testimony_id=testimony.id))
-
-
-def _clerk_choices() -> dict:
-    """Return people, organizations and hearings to pick from in clerk forms."""
-    hearings = select(Hearing).order_by(Hearing.date.desc())
-    return {
-        "people": list(db.session.scalars(select(Person).order_by(Person.name).limit(2000))),
-        "organization_names": list(
-            db.session.scalars(select(Organization.name).order_by(Organization.name).limit(2000))
-        ),
-        "hearings": list(db.session.scalars(hearings.limit(200))),
-    }
 
 
 @bp.get("/testimony/concern-choices")
@@ -445,17 +268,13 @@ def _testimony_page(item: Testimony, status: int = 200, error: str | None = None
         positions=POSITIONS,
         position_labels=record.POSITION_LABELS,
         error=error,
-        organization_names=list(
-            db.session.scalars(select(Organization.name).order_by(Organization.name).limit(2000))
-        ),
+        organization_names=organization_names(db.session),
     ), status
 
 
 @bp.get("/testimony/<int:testimony_id>/document")
 def testimony_document(testimony_id: int):
     """Serve a written comment's PDF."""
-    from pathlib import Path
-
     item = db.get_or_404(Testimony, testimony_id)
     if not item.document_name:
         abort(404)
@@ -543,36 +362,19 @@ def delete_testimony(testimony_id: int):
 def link_agenda_item(hearing_id: int):
     """Record that a matter was heard in this hearing between two times."""
     hearing = db.get_or_404(Hearing, hearing_id)
-    matter_id = form_int("matter_id")
-    matter = db.session.get(Matter, matter_id) if matter_id else None
     try:
-        if matter is None:
-            raise record.TestimonyError("Choose the matter that was heard.")
-        start_ms, end_ms = _time_range()
+        matter = form_matter("Choose the matter that was heard.")
+        start_ms, end_ms = form_time_range()
         record.link_agenda_item(
             db.session, current_user, hearing, matter, start_ms, end_ms, request.form.get("title")
         )
     except record.TestimonyError as problem:
         db.session.rollback()
-        return render_template(
-            "hearings/detail.html",
-            hearing=hearing,
-            job=hearing.latest_job,
-            quote=None,
-            start_ms=0,
-            agenda_error=str(problem),
-            agenda_values=request.form,
-        ), problem.status
+        return _hearing_page(
+            hearing, problem.status, agenda_error=str(problem), agenda_values=request.form
+        )
     flash(f"{matter.label} added to this hearing's agenda.", "success")
     return redirect(url_for("hearings.detail", hearing_id=hearing.id, _anchor="agenda"))
-
-
-def _time_range() -> tuple[int | None, int | None]:
-    start_raw, end_raw = request.form.get("start", ""), request.form.get("end", "")
-    start_ms, end_ms = parse_time(start_raw), parse_time(end_raw)
-    if start_raw.strip() and start_ms is None or end_raw.strip() and end_ms is None:
-        raise record.TestimonyError("Write times as h:mm:ss, for example 1:02:30.")
-    return start_ms, end_ms
 
 
 @bp.post("/agenda/<int:item_id>/times")
@@ -581,19 +383,11 @@ def set_agenda_times(item_id: int):
     """Change when in the recording an agenda item was heard."""
     item = db.get_or_404(AgendaItem, item_id)
     try:
-        start_ms, end_ms = _time_range()
+        start_ms, end_ms = form_time_range()
         record.set_agenda_times(db.session, current_user, item, start_ms, end_ms)
     except record.TestimonyError as problem:
         db.session.rollback()
-        hearing = item.hearing
-        return render_template(
-            "hearings/detail.html",
-            hearing=hearing,
-            job=hearing.latest_job,
-            quote=None,
-            start_ms=0,
-            agenda_error=str(problem),
-        ), problem.status
+        return _hearing_page(item.hearing, problem.status, agenda_error=str(problem))
     flash("Times saved.", "success")
     return redirect(url_for("hearings.detail", hearing_id=item.hearing_id, _anchor="agenda"))
 
@@ -615,50 +409,10 @@ def remove_agenda_item(item_id: int):
 def civic_hearing(hearing: Hearing) -> dict:
     """Return, once per request, the civic record of a hearing for its page's hooks."""
     cache = g.setdefault("civic_hearing", {})
-    if hearing.id in cache:
-        return cache[hearing.id]
-    testimonies = list(
-        db.session.scalars(
-            select(Testimony).where(Testimony.hearing_id == hearing.id).order_by(Testimony.id)
-        )
-    )
-    by_segment: dict[int, list[Testimony]] = {}
-    for row in db.session.execute(
-        select(testimony_segments.c.segment_id, Testimony)
-        .join(Testimony, Testimony.id == testimony_segments.c.testimony_id)
-        .where(Testimony.hearing_id == hearing.id)
-    ):
-        by_segment.setdefault(row[0], []).append(row[1])
-    info = {
-        "agenda": record.agenda_for_hearing(db.session, hearing),
-        "testimonies": testimonies,
-        "by_segment": by_segment,
-    }
-    if current_user.is_authenticated and current_user.can_edit:
-        speakers = select(Speaker.person_id).where(
-            Speaker.hearing_id == hearing.id, Speaker.person_id.is_not(None)
-        )
-        info.update(
-            matters=list(
-                db.session.scalars(
-                    select(Matter)
-                    .order_by(Matter.intro_date.desc().nulls_last(), Matter.id.desc())
-                    .limit(500)
-                )
-            ),
-            speakers_people=list(
-                db.session.scalars(
-                    select(Person).where(Person.id.in_(speakers)).order_by(Person.name)
-                )
-            ),
-            organization_names=list(
-                db.session.scalars(
-                    select(Organization.name).order_by(Organization.name).limit(2000)
-                )
-            ),
-        )
-    cache[hearing.id] = info
-    return info
+    if hearing.id not in cache:
+        for_clerk = current_user.is_authenticated and current_user.can_edit
+        cache[hearing.id] = hearing_record(db.session, hearing, for_clerk)
+    return cache[hearing.id]
 
 
 def person_url(person: Person) -> str | None:

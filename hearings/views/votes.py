@@ -2,223 +2,28 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
-from hearings.civic_exports import checked_outcome
 from hearings.extensions import db
-from hearings.models import Body, Hearing, Matter, Membership, Person, PersonVote, VoteEvent
-from hearings.models.audit import record
-from hearings.models.civic import THRESHOLD_RULES, VOTE_VALUES
-from hearings.testimony import TestimonyError, person_for
+from hearings.matter_record import roll_call_view
+from hearings.models import Body, Matter, VoteEvent
+from hearings.models.civic import VOTE_VALUES
+from hearings.record_ids import record_id
+from hearings.roll_calls import (
+    RULE_LABELS,
+    RollCallError,
+    member_rows,
+    parse_roll_call,
+    preview_outcome,
+    roll_call_form,
+    save_roll_call,
+    vote_day,
+)
 from hearings.views.auth import clerk_required
-from hearings.views.matters import MAX_ID, record_id, roll_call_view
-from hearings.votes import compute_outcome
 
 bp = Blueprint("votes", __name__)
-
-RULE_LABELS = {
-    "majority_present": "Majority of members present and voting",
-    "majority_body": "Majority of the full body",
-    "two_thirds_body": "Two-thirds of the full body",
-    "explicit": "A set number of yes votes (e.g. 11 of 15 to override a veto)",
-}
-RESULTS = ("", "pass", "fail")
-
-
-class RollCallError(ValueError):
-    """The roll call cannot be recorded as entered; the message says what to fix."""
-
-    status = 422
-
-
-@dataclass
-class RollCall:
-    """A roll call as the clerk entered it, checked but not yet stored."""
-
-    body: Body
-    date: date
-    motion: str
-    threshold_rule: str
-    required_yes: int | None
-    body_size: int
-    recorded_result: str | None
-    hearing: Hearing | None
-    votes: list[tuple[Person, str]] = field(default_factory=list)
-
-
-def current_members(session: Session, body: Body, on: date) -> list[Membership]:
-    """Return the memberships of the body that were current on the day, by member name."""
-    return list(
-        session.scalars(
-            select(Membership)
-            .join(Person, Person.id == Membership.person_id)
-            .where(
-                Membership.body_id == body.id,
-                or_(Membership.start_date.is_(None), Membership.start_date <= on),
-                or_(Membership.end_date.is_(None), Membership.end_date >= on),
-            )
-            .order_by(Person.name)
-        )
-    )
-
-
-def _int(form: MultiDict, name: str, what: str) -> int | None:
-    raw = (form.get(name) or "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit() or int(raw) > MAX_ID:
-        raise RollCallError(f"{what} must be a whole number.")
-    return int(raw)
-
-
-def parse_roll_call(session: Session, form: MultiDict) -> RollCall:
-    """Check a submitted roll-call form and return it; raise RollCallError saying what is wrong."""
-    body_id = _int(form, "body_id", "The body")
-    body = session.get(Body, body_id) if body_id else None
-    if body is None:
-        raise RollCallError("Choose the body that voted.")
-    try:
-        when = date.fromisoformat((form.get("date") or "").strip())
-    except ValueError:
-        raise RollCallError("Give the date of the vote (YYYY-MM-DD).") from None
-    motion = " ".join((form.get("motion") or "").split())
-    if not motion:
-        raise RollCallError("Write the motion voted on, for example “Adopt the ordinance”.")
-    if len(motion) > 2000:
-        raise RollCallError("The motion is too long (2,000 characters at most).")
-    rule = form.get("threshold_rule") or "majority_present"
-    if rule not in THRESHOLD_RULES:
-        raise RollCallError(f"“{rule}” is not a voting rule.")
-    hearing_id = _int(form, "hearing_id", "The hearing")
-    hearing = session.get(Hearing, hearing_id) if hearing_id else None
-    if hearing_id and hearing is None:
-        raise RollCallError("That hearing is not in the record.")
-    result = (form.get("recorded_result") or "").strip()
-    if result not in RESULTS:
-        raise RollCallError("The recorded result is pass, fail, or left blank.")
-
-    votes: list[tuple[Person, str]] = []
-    for key in form:
-        if not key.startswith("vote-"):
-            continue
-        person_id = key.removeprefix("vote-")
-        try:
-            person = session.get(Person, record_id(person_id))
-        except ValueError:
-            person = None
-        if person is None:
-            raise RollCallError("A member in the roll call is not in the record; reload the form.")
-        votes.append((person, _vote_value(form.get(key), person.name)))
-    for name, value in zip(form.getlist("extra_name"), form.getlist("extra_value"), strict=False):
-        if not name.strip():
-            continue
-        try:
-            person = person_for(session, None, name)
-        except TestimonyError as problem:
-            raise RollCallError(str(problem)) from None
-        votes.append((person, _vote_value(value, name.strip())))
-    if not votes:
-        raise RollCallError("Record at least one member's vote.")
-    people = Counter(id(person) for person, _ in votes)
-    if max(people.values()) > 1:
-        twice = next(p.name for p, _ in votes if people[id(p)] > 1)
-        raise RollCallError(f"{twice} is in the roll call twice.")
-
-    body_size = _int(form, "body_size", "The number of seats")
-    if body_size is None:
-        body_size = body.size or len(votes)
-    if body_size < 1:
-        raise RollCallError("The number of seats must be at least 1.")
-    if len(votes) > body_size:
-        raise RollCallError(
-            f"{len(votes)} members voted but the body has {body_size} seats; correct the seats "
-            "or remove a member."
-        )
-    required = _int(form, "required_yes", "The yes votes needed")
-    if rule == "explicit":
-        if not required or required > body_size:
-            raise RollCallError(
-                f"For a set number of votes, give the yes votes needed (1 to {body_size})."
-            )
-    else:
-        required = None
-    return RollCall(body, when, motion, rule, required, body_size, result or None, hearing, votes)
-
-
-def _vote_value(value: str | None, name: str) -> str:
-    value = (value or "").strip()
-    if value not in VOTE_VALUES:
-        raise RollCallError(
-            f"Record {name}'s vote: {', '.join(v.replace('_', ' ') for v in VOTE_VALUES)}."
-        )
-    return value
-
-
-def save_roll_call(
-    session: Session, user, matter: Matter, roll_call: RollCall, event: VoteEvent | None = None
-) -> VoteEvent:
-    """Store a new roll call on the matter, or replace an existing one's details; commits."""
-    before = _snapshot(event) if event else None
-    if event is None:
-        event = VoteEvent(matter=matter)
-        session.add(event)
-    event.body = roll_call.body
-    event.date = roll_call.date
-    event.motion = roll_call.motion
-    event.threshold_rule = roll_call.threshold_rule
-    event.required_yes = roll_call.required_yes
-    event.body_size = roll_call.body_size
-    event.recorded_result = roll_call.recorded_result
-    event.hearing = roll_call.hearing
-    # Update rows in place: deleting and re-adding a member's vote in one flush would clash
-    # with the one-vote-per-member constraint.
-    existing = {vote.person_id: vote for vote in event.votes if vote.person_id is not None}
-    wanted = {}
-    for person, value in roll_call.votes:
-        if person.id is None:
-            session.flush()
-        wanted[person.id] = value
-    for person_id, vote in existing.items():
-        if person_id in wanted:
-            vote.value = wanted.pop(person_id)
-        else:
-            event.votes.remove(vote)
-    for person, value in roll_call.votes:
-        if person.id in wanted:
-            event.votes.append(PersonVote(person=person, value=value))
-    session.flush()
-    record(
-        session,
-        user,
-        "vote_event.update" if before else "vote_event.create",
-        event,
-        before=before,
-        after=_snapshot(event),
-        hearing_id=event.hearing_id,
-    )
-    session.commit()
-    return event
-
-
-def _snapshot(event: VoteEvent) -> dict:
-    return {
-        "body_id": event.body_id,
-        "date": event.date.isoformat() if event.date else None,
-        "motion": event.motion,
-        "threshold_rule": event.threshold_rule,
-        "required_yes": event.required_yes,
-        "body_size": event.body_size,
-        "recorded_result": event.recorded_result,
-        "votes": {str(v.person_id): v.value for v in event.votes},
-    }
 
 
 def _form_page(
@@ -228,109 +33,8 @@ def _form_page(
     error: str | None = None,
     status: int = 200,
 ):
-    bodies = list(db.session.scalars(select(Body).order_by(Body.name)))
-    body_id = form.get("body_id", type=record_id)
-    body = db.session.get(Body, body_id) if body_id else (event.body if event else matter.body)
-    body = body or (bodies[0] if bodies else None)
-    on = _date_or_today(form.get("date"), event)
-    if form:
-        values = form
-    elif event:
-        values = MultiDict(
-            {
-                "date": event.date.isoformat(),
-                "motion": event.motion,
-                "threshold_rule": event.threshold_rule,
-                "required_yes": event.required_yes or "",
-                "body_size": event.body_size or "",
-                "recorded_result": event.recorded_result or "",
-                "hearing_id": event.hearing_id or "",
-            }
-        )
-    else:
-        values = MultiDict({"date": on.isoformat(), "body_size": (body.size if body else "") or ""})
-    extra = [
-        (name, value)
-        for name, value in zip(
-            form.getlist("extra_name"), form.getlist("extra_value"), strict=False
-        )
-        if name.strip()
-    ]
-    hearings = list(db.session.scalars(select(Hearing).order_by(Hearing.date.desc()).limit(200)))
-    return render_template(
-        "votes/new.html",
-        matter=matter,
-        event=event,
-        values=values,
-        bodies=bodies,
-        body=body,
-        rows=_member_rows(body, on, form, event),
-        extra=extra,
-        hearings=hearings,
-        rule_labels=RULE_LABELS,
-        vote_values=VOTE_VALUES,
-        error=error,
-        preview=_preview(form) if form else (_stored_outcome(event) if event else None),
-    ), status
-
-
-def _stored_outcome(event: VoteEvent):
-    result, problem = checked_outcome(event)
-    return result or problem
-
-
-def _date_or_today(raw: str | None, event: VoteEvent | None = None) -> date:
-    try:
-        return date.fromisoformat((raw or "").strip())
-    except ValueError:
-        return event.date if event else date.today()
-
-
-def _member_rows(body: Body | None, on: date, form: MultiDict | None, event: VoteEvent | None):
-    """Return (person, seat, chosen value) for the body's members and anyone already voting."""
-    if body is None:
-        return []
-    recorded = {v.person_id: v.value for v in event.votes} if event else {}
-    rows = [(m.person, m.seat, None) for m in current_members(db.session, body, on)]
-    listed = {person.id for person, _, _ in rows}
-    rows += [
-        (v.person, None, None) for v in (event.votes if event else []) if v.person_id not in listed
-    ]
-    chosen = []
-    for person, seat, _ in rows:
-        value = form.get(f"vote-{person.id}") if form else None
-        chosen.append((person, seat, value or recorded.get(person.id, "")))
-    return chosen
-
-
-def _preview(form: MultiDict):
-    """Return the outcome of the entered votes, or a message saying what is missing."""
-    values = [value for key, value in form.items(multi=True) if key.startswith("vote-")]
-    values += [
-        value
-        for name, value in zip(
-            form.getlist("extra_name"), form.getlist("extra_value"), strict=False
-        )
-        if name.strip()
-    ]
-    entered = Counter(value for value in values if value in VOTE_VALUES)
-    counts = {value: entered[value] for value in VOTE_VALUES}
-    rule = form.get("threshold_rule") or "majority_present"
-    if rule not in THRESHOLD_RULES:
-        return "Choose a voting rule."
-    body = db.session.get(Body, form.get("body_id", type=record_id) or 0)
-    size = form.get("body_size", type=int) or (body.size if body else None)
-    if not size:
-        return "Give the number of seats to compute the outcome."
-    required = form.get("required_yes", type=int)
-    if rule == "explicit" and not required:
-        return "Give the yes votes needed to compute the outcome."
-    if not sum(counts.values()):
-        return "Record the members' votes to see the outcome."
-    try:
-        return compute_outcome(rule, counts, size, required if rule == "explicit" else None)
-    except ValueError as problem:
-        return str(problem)
+    page = roll_call_form(db.session, matter, form, event)
+    return render_template("votes/new.html", error=error, **page), status
 
 
 @bp.route("/matters/<int:matter_id>/votes/new", methods=["GET", "POST"])
@@ -371,10 +75,10 @@ def _save(matter: Matter, event: VoteEvent | None):
 def members():
     """Return the member rows of the chosen body on the chosen day (the form swaps them in)."""
     body = db.session.get(Body, request.args.get("body_id", type=record_id) or 0)
-    on = _date_or_today(request.args.get("date"))
+    on = vote_day(request.args.get("date"))
     return render_template(
         "votes/_members.html",
-        rows=_member_rows(body, on, None, None),
+        rows=member_rows(db.session, body, on),
         vote_values=VOTE_VALUES,
         body=body,
     )
@@ -391,7 +95,7 @@ def extra_row():
 @clerk_required
 def preview():
     """Return the computed outcome of the votes entered so far."""
-    return render_template("votes/_outcome.html", preview=_preview(request.form))
+    return render_template("votes/_outcome.html", preview=preview_outcome(db.session, request.form))
 
 
 @bp.get("/votes/<int:vote_id>")

@@ -1,0 +1,340 @@
+"""What the public record shows around a matter, and adding a matter by hand.
+
+The matter page (where it was heard, what the public said, how members voted), a person's
+civic record, an organization's positions across matters, what a hearing page's civic hooks
+show, and the choices clerk forms offer. Functions take a session and rows, never a request.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hearings.civic_exports import checked_outcome, seats_on, testimony_order
+from hearings.models import (
+    Body,
+    Hearing,
+    Matter,
+    Membership,
+    Organization,
+    Person,
+    PersonVote,
+    Speaker,
+    Testimony,
+    VoteEvent,
+)
+from hearings.models.civic import (
+    POSITIONS,
+    matter_sponsors,
+    testimony_organizations,
+    testimony_segments,
+)
+from hearings.tally import concern_counts, position_tally
+from hearings.testimony import POSITION_LABELS, agenda_for_hearing
+from hearings.votes import result_disagrees
+
+# Enough for any council's pick lists while keeping a page bounded.
+CHOICES_LIMIT = 2000
+RECENT_HEARINGS = 200
+
+
+class MatterError(ValueError):
+    """The matter cannot be added as entered; the message says what to fix."""
+
+    status = 422
+
+
+class MatterConflict(MatterError):
+    """A matter with that file number is already in the record."""
+
+    status = 409
+
+
+# --- lists and choices -------------------------------------------------------------------
+
+
+def matters_newest_first(session: Session, limit: int | None = None) -> list[Matter]:
+    """Return matters, most recently introduced first."""
+    stmt = select(Matter).order_by(Matter.intro_date.desc().nulls_last(), Matter.id.desc())
+    return list(session.scalars(stmt.limit(limit)))
+
+
+def matter_list(session: Session) -> dict:
+    """Return what the matters list shows: the matters and how much testimony each drew."""
+    counts = dict(
+        session.execute(
+            select(Testimony.matter_id, func.count(Testimony.id)).group_by(Testimony.matter_id)
+        ).all()
+    )
+    return {"matters": matters_newest_first(session), "counts": counts}
+
+
+def organization_names(session: Session) -> list[str]:
+    """Return organization names to pick from, alphabetically."""
+    return list(
+        session.scalars(select(Organization.name).order_by(Organization.name).limit(CHOICES_LIMIT))
+    )
+
+
+def recent_hearings(session: Session) -> list[Hearing]:
+    """Return the latest hearings to pick from, newest first."""
+    return list(
+        session.scalars(select(Hearing).order_by(Hearing.date.desc()).limit(RECENT_HEARINGS))
+    )
+
+
+def testimony_choices(session: Session) -> dict:
+    """Return people, organizations and hearings to pick from in clerk forms."""
+    return {
+        "people": list(session.scalars(select(Person).order_by(Person.name).limit(CHOICES_LIMIT))),
+        "organization_names": organization_names(session),
+        "hearings": recent_hearings(session),
+    }
+
+
+# --- adding a matter ---------------------------------------------------------------------
+
+
+def add_matter(
+    session: Session,
+    *,
+    title: str,
+    file_number: str | None,
+    body_id: int | None,
+    matter_type: str | None,
+    status: str | None,
+    intro_date: date | None,
+    summary: str | None,
+) -> Matter:
+    """Add a matter typed in by a clerk; commits. Raise MatterError saying what to fix."""
+    title = " ".join((title or "").split())
+    file_number = " ".join((file_number or "").split()) or None
+    if body_id and session.get(Body, body_id) is None:
+        raise MatterError("That body is not in the record.")
+    if not title:
+        raise MatterError("Give the matter's title.")
+    if len(title) > 5000 or len(file_number or "") > 50:
+        raise MatterError("The title or file number is too long.")
+    if (
+        file_number
+        and session.scalars(select(Matter).where(Matter.file_number == file_number)).first()
+    ):
+        raise MatterConflict(f"A matter with file number {file_number} is already in the record.")
+    matter = Matter(
+        title=title,
+        file_number=file_number,
+        body_id=body_id,
+        matter_type=(matter_type or "").strip()[:100] or None,
+        status=(status or "").strip()[:100] or None,
+        intro_date=intro_date,
+        summary=(summary or "").strip() or None,
+    )
+    session.add(matter)
+    session.commit()
+    return matter
+
+
+# --- the matter page ---------------------------------------------------------------------
+
+
+def _heard(hearing: Hearing, start_ms=None, end_ms=None, title=None, item=None) -> dict:
+    return {
+        "hearing": hearing,
+        "start_ms": start_ms,
+        "end_ms": end_ms,
+        "title": title,
+        "item": item,
+    }
+
+
+def hearings_of(matter: Matter) -> list[dict]:
+    """Return where the matter came up: agenda items, hearings with testimony or a vote on it."""
+    rows = [
+        _heard(item.hearing, item.start_ms, item.end_ms, item.title, item)
+        for item in matter.agenda_items
+    ]
+    listed = {row["hearing"].id for row in rows}
+    for hearing, start_ms in [(t.hearing, t.start_ms) for t in matter.testimonies] + [
+        (event.hearing, None) for event in matter.vote_events
+    ]:
+        if hearing is not None and hearing.id not in listed:
+            listed.add(hearing.id)
+            rows.append(_heard(hearing, start_ms))
+    return sorted(rows, key=lambda r: (r["hearing"].date, r["hearing"].id, r["start_ms"] or 0))
+
+
+def roll_call_view(event: VoteEvent) -> dict:
+    """Return a roll call as the vote partial shows it: outcome, flag, members with seats."""
+    seats = seats_on(event)
+    result, problem = checked_outcome(event)
+    return {
+        "event": event,
+        "outcome": result,
+        "problem": problem,
+        "disagrees": result_disagrees(event),
+        "members": sorted(
+            (
+                {"person": v.person, "value": v.value, "seat": seats.get(v.person_id)}
+                for v in event.votes
+            ),
+            key=lambda m: m["person"].name,
+        ),
+    }
+
+
+def public_positions(matter: Matter) -> dict[int, list[str]]:
+    """Return person id -> the confirmed positions they took in testimony on the matter."""
+    said: dict[int, list[str]] = {}
+    for testimony in matter.testimonies:
+        if testimony.position_confirmed and testimony.position != "not_stated":
+            said.setdefault(testimony.person_id, []).append(testimony.position)
+    return said
+
+
+def matter_page_context(session: Session, matter: Matter) -> dict:
+    """Return everything the matter page shows."""
+    return {
+        "matter": matter,
+        "heard": hearings_of(matter),
+        "tally": position_tally(session, matter),
+        "concern_counts": concern_counts(session, matter),
+        "testimonies": sorted(matter.testimonies, key=testimony_order),
+        "votes": [roll_call_view(event) for event in matter.vote_events],
+        "public_positions": public_positions(matter),
+        "positions": POSITIONS,
+        "position_labels": POSITION_LABELS,
+    }
+
+
+# --- people and organizations ------------------------------------------------------------
+
+
+def person_record(session: Session, person: Person) -> dict:
+    """Return a person's seats, votes, sponsorships and testimony, for the person page."""
+    return {
+        "memberships": list(
+            session.scalars(
+                select(Membership)
+                .where(Membership.person_id == person.id)
+                .order_by(Membership.start_date.desc().nulls_last())
+            )
+        ),
+        "votes": list(
+            session.scalars(
+                select(PersonVote)
+                .join(VoteEvent, VoteEvent.id == PersonVote.vote_event_id)
+                .where(PersonVote.person_id == person.id)
+                .order_by(VoteEvent.date.desc())
+                .limit(200)
+            )
+        ),
+        "sponsored": list(
+            session.scalars(
+                select(Matter)
+                .join(matter_sponsors, matter_sponsors.c.matter_id == Matter.id)
+                .where(matter_sponsors.c.person_id == person.id)
+                .order_by(Matter.intro_date.desc().nulls_last())
+            )
+        ),
+        "testimonies": list(
+            session.scalars(
+                select(Testimony)
+                .where(Testimony.person_id == person.id)
+                .order_by(Testimony.id.desc())
+            )
+        ),
+    }
+
+
+def organization_list(session: Session, query: str) -> dict:
+    """Return organizations whose name contains the query, with how often each testified."""
+    query = " ".join(query.split())[:200]
+    stmt = select(Organization).order_by(Organization.name)
+    if query:
+        stmt = stmt.where(func.lower(Organization.name).contains(query.lower(), autoescape=True))
+    counts = dict(
+        session.execute(
+            select(testimony_organizations.c.organization_id, func.count()).group_by(
+                testimony_organizations.c.organization_id
+            )
+        ).all()
+    )
+    return {
+        "organizations": list(session.scalars(stmt.limit(1000))),
+        "counts": counts,
+        "query": query,
+    }
+
+
+def positions_by_matter(testimonies: list[Testimony]) -> list[dict]:
+    """Return, per matter, how many testimonies on the organization's behalf took each position."""
+    matters: dict[int, dict] = {}
+    for testimony in testimonies:
+        row = matters.setdefault(testimony.matter_id, {"matter": testimony.matter, "counts": {}})
+        position = testimony.position if testimony.position_confirmed else "not_stated"
+        row["counts"][position] = row["counts"].get(position, 0) + 1
+    for row in matters.values():
+        stated = [p for p in ("support", "oppose", "neutral") if row["counts"].get(p)]
+        row["stance"] = " and ".join(stated) if stated else "not stated"
+        row["mixed"] = len(stated) > 1
+    return sorted(matters.values(), key=lambda r: r["matter"].label)
+
+
+def organization_record(session: Session, organization: Organization) -> dict:
+    """Return an organization's positions across matters and its representatives' testimony."""
+    testimonies = sorted(
+        session.scalars(
+            select(Testimony)
+            .join(testimony_organizations, testimony_organizations.c.testimony_id == Testimony.id)
+            .where(testimony_organizations.c.organization_id == organization.id)
+        ),
+        key=testimony_order,
+    )
+    representatives = {t.person.id: t.person for t in testimonies}
+    return {
+        "organization": organization,
+        "testimonies": testimonies,
+        "positions": positions_by_matter(testimonies),
+        "representatives": sorted(representatives.values(), key=lambda p: p.name),
+    }
+
+
+# --- the hearing page's civic hooks ------------------------------------------------------
+
+
+def hearing_record(session: Session, hearing: Hearing, for_clerk: bool) -> dict:
+    """Return a hearing's agenda and testimony; for a clerk also what the forms offer.
+
+    Args:
+        for_clerk: add the matters, the people who spoke and the organization names to pick.
+    """
+    by_segment: dict[int, list[Testimony]] = {}
+    for segment_id, testimony in session.execute(
+        select(testimony_segments.c.segment_id, Testimony)
+        .join(Testimony, Testimony.id == testimony_segments.c.testimony_id)
+        .where(Testimony.hearing_id == hearing.id)
+    ):
+        by_segment.setdefault(segment_id, []).append(testimony)
+    record = {
+        "agenda": agenda_for_hearing(session, hearing),
+        "testimonies": list(
+            session.scalars(
+                select(Testimony).where(Testimony.hearing_id == hearing.id).order_by(Testimony.id)
+            )
+        ),
+        "by_segment": by_segment,
+    }
+    if for_clerk:
+        speakers = select(Speaker.person_id).where(
+            Speaker.hearing_id == hearing.id, Speaker.person_id.is_not(None)
+        )
+        record.update(
+            matters=matters_newest_first(session, limit=500),
+            speakers_people=list(
+                session.scalars(select(Person).where(Person.id.in_(speakers)).order_by(Person.name))
+            ),
+            organization_names=organization_names(session),
+        )
+    return record

@@ -1,0 +1,164 @@
+"""Seats on bodies: who held them when, recording and ending terms, and the bodies' pages."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from hearings.models import Body, Hearing, Membership, Person, VoteEvent
+from hearings.models.audit import record
+from hearings.testimony import TestimonyError, person_for
+
+MAX_SEATS = 1000
+
+
+class MembershipError(ValueError):
+    """The seat cannot be recorded as entered."""
+
+    status = 422
+
+
+def bodies_by_name(session: Session) -> list[Body]:
+    """Return every body, alphabetically."""
+    return list(session.scalars(select(Body).order_by(Body.name)))
+
+
+def current_members(session: Session, body: Body, on: date) -> list[Membership]:
+    """Return the memberships of the body that were current on the day, by member name."""
+    return list(
+        session.scalars(
+            select(Membership)
+            .join(Person, Person.id == Membership.person_id)
+            .where(
+                Membership.body_id == body.id,
+                or_(Membership.start_date.is_(None), Membership.start_date <= on),
+                or_(Membership.end_date.is_(None), Membership.end_date >= on),
+            )
+            .order_by(Person.name)
+        )
+    )
+
+
+def add_membership(
+    session: Session,
+    user,
+    body: Body,
+    *,
+    person_id: int | None,
+    person_name: str | None,
+    seat: str | None,
+    role: str | None,
+    start_date: date | None,
+    end_date: date | None,
+) -> Membership:
+    """Record that a person holds a seat on the body for a term; commits."""
+    if start_date and end_date and end_date < start_date:
+        raise MembershipError("The term cannot end before it starts.")
+    if not person_id and not (person_name or "").strip():
+        raise MembershipError("Type the member's name.")
+    try:
+        person = person_for(session, person_id, person_name)
+    except TestimonyError as problem:
+        raise MembershipError(str(problem)) from problem
+    membership = Membership(
+        person=person,
+        body=body,
+        seat=" ".join((seat or "").split())[:100] or None,
+        role=" ".join((role or "").split())[:100] or "Member",
+        start_date=start_date,
+        end_date=end_date,
+    )
+    session.add(membership)
+    session.flush()
+    record(
+        session,
+        user,
+        "membership.create",
+        membership,
+        after={"person_id": person.id, "body_id": body.id, "seat": membership.seat},
+    )
+    session.commit()
+    return membership
+
+
+def end_membership(session: Session, user, membership: Membership, on: date) -> Membership:
+    """Record the last day of a member's term; commits."""
+    if membership.start_date and on < membership.start_date:
+        raise MembershipError("The term cannot end before it starts.")
+    before = {"end_date": membership.end_date.isoformat() if membership.end_date else None}
+    membership.end_date = on
+    record(
+        session,
+        user,
+        "membership.end",
+        membership,
+        before=before,
+        after={"end_date": on.isoformat()},
+    )
+    session.commit()
+    return membership
+
+
+def set_body_size(session: Session, user, body: Body, size_text: str) -> Body:
+    """Record how many seats the body has, as the clerk typed it; commits."""
+    raw = size_text.strip()
+    # Five digits or more is never a seat count; checking length first keeps int() cheap.
+    size = int(raw) if raw.isdigit() and len(raw) < 5 else None
+    if not size or size > MAX_SEATS:
+        raise MembershipError(f"Give the number of seats, a whole number from 1 to {MAX_SEATS}.")
+    before = {"size": body.size}
+    body.size = size
+    record(session, user, "body.size", body, before=before, after={"size": size})
+    session.commit()
+    return body
+
+
+def body_list(session: Session, today: date) -> dict:
+    """Return the bodies by name, with their hearing counts and members seated today."""
+    bodies = bodies_by_name(session)
+    hearings = dict(
+        session.execute(
+            select(Hearing.body_id, func.count(Hearing.id)).group_by(Hearing.body_id)
+        ).all()
+    )
+    members = {body.id: len(current_members(session, body, today)) for body in bodies}
+    return {"bodies": bodies, "hearings": hearings, "members": members}
+
+
+def body_record(session: Session, body: Body, today: date) -> dict:
+    """Return what the body page shows: current, past and future seats, meetings and votes."""
+    return {
+        "body": body,
+        "current": current_members(session, body, today),
+        "past": list(
+            session.scalars(
+                select(Membership)
+                .join(Person, Person.id == Membership.person_id)
+                .where(Membership.body_id == body.id, Membership.end_date < today)
+                .order_by(Person.name)
+            )
+        ),
+        "future": list(
+            session.scalars(
+                select(Membership).where(
+                    Membership.body_id == body.id, Membership.start_date > today
+                )
+            )
+        ),
+        "hearings": list(
+            session.scalars(
+                select(Hearing).where(Hearing.body_id == body.id).order_by(Hearing.date.desc())
+            )
+        ),
+        "votes": list(
+            session.scalars(
+                select(VoteEvent)
+                .where(VoteEvent.body_id == body.id)
+                .order_by(VoteEvent.date.desc())
+                .limit(100)
+            )
+        ),
+        "today": today,
+    }
