@@ -37,7 +37,7 @@ def defaults(instance_path: str) -> dict:
         # Written comments are letters and petitions, not recordings: a generous limit for scans.
         "TESTIMONY_MAX_PDF_BYTES": 25 * 1024**2,
         "MODEL_CACHE_DIR": str(instance / "cache"),
-        # A callable returning an object with .run(path, progress) -> Transcript; tests inject fakes.
+        # A callable returning an object with .run(path, progress) -> Transcript (tests: fakes).
         "PIPELINE_FACTORY": None,
         "SITE_NAME": "Hearing Record",
         "PUBLIC_BASE_URL": None,
