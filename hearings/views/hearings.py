@@ -60,13 +60,15 @@ def new():
 def detail(hearing_id: int):
     """Show a hearing: player, progress while processing, and the transcript."""
     hearing = db.get_or_404(Hearing, hearing_id)
-    return _hearing_page(hearing, start_ms=request.args.get("t", type=float, default=0) * 1000)
+    return hearing_page(hearing, start_ms=request.args.get("t", type=float, default=0) * 1000)
 
 
-def _hearing_page(hearing: Hearing, status: int = 200, settings=None, **context):
+def hearing_page(hearing: Hearing, status: int = 200, settings=None, **context):
+    """Render the hearing page; other views use it to show a form error in place."""
     if settings is None and _can_edit():
         settings = SpeakerSettingsForm(obj=hearing, formdata=None)
     context.setdefault("quote", None)
+    context.setdefault("start_ms", 0)
     return render_template(
         "hearings/detail.html",
         hearing=hearing,
@@ -114,7 +116,7 @@ def reprocess(hearing_id: int):
     form = SpeakerSettingsForm()
     job = hearing.latest_job
     if not form.validate_on_submit():
-        return _hearing_page(hearing, 400, settings=form)
+        return hearing_page(hearing, 400, settings=form)
     if job and not job.finished:
         flash("This hearing is already being processed.", "info")
         return redirect(url_for("hearings.detail", hearing_id=hearing.id))

@@ -45,24 +45,13 @@ from hearings.views.forms import (
     form_time_range,
     testimony_fields,
 )
+from hearings.views.hearings import hearing_page
 
 bp = Blueprint("matters", __name__)
 
 
 def absolute_link(endpoint: str, **values) -> str:
     return url_for(endpoint, _external=True, **values)
-
-
-def _hearing_page(hearing: Hearing, status: int, **errors):
-    """Show the hearing page again with the clerk's form error."""
-    return render_template(
-        "hearings/detail.html",
-        hearing=hearing,
-        job=hearing.latest_job,
-        quote=None,
-        start_ms=0,
-        **errors,
-    ), status
 
 
 # --- matters -----------------------------------------------------------------------------
@@ -189,7 +178,7 @@ def create_oral(hearing_id: int):
             **testimony_fields(),
         )
     except record.TestimonyError as problem:
-        return _hearing_page(
+        return hearing_page(
             hearing,
             problem.status,
             testimony_error=str(problem),
@@ -370,7 +359,7 @@ def link_agenda_item(hearing_id: int):
         )
     except record.TestimonyError as problem:
         db.session.rollback()
-        return _hearing_page(
+        return hearing_page(
             hearing, problem.status, agenda_error=str(problem), agenda_values=request.form
         )
     flash(f"{matter.label} added to this hearing's agenda.", "success")
@@ -387,7 +376,7 @@ def set_agenda_times(item_id: int):
         record.set_agenda_times(db.session, current_user, item, start_ms, end_ms)
     except record.TestimonyError as problem:
         db.session.rollback()
-        return _hearing_page(item.hearing, problem.status, agenda_error=str(problem))
+        return hearing_page(item.hearing, problem.status, agenda_error=str(problem))
     flash("Times saved.", "success")
     return redirect(url_for("hearings.detail", hearing_id=item.hearing_id, _anchor="agenda"))
 

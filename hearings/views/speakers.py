@@ -19,6 +19,7 @@ from hearings.extensions import db, htmx
 from hearings.models import Hearing, Segment, Speaker
 from hearings.timecodes import clock
 from hearings.views.auth import clerk_required
+from hearings.views.hearings import hearing_page
 
 bp = Blueprint("speakers", __name__)
 
@@ -58,9 +59,7 @@ def transcript(hearing_id: int):
         at = request.args.get("at", type=int)
         quote = next((s for s in hearing.segments if s.start_ms == at), None)
         return render_template("speakers/_filtered_transcript.html", quote=quote, **context)
-    return render_template(
-        "hearings/detail.html", job=hearing.latest_job, start_ms=0, quote=None, **context
-    )
+    return hearing_page(**context)
 
 
 @bp.post("/hearings/<int:hearing_id>/speakers/<int:speaker_id>/name")
@@ -222,15 +221,9 @@ def _refused(hearing: Hearing, error: str, status: int):
         response.headers["HX-Retarget"] = "#hearing-speakers"
         response.headers["HX-Reswap"] = "outerHTML"
         return response
-    return render_template(
-        "hearings/detail.html",
-        hearing=hearing,
-        job=hearing.latest_job,
-        quote=None,
-        start_ms=0,
-        speaker_error=error,
-        open_speaker=request.view_args.get("speaker_id"),
-    ), status
+    return hearing_page(
+        hearing, status, speaker_error=error, open_speaker=request.view_args.get("speaker_id")
+    )
 
 
 def _speaker_or_404(hearing_id: int, speaker_id: int) -> tuple[Hearing, Speaker]:
