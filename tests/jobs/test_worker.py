@@ -303,3 +303,35 @@ def test_real_pipeline_in_the_worker_transcribes_an_uploaded_recording(app, cler
             [w.text for w in s.words] for s in segments
         ]
     assert exported["hearing"]["audio_sha256"] == hashlib.sha256(flac.read_bytes()).hexdigest()
+
+
+@pytest.mark.model
+def test_worker_diarizes_a_two_person_conversation(app, clerk_client):
+    """The full job (Whisper, then pyannote from shipped weights) finds the two speakers."""
+    app.config["PIPELINE_FACTORY"] = None
+    app.config["DIARIZER"] = "auto"
+    sample = shared("pyannote-sample", "sample.wav")
+    hearing_id, job_id = upload(app, clerk_client, sample, title="Two callers")
+    with running_consumer(app):
+        final = wait_for(
+            lambda: (
+                job_state(app, job_id)["status"] in ("done", "failed") and job_state(app, job_id)
+            ),
+            timeout=600,
+            interval=0.2,
+        )
+    assert final["status"] == "done", final["error"]
+    assert not final["warning"], final["warning"]
+    with app.app_context():
+        hearing = db.session.get(Hearing, hearing_id)
+        assert hearing.diarizer and hearing.diarization_note is None
+        labels = {s.speaker.label for s in hearing.segments if s.speaker}
+        assert len(labels) == 2
+        # One voice embedding per speaker is kept, to recognise them in later hearings.
+        assert all(len(s.embedding or []) == 192 for s in hearing.speakers)
+        # Words carry their speaker, and each line's words agree with the line's speaker.
+        for segment in hearing.segments:
+            if segment.speaker and not segment.crosstalk:
+                assert {w.speaker_label for w in segment.words} == {segment.speaker.label}
+    vtt = clerk_client.get(f"/hearings/{hearing_id}/transcript.vtt").get_data(as_text=True)
+    assert "<v SPEAKER_0" in vtt
