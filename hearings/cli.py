@@ -168,6 +168,50 @@ def _run_here(job) -> None:
         run_job(job.id)
 
 
+def _demo_matter(hearing: Hearing, meta: dict) -> None:
+    """Put the demo's matter on the hearing's agenda, with its concerns vocabulary.
+
+    Speakers, testimony and positions are left for a clerk to mark: that is the workflow the
+    demo shows. The concerns are the ones the synthetic testimony raises.
+    """
+    from hearings.models import AgendaItem, Concern, Matter
+
+    facts = meta["matter"]
+    matter = db.session.scalars(
+        select(Matter).where(Matter.file_number == facts["file_number"])
+    ).first()
+    if matter is None:
+        matter = Matter(
+            file_number=facts["file_number"],
+            title=facts["title"],
+            summary=facts.get("text"),
+            matter_type="Communication",
+            status="In committee",
+            body=hearing.body,
+            intro_date=hearing.date,
+        )
+        db.session.add(matter)
+    names = {c for speaker in meta["speakers"] for c in speaker.get("concerns", [])}
+    known = {c.name for c in matter.concerns}
+    matter.concerns.extend(Concern(name=name) for name in sorted(names - known))
+    on_agenda = db.session.scalars(
+        select(AgendaItem).where(AgendaItem.hearing_id == hearing.id)
+    ).first()
+    if on_agenda is None:
+        duration = hearing.recording.duration_ms if hearing.recording else None
+        db.session.add(
+            AgendaItem(
+                hearing=hearing,
+                matter=matter,
+                sequence=1,
+                title=facts["title"],
+                start_ms=0,
+                end_ms=duration,
+            )
+        )
+    db.session.commit()
+
+
 def _hearing_url(hearing: Hearing) -> str:
     base = current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
     with current_app.test_request_context(base_url=base):
@@ -229,6 +273,7 @@ def demo(wait: bool) -> None:
         import hashlib
 
         hearing = hearing_with_recording(hashlib.sha256(audio.read_bytes()).hexdigest())
+    _demo_matter(hearing, meta)
     job = hearing.latest_job
     click.echo(
         f"Demo hearing {hearing.id}: {job.status if job else 'no job'} {_hearing_url(hearing)}"
