@@ -65,6 +65,7 @@ format: install
 
 ## bench: speed of the full job against the bare engines on a 10+ minute recording
 bench: install
+	$(PY) bench/job_speed.py --diarizer auto
 	$(PY) bench/transcription_speed.py
 
 bench-diarization: install
