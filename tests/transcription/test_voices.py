@@ -102,6 +102,19 @@ def test_too_little_audio_is_refused() -> None:
 
 
 @pytest.mark.model
+def test_audio_just_past_a_window_is_embedded() -> None:
+    import soundfile
+
+    from tests.conftest import shared
+
+    samples, _ = soundfile.read(shared("pyannote-sample", "sample.wav"), dtype="float32")
+    # 30 s and one sample: the last window holds a single sample, too little to analyse.
+    audio = np.concatenate([samples[: 30 * SAMPLE_RATE], samples[:1]])
+
+    assert len(embed_voice(audio)) == EMBEDDING_DIMENSION
+
+
+@pytest.mark.model
 def test_long_audio_is_embedded_in_windows(embeddings, tmp_path) -> None:
     if not (shutil.which("espeak-ng") and shutil.which("sox")):
         pytest.skip("needs espeak-ng and sox")
