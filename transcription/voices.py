@@ -101,13 +101,14 @@ def _load_voice_encoder(output_relu: bool) -> torch.nn.Module:
     return network.eval()
 
 
-def voice_features(waveform: torch.Tensor) -> torch.Tensor:
+def voice_features(waveform: torch.Tensor, *, full_scale: float = 32768.0) -> torch.Tensor:
     """Return Kaldi log-mel filterbanks (frames, 80) of one 16 kHz waveform, not yet centred.
 
     Audio shorter than one 25 ms window gives no frames.
 
-    The waveform is scaled to the 16-bit range first, so that quiet passages stay
-    above the log floor instead of being clipped to it.
+    The waveform is scaled to the 16-bit range first (``full_scale``), so that quiet passages
+    stay above the log floor instead of being clipped to it; senko's clustering was tuned on
+    features of unscaled samples and passes ``full_scale=1.0``.
     """
     import torch
     import torchaudio.compliance.kaldi as kaldi
@@ -115,7 +116,7 @@ def voice_features(waveform: torch.Tensor) -> torch.Tensor:
     if waveform.numel() < _WINDOW_SAMPLES:
         return torch.zeros(0, 80)
     return kaldi.fbank(
-        waveform.reshape(1, -1) * 32768.0,
+        waveform.reshape(1, -1) * full_scale,
         num_mel_bins=80,
         frame_length=25.0,
         frame_shift=10.0,

