@@ -33,7 +33,8 @@ system-packages:
 	else echo "Not root: install chromium espeak-ng sox ffmpeg redis-server yourself (tests that need them skip)."; fi
 
 db: install
-	$(FLASK) init-db
+	# Creates the database, or upgrades an existing one in place: nothing stored is lost.
+	$(FLASK) db upgrade
 	$(FLASK) users bootstrap
 
 demo: install

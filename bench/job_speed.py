@@ -77,7 +77,7 @@ def job_through_worker(recording: Path, diarizer: str, threads: int) -> dict[str
             "HF_HUB_OFFLINE": "1",
         }
         run = {"env": env, "cwd": REPO, "check": True, "capture_output": True, "text": True}
-        subprocess.run([*FLASK, "init-db"], **run)
+        subprocess.run([*FLASK, "db", "upgrade"], **run)
         subprocess.run(
             [*FLASK, "ingest", str(recording), "--body", "Benchmark", "--date", "2026-01-01"],
             **run,

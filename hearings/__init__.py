@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask, render_template
 
 from hearings import config as settings
-from hearings.extensions import csrf, db, htmx, login_manager
+from hearings.extensions import csrf, db, htmx, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,6 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
 
     db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     htmx.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)

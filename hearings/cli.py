@@ -33,13 +33,12 @@ def register_commands(app: Flask) -> None:
 
 
 @click.command("init-db")
-@click.option("--drop", is_flag=True, help="Delete every table first (destroys data).")
 @with_appcontext
-def init_db(drop: bool) -> None:
-    """Create the database tables and search index."""
-    if drop:
-        db.drop_all()
-    db.create_all()
+def init_db() -> None:
+    """Create the database, or upgrade an existing one in place (same as `flask db upgrade`)."""
+    from flask_migrate import upgrade
+
+    upgrade()
     click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
 
 

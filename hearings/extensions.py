@@ -1,9 +1,13 @@
 """Flask extensions, created here once and bound to the app in create_app()."""
 
+from pathlib import Path
+
 from flask_htmx import HTMX
 from flask_login import LoginManager
+from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from sqlalchemy import Engine, event
 
 from hearings.models.base import Base
 
@@ -11,3 +15,24 @@ db = SQLAlchemy(model_class=Base)
 htmx = HTMX()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+# Alembic migrations live inside the package, so an installed copy can upgrade its database.
+migrate = Migrate(directory=str(Path(__file__).resolve().parent / "migrations"))
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_enforces_constraints(dbapi_connection, connection_record) -> None:
+    """Make every SQLite connection enforce foreign keys, as PostgreSQL always does.
+
+    SQLite ignores them unless asked on each connection, so a row could point at one that
+    was deleted (a testimony quoting lines that no longer exist). WAL and a busy timeout let
+    the site read while the worker writes a transcript, instead of failing with "locked".
+    """
+    import sqlite3
+
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()

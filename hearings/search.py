@@ -40,6 +40,16 @@ event.listen(
 )
 
 
+# The index is raw DDL (an FTS5 table and its shadow tables on SQLite, an expression index on
+# PostgreSQL) that the models cannot describe; migrations create it by hand.
+SEARCH_INDEX_NAMES = ("segment_fts", "ix_segments_fts")
+
+
+def include_in_migrations(name: str | None, type_: str, parent_names: dict) -> bool:
+    """Tell Alembic's autogenerate to leave the search index's own tables and index alone."""
+    return not (name or "").startswith(SEARCH_INDEX_NAMES)
+
+
 class SearchSyntaxError(ValueError):
     """The query could not be parsed; the message says how to fix it."""
 
