@@ -85,10 +85,11 @@ def testimonies_csv(matter: Matter, link: Link) -> str:
     rows = []
     for testimony in sorted(matter.testimonies, key=testimony_order):
         hearing = testimony.hearing
-        segments = testimony.segments
-        if segments:
-            url = link("hearings.quote", hearing_id=hearing.id, start_ms=segments[0].start_ms)
-            quote = " ".join(s.text for s in segments)
+        spoken = testimony.start_ms is not None and hearing is not None
+        if spoken:
+            # A testimony waiting for a clerk's review keeps the words it had, at its time.
+            url = link("hearings.quote", hearing_id=hearing.id, start_ms=testimony.start_ms)
+            quote = testimony.quote
         else:
             url = link("matters.testimony", testimony_id=testimony.id)
             quote = testimony.written_text or ""
@@ -106,8 +107,8 @@ def testimonies_csv(matter: Matter, link: Link) -> str:
                 "concerns": "; ".join(c.name for c in testimony.concerns),
                 "hearing": hearing.title if hearing else None,
                 "hearing_date": hearing.date.isoformat() if hearing else None,
-                "start": clock(segments[0].start_ms) if segments else None,
-                "end": clock(segments[-1].end_ms) if segments else None,
+                "start": clock(testimony.start_ms) if spoken else None,
+                "end": clock(testimony.end_ms) if spoken else None,
                 "received_on": testimony.received_on.isoformat() if testimony.received_on else None,
                 "quote": quote,
                 "document": (

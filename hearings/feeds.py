@@ -62,13 +62,11 @@ def matter_items(matter: Matter, link: Link) -> list[FeedItem]:
         stance = (
             POSITION_LABELS[testimony.position] if testimony.position_confirmed else "testified"
         )
-        if testimony.segments:
+        if testimony.start_ms is not None and testimony.hearing_id is not None:
             url = link(
-                "hearings.quote",
-                hearing_id=testimony.hearing_id,
-                start_ms=testimony.segments[0].start_ms,
+                "hearings.quote", hearing_id=testimony.hearing_id, start_ms=testimony.start_ms
             )
-            content = " ".join(s.text for s in testimony.segments)
+            content = testimony.quote
         else:
             url = link("matters.testimony", testimony_id=testimony.id)
             content = testimony.written_text or f"{testimony.kind} testimony"

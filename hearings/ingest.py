@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hearings import search
+from hearings import reprocessing, search
 from hearings.models import Hearing, Segment, Speaker, Word
 from hearings.models.base import utcnow
 from transcription.schema import Transcript
@@ -17,8 +17,13 @@ def to_ms(seconds: float) -> int:
 
 
 def store_transcript(session: Session, hearing: Hearing, transcript: Transcript) -> None:
-    """Replace the hearing's transcript with this one and index it; commits."""
+    """Replace the hearing's transcript with this one and index it; commits.
+
+    Clerks' work on the old transcript (testimony quotes, speaker names, lines given to
+    another speaker) is carried over by time, or listed for review: see hearings.reprocessing.
+    """
     try:
+        work = reprocessing.collect(session, hearing)
         _clear_transcript(session, hearing)
         speakers = _speakers_for(session, hearing, transcript)
         new_segments = []
@@ -50,6 +55,8 @@ def store_transcript(session: Session, hearing: Hearing, transcript: Transcript)
         hearing.diarizer = transcript.diarizer
         hearing.diarization_note = transcript.diarization_error
         session.flush()
+        reprocessing.carry_over(session, hearing, work, speakers, new_segments)
+        session.flush()
         search.index_segments(session.connection(), [s.id for s in new_segments])
         session.commit()
     except Exception:
@@ -62,14 +69,16 @@ def _clear_transcript(session: Session, hearing: Hearing) -> None:
         select(Segment.id, Segment.text).where(Segment.hearing_id == hearing.id)
     ).all()
     search.unindex_segments(session.connection(), [(i, t) for i, t in old])
-    for segment in list(hearing.segments):
-        session.delete(segment)
+    hearing.segments.clear()
+    session.flush()
+    # Labels of a new run are arbitrary: names pass to new voices by time, never by label.
+    hearing.speakers.clear()
     session.flush()
 
 
 def _speakers_for(session: Session, hearing: Hearing, transcript: Transcript) -> dict[str, Speaker]:
-    """Return a Speaker row per label, keeping names editors gave in an earlier run."""
-    existing = {s.label: s for s in hearing.speakers}
+    """Return a new Speaker row per label of the transcript."""
+    existing: dict[str, Speaker] = {}
     labels = transcript.speakers or []
     for label in labels:
         if label not in existing:

@@ -306,6 +306,8 @@ def reassign_segment(
         "speaker": previous.display if previous else None,
     }
     segment.speaker = target
+    # A person's decision, which processing the recording again must keep.
+    segment.speaker_set_by_clerk = True
     _relabel_words(segment, previous.label if previous else None, target.label)
     session.flush()
     record(

@@ -237,6 +237,10 @@ def create_oral_testimony(
             use_embeddings=use_embeddings,
             hearing=hearing,
             segments=segments,
+            # The anchor outlives the rows: see hearings.reprocessing.
+            quote_start_ms=segments[0].start_ms,
+            quote_end_ms=max(s.end_ms for s in segments),
+            quote_text=" ".join(s.text for s in segments),
             received_on=hearing.date,
         )
         session.commit()

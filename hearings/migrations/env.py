@@ -96,6 +96,10 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch migrations copy and drop SQLite tables; with foreign keys enforced the drop
+            # would delete (or refuse to delete) every row that points at the old table.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         stamp_database_made_before_migrations(connection)
         context.configure(
             connection=connection,
@@ -103,8 +107,14 @@ def run_migrations_online():
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if connection.dialect.name == "sqlite":
+                # The connection goes back to the pool: it must enforce them again.
+                connection.commit()
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 def stamp_database_made_before_migrations(connection):

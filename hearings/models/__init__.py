@@ -14,7 +14,15 @@ from hearings.models.civic import (
     Testimony,
     VoteEvent,
 )
-from hearings.models.hearings import Hearing, Job, Recording, Segment, Speaker, Word
+from hearings.models.hearings import (
+    Hearing,
+    Job,
+    Recording,
+    ReviewItem,
+    Segment,
+    Speaker,
+    Word,
+)
 from hearings.models.people import Organization, OrganizationAlias, Person
 
 __all__ = [
@@ -35,6 +43,7 @@ __all__ = [
     "OrganizationAlias",
     "Person",
     "Recording",
+    "ReviewItem",
     "Segment",
     "Speaker",
     "User",

@@ -159,6 +159,12 @@ class Testimony(Base):
     received_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Spoken testimony is anchored to a stretch of the recording and the words the clerk saw
+    # there, not to transcript rows: a new machine transcript replaces the rows, and the
+    # testimony is attached again to whatever lines then cover the same stretch.
+    quote_start_ms: Mapped[int | None]
+    quote_end_ms: Mapped[int | None]
+    quote_text: Mapped[str | None] = mapped_column(Text)
 
     matter: Mapped[Matter] = relationship(back_populates="testimonies")
     person: Mapped[Person] = relationship()
@@ -173,7 +179,26 @@ class Testimony(Base):
 
     @property
     def start_ms(self) -> int | None:
-        return self.segments[0].start_ms if self.segments else None
+        return self.segments[0].start_ms if self.segments else self.quote_start_ms
+
+    @property
+    def end_ms(self) -> int | None:
+        return self.segments[-1].end_ms if self.segments else self.quote_end_ms
+
+    @property
+    def quote(self) -> str:
+        """Return the words of the testimony: its lines now, or as the clerk saw them."""
+        if self.segments:
+            return " ".join(s.text for s in self.segments)
+        return self.quote_text or ""
+
+    def anchor_to(self, segments: list[Segment]) -> None:
+        """Attach the testimony to these lines and remember their stretch and words."""
+        self.segments = segments
+        if segments:
+            self.quote_start_ms = segments[0].start_ms
+            self.quote_end_ms = max(s.end_ms for s in segments)
+            self.quote_text = " ".join(s.text for s in segments)
 
 
 class Concern(Base):

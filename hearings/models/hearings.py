@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hearings.models.base import Base, utcnow
@@ -66,10 +66,17 @@ class Hearing(Base):
     jobs: Mapped[list[Job]] = relationship(
         back_populates="hearing", order_by="Job.id", cascade="all, delete-orphan"
     )
+    review_items: Mapped[list[ReviewItem]] = relationship(
+        back_populates="hearing", order_by="ReviewItem.id", cascade="all, delete-orphan"
+    )
 
     @property
     def latest_job(self) -> Job | None:
         return self.jobs[-1] if self.jobs else None
+
+    @property
+    def open_review_items(self) -> list[ReviewItem]:
+        return [item for item in self.review_items if item.resolved_at is None]
 
 
 JOB_STATES = ("queued", "running", "done", "failed")
@@ -89,6 +96,12 @@ class Job(Base):
     # A note that does not fail the job, e.g. why speakers could not be told apart.
     warning: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(default=0)
+    # While running, the worker renews this lease; a running job whose lease has passed lost
+    # its worker (killed, out of memory, power cut) and is put back on the queue.
+    lease_expires_at: Mapped[datetime | None]
+    # "host:pid" of the worker process running it, so a restarted worker on the same machine
+    # can tell at once that the previous one is gone.
+    worker: Mapped[str | None] = mapped_column(String(200))
     # Process even if this audio was transcribed before (a clerk changed speaker settings).
     reprocess: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -100,6 +113,27 @@ class Job(Base):
     @property
     def finished(self) -> bool:
         return self.status in ("done", "failed")
+
+
+class ReviewItem(Base):
+    """Something a clerk did that a new machine transcript could not carry over by itself.
+
+    Listed to clerks on the hearing page until one of them settles it; never dropped.
+    """
+
+    __tablename__ = "review_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hearing_id: Mapped[int] = mapped_column(ForeignKey("hearings.id"))
+    # testimony, speaker name, line speaker
+    kind: Mapped[str] = mapped_column(String(30))
+    message: Mapped[str] = mapped_column(Text)
+    testimony_id: Mapped[int | None] = mapped_column(ForeignKey("testimonies.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    hearing: Mapped[Hearing] = relationship(back_populates="review_items")
 
 
 class Speaker(Base):
@@ -139,6 +173,8 @@ class Segment(Base):
     text: Mapped[str] = mapped_column(Text)
     speaker_id: Mapped[int | None] = mapped_column(ForeignKey("speakers.id"))
     crosstalk: Mapped[bool] = mapped_column(default=False)
+    # A clerk gave this line to its speaker; processing again keeps that decision.
+    speaker_set_by_clerk: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     hearing: Mapped[Hearing] = relationship(back_populates="segments")
     speaker: Mapped[Speaker | None] = relationship()

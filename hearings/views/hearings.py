@@ -3,12 +3,13 @@
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from hearings import reprocessing
 from hearings.citations import citation_text, segment_at, speaker_credit
 from hearings.exports import FORMATS
 from hearings.extensions import db, htmx
 from hearings.forms import HearingForm, SpeakerSettingsForm
 from hearings.intake import DuplicateRecording, HearingDetails, create_hearing_from_upload
-from hearings.models import Hearing
+from hearings.models import Hearing, ReviewItem
 from hearings.storage import UploadRejected
 from hearings.views.auth import clerk_required
 
@@ -65,7 +66,8 @@ def detail(hearing_id: int):
 
 def hearing_page(hearing: Hearing, status: int = 200, settings=None, **context):
     """Render the hearing page; other views use it to show a form error in place."""
-    if settings is None and _can_edit():
+    can_edit = _can_edit()
+    if settings is None and can_edit:
         settings = SpeakerSettingsForm(obj=hearing, formdata=None)
     context.setdefault("quote", None)
     context.setdefault("start_ms", 0)
@@ -74,6 +76,8 @@ def hearing_page(hearing: Hearing, status: int = 200, settings=None, **context):
         hearing=hearing,
         job=hearing.latest_job,
         speaker_settings=settings,
+        can_edit=can_edit,
+        carry_over=reprocessing.plan(db.session, hearing) if can_edit else None,
         **context,
     ), status
 
@@ -126,6 +130,21 @@ def reprocess(hearing_id: int):
     return redirect(url_for("hearings.detail", hearing_id=hearing.id))
 
 
+@bp.post("/<int:hearing_id>/review/<int:item_id>")
+@clerk_required
+def resolve_review(hearing_id: int, item_id: int):
+    """Mark a review item as checked by the signed-in clerk."""
+    from flask_login import current_user
+
+    item = db.get_or_404(ReviewItem, item_id)
+    if item.hearing_id != hearing_id:
+        abort(404)
+    reprocessing.resolve(db.session, current_user, item)
+    db.session.commit()
+    flash("Marked as checked.", "success")
+    return redirect(url_for("hearings.detail", hearing_id=hearing_id))
+
+
 @bp.get("/<int:hearing_id>/at/<int:start_ms>")
 def quote(hearing_id: int, start_ms: int):
     """Open the hearing at a quote, highlighted, with citation text and Open Graph tags."""
@@ -143,6 +162,7 @@ def quote(hearing_id: int, start_ms: int):
         "hearings/detail.html",
         hearing=hearing,
         job=hearing.latest_job,
+        can_edit=_can_edit(),
         quote=segment,
         start_ms=segment.start_ms,
         citation=citation_text(segment, url),

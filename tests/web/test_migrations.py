@@ -64,9 +64,10 @@ def test_migrations_build_exactly_the_models_schema(bare_app) -> None:
 
 def test_a_database_made_before_migrations_is_upgraded_in_place(bare_app) -> None:
     with bare_app.app_context():
-        # What `flask init-db` used to do: create_all, no version table.
-        db.create_all()
+        # What `flask init-db` used to leave: the first revision's tables, no version table.
+        upgrade(revision=BASELINE)
         with db.engine.begin() as connection:
+            connection.execute(text("DROP TABLE alembic_version"))
             connection.execute(text("INSERT INTO bodies (name) VALUES ('Common Council')"))
         upgrade()
         with db.engine.connect() as connection:
@@ -88,6 +89,14 @@ def test_every_row_survives_an_upgrade_from_the_first_revision(bare_app) -> None
             after = _all_rows(connection, tables=before)
             assert after == before
             assert _schema_differences(connection) == []
+            # Spoken testimony is anchored to the stretch and words of the lines it quoted.
+            anchor = connection.execute(
+                text("SELECT quote_start_ms, quote_end_ms, quote_text FROM testimonies")
+            ).one()
+            assert tuple(anchor) == (0, 8000, "I oppose this. It is a lead generator.")
+            if connection.dialect.name == "sqlite":
+                # The migrations turned enforcement off for their own connection only.
+                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
 
 def test_the_latest_migration_can_be_undone(bare_app) -> None:

@@ -1,0 +1,253 @@
+"""Processing a hearing again never loses or misattributes what clerks did.
+
+Testimony is anchored to times in the recording, names pass to the new voice that speaks at
+the same times, and a clerk's reassignment of a line is kept; what cannot be carried over is
+listed for review with the words it had. Runs on SQLite and (in the PostgreSQL pass) on
+PostgreSQL, both with foreign keys enforced.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from hearings import models
+from hearings.extensions import db
+from hearings.ingest import store_transcript
+from hearings.models import Body, Hearing, Person, Recording, ReviewItem, Segment, Speaker
+from hearings.speakers import reassign_segment
+from tests.civic_web.conftest import token
+from tests.fakes import LINES, sample_transcript
+
+OPPOSE = "We oppose this proposal because of misidentification and racial bias."
+LEAD = "Facial recognition is a lead generator, not an arrest tool."
+
+
+def record_testimony(clerk_client, civic) -> int:
+    response = clerk_client.post(
+        f"/hearings/{civic.hearing_id}/testimony",
+        data={
+            "csrf_token": token(clerk_client, f"/hearings/{civic.hearing_id}"),
+            "matter_id": civic.matter_id,
+            "segment_ids": [civic.segments["SPEAKER_02"]],
+            "position": "oppose",
+        },
+    )
+    assert response.status_code in (200, 302), response.get_data(as_text=True)
+    return db.session.scalars(select(models.Testimony.id)).one()
+
+
+def process_again(app, civic, lines) -> None:
+    with app.app_context():
+        hearing = db.session.get(Hearing, civic.hearing_id)
+        store_transcript(db.session, hearing, sample_transcript(lines))
+
+
+def state_of(app, testimony_id):
+    with app.app_context():
+        testimony = db.session.get(models.Testimony, testimony_id)
+        return {
+            "lines": [s.text for s in testimony.segments],
+            "speakers": [s.speaker.display for s in testimony.segments],
+            "person": testimony.person.name,
+            "quote": testimony.quote,
+            "quote_text": testimony.quote_text,
+        }
+
+
+def reviews(app, civic) -> list[tuple[str, str]]:
+    with app.app_context():
+        items = db.session.scalars(
+            select(ReviewItem).where(ReviewItem.hearing_id == civic.hearing_id)
+        )
+        return [(i.kind, i.message) for i in items]
+
+
+def test_new_labels_do_not_move_testimony_or_names_to_another_person(app, clerk_client, civic):
+    # Three speakers again, but the diarizer numbered them differently: Maria's voice is now
+    # SPEAKER_00 and SPEAKER_02 is the chair.
+    with app.app_context():
+        testimony_id = record_testimony(clerk_client, civic)
+    relabelled = [
+        (0.0, "SPEAKER_02", LINES[0][2]),
+        (3.2, "SPEAKER_01", LEAD),
+        (9.5, "SPEAKER_00", OPPOSE),
+    ]
+
+    process_again(app, civic, relabelled)
+
+    state = state_of(app, testimony_id)
+    assert state["lines"] == [OPPOSE]
+    assert state["speakers"] == ["Maria Lopez"]
+    with app.app_context():
+        named = db.session.scalars(
+            select(Speaker).where(
+                Speaker.hearing_id == civic.hearing_id, Speaker.person_id.is_not(None)
+            )
+        ).all()
+        assert [(s.label, s.person.name) for s in named] == [("SPEAKER_00", "Maria Lopez")]
+    assert reviews(app, civic) == []
+
+
+def test_fewer_speakers_keep_testimony_on_its_own_words(app, clerk_client, civic):
+    # Processed again with a speaker count of two: the chair and Maria are now one voice.
+    with app.app_context():
+        testimony_id = record_testimony(clerk_client, civic)
+    merged = [(0.0, "SPEAKER_00", LINES[0][2]), (3.2, "SPEAKER_01", LEAD)]
+    merged.append((9.5, "SPEAKER_00", OPPOSE))
+
+    process_again(app, civic, merged)
+
+    state = state_of(app, testimony_id)
+    assert state["lines"] == [OPPOSE]
+    assert state["person"] == "Maria Lopez"
+
+
+def test_reprocessing_after_another_hearing_keeps_the_quote(app, clerk_client, civic):
+    with app.app_context():
+        testimony_id = record_testimony(clerk_client, civic)
+        # Another hearing is transcribed in between: the row ids the testimony had are reused
+        # by nothing, and the new rows of this hearing get other ids.
+        other = Hearing(title="Budget", body=Body(name="Finance"), date=date(2026, 3, 13))
+        db.session.add(other)
+        db.session.commit()
+        store_transcript(db.session, other, sample_transcript())
+        old_ids = set(civic.segments.values())
+
+    process_again(app, civic, LINES)
+
+    state = state_of(app, testimony_id)
+    assert state["lines"] == [OPPOSE]
+    with app.app_context():
+        testimony = db.session.get(models.Testimony, testimony_id)
+        assert not {s.id for s in testimony.segments} & old_ids
+    page = clerk_client.get(f"/matters/{civic.matter_id}").get_data(as_text=True)
+    assert "We oppose this proposal" in page
+    csv = clerk_client.get(f"/matters/{civic.matter_id}/testimonies.csv").get_data(as_text=True)
+    assert OPPOSE in csv
+
+
+def test_testimony_whose_words_changed_is_listed_for_review_with_its_words(
+    app, clerk_client, civic
+):
+    with app.app_context():
+        testimony_id = record_testimony(clerk_client, civic)
+    changed = [*LINES[:2], (9.5, "SPEAKER_02", "Thank you all, the next item is the budget.")]
+
+    process_again(app, civic, changed)
+
+    state = state_of(app, testimony_id)
+    assert state["lines"] == []
+    assert state["quote"] == OPPOSE
+    [(kind, message)] = reviews(app, civic)
+    assert kind == "testimony"
+    assert "Maria Lopez" in message and "read differently" in message and OPPOSE in message
+    page = clerk_client.get(f"/hearings/{civic.hearing_id}").get_data(as_text=True)
+    assert "For a clerk to check (1)" in page
+    csv = clerk_client.get(f"/matters/{civic.matter_id}/testimonies.csv").get_data(as_text=True)
+    assert OPPOSE in csv
+
+
+def test_testimony_is_never_attached_to_lines_now_credited_to_someone_else(
+    app, clerk_client, civic
+):
+    with app.app_context():
+        testimony_id = record_testimony(clerk_client, civic)
+        # A clerk named the chair; in the new run the chair's voice also covers Maria's line.
+        chair = db.session.scalars(
+            select(Speaker).where(
+                Speaker.hearing_id == civic.hearing_id, Speaker.label == "SPEAKER_00"
+            )
+        ).one()
+        chair.person = Person(name="Chair Ortiz")
+        db.session.commit()
+    one_voice = [(0.0, "SPEAKER_00", LINES[0][2]), (3.2, "SPEAKER_01", LEAD)]
+    one_voice.append((9.5, "SPEAKER_00", "We oppose this proposal because of misidentification."))
+    long_chair = [(s - 0.0, label, text) for s, label, text in one_voice]
+    # The chair's opening is made long enough that the merged voice is mostly the chair's.
+    long_chair[0] = (0.0, "SPEAKER_00", LINES[0][2] + " " + "Please sign in at the door. " * 3)
+
+    process_again(app, civic, long_chair)
+
+    state = state_of(app, testimony_id)
+    assert state["lines"] == []
+    assert state["quote"] == OPPOSE
+    messages = [m for kind, m in reviews(app, civic) if kind == "testimony"]
+    assert len(messages) == 1
+    assert "credited to Chair Ortiz" in messages[0] or "no longer credited" in messages[0]
+
+
+def test_a_clerks_line_reassignment_is_kept(app, clerk_client, civic):
+    with app.app_context():
+        line = db.session.get(Segment, civic.segments["SPEAKER_01"])
+        maria_voice = db.session.scalars(
+            select(Speaker).where(Speaker.person_id == civic.speaker_person_id)
+        ).one()
+        reassign_segment(db.session, None, line, maria_voice.id)
+
+    process_again(app, civic, LINES)
+
+    with app.app_context():
+        line = db.session.scalars(
+            select(Segment).where(Segment.hearing_id == civic.hearing_id, Segment.text == LEAD)
+        ).one()
+        assert line.speaker.person_id == civic.speaker_person_id
+        assert line.speaker_set_by_clerk
+        assert {w.speaker_label for w in line.words} == {line.speaker.label}
+    assert reviews(app, civic) == []
+
+
+def test_a_name_with_no_matching_voice_is_listed_not_dropped_silently(app, clerk_client, civic):
+    # The new run hears nobody where Maria spoke.
+    process_again(app, civic, LINES[:2])
+
+    [(kind, message)] = reviews(app, civic)
+    assert kind == "speaker name"
+    assert "Maria Lopez" in message
+
+
+def test_the_process_again_form_says_what_happens_to_clerks_work(app, clerk_client, civic):
+    with app.app_context():
+        record_testimony(clerk_client, civic)
+        hearing = db.session.get(Hearing, civic.hearing_id)
+        hearing.recording = Recording(
+            sha256="0" * 64,
+            original_filename="hearing.wav",
+            stored_name="00/hearing.wav",
+            size_bytes=1,
+            duration_ms=15000,
+            media_type="audio/wav",
+        )
+        db.session.commit()
+
+    page = clerk_client.get(f"/hearings/{civic.hearing_id}").get_data(as_text=True)
+
+    assert "1 testimony is attached again to the lines at the same time" in page
+    assert "1 named speaker keeps its name" in page
+    assert "Nothing is deleted." in page
+
+
+def test_a_clerk_marks_a_review_item_checked(app, clerk_client, civic):
+    process_again(app, civic, LINES[:2])
+    with app.app_context():
+        item_id = db.session.scalars(select(ReviewItem.id)).one()
+
+    response = clerk_client.post(
+        f"/hearings/{civic.hearing_id}/review/{item_id}",
+        data={"csrf_token": token(clerk_client, f"/hearings/{civic.hearing_id}")},
+    )
+
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(ReviewItem, item_id).resolved_at is not None
+    page = clerk_client.get(f"/hearings/{civic.hearing_id}").get_data(as_text=True)
+    assert "For a clerk to check" not in page
+
+
+def test_review_items_are_shown_to_clerks_only(app, client, civic):
+    process_again(app, civic, LINES[:2])
+
+    page = client.get(f"/hearings/{civic.hearing_id}").get_data(as_text=True)
+
+    assert "For a clerk to check" not in page
