@@ -88,10 +88,17 @@ def bootstrap_user() -> None:
 @click.option("--threads", type=int, default=None, help="Jobs run at once (default: config).")
 @with_appcontext
 def worker(threads: int | None) -> None:
-    """Run queued transcription jobs until stopped."""
-    from hearings.jobs import task_queue
+    """Run queued transcription jobs until stopped (Ctrl-C or SIGTERM put a running job back)."""
+    from hearings.jobs import recover_stranded_jobs, task_queue
+    from hearings.storage import sweep_abandoned_uploads
 
     count = threads or current_app.config["WORKER_THREADS"]
+    swept = sweep_abandoned_uploads(current_app.config["UPLOAD_FOLDER"])
+    if swept:
+        click.echo(f"Removed {swept} upload{'s' if swept != 1 else ''} abandoned over a day ago.")
+    resumed = recover_stranded_jobs()
+    if resumed:
+        click.echo(f"Resuming {len(resumed)} job(s) whose worker stopped: {resumed}.")
     click.echo(f"Worker started ({count} at a time); waiting for hearings to process.")
     task_queue().consumer(count).run()
 

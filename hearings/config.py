@@ -20,6 +20,17 @@ def defaults(instance_path: str) -> dict:
         "QUEUE_IMMEDIATE": False,
         "QUEUE_RETRIES": 1,
         "WORKER_THREADS": 1,
+        # A running job's worker renews its lease every quarter of this; a job whose lease has
+        # run out lost its worker and is put back on the queue by the next worker to look.
+        "JOB_LEASE_SECONDS": 120,
+        # Attempts (failures and lost workers together) before a job fails for good.
+        "JOB_MAX_ATTEMPTS": 3,
+        # Run the speech engine in a child process, so a native crash fails one attempt
+        # instead of killing the worker (each job then loads the models, a few seconds).
+        "SPEECH_IN_CHILD_PROCESS": True,
+        # What the child process builds from the pipeline settings and runs (tests name a
+        # stand-in that crashes the way a native library would).
+        "SPEECH_ENGINE": "transcription.pipeline:TranscriptionPipeline",
         # Speech pipeline (see transcription.pipeline.PipelineConfig).
         "WHISPER_MODEL": None,
         "WHISPER_ALLOW_DOWNLOAD": False,

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import threading
 import time
 import traceback
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flask import Flask, current_app
-from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
+from sqlalchemy import select, update
 
 from hearings.extensions import db
 from hearings.ingest import store_transcript
@@ -32,18 +37,63 @@ class TaskQueue:
             retries=app.config["QUEUE_RETRIES"], retry_delay=5, name=TASK_NAME, context=True
         )
         def transcribe_hearing(job_id: int, task=None) -> None:
-            with app.app_context():
+            with app.app_context(), self.running(job_id):
                 run_job(job_id, will_retry=bool(task and task.retries))
 
+        @self.huey.periodic_task(crontab(minute="*"), name="recover_stranded_jobs")
+        def recover_periodically() -> None:
+            with app.app_context():
+                recover_stranded_jobs()
+
         self._transcribe = transcribe_hearing
+        self._consumer = None
+        self._running: set[int] = set()
+        self._running_lock = threading.Lock()
         app.extensions["task_queue"] = self
 
     def enqueue(self, job: Job) -> None:
         self._transcribe(job.id)
 
     def consumer(self, workers: int):
-        """Return a consumer that runs queued jobs in this process."""
-        return self.huey.create_consumer(workers=workers, worker_type="thread", periodic=False)
+        """Return a consumer that runs queued jobs in this process.
+
+        SIGTERM and SIGINT both stop it gracefully: a running job stops its speech engine
+        within a second and goes back on the queue (see run_job), so shutting down never
+        strands work and never waits hours for a long recording.
+        """
+        import signal
+
+        consumer = self.huey.create_consumer(
+            workers=workers, worker_type="thread", periodic=True, graceful_signal="TERM"
+        )
+        # Huey treats SIGINT as "stop now"; here it means the same as SIGTERM.
+        consumer._signal_actions[signal.SIGINT] = (False, True)
+        self._consumer = consumer
+        return consumer
+
+    def stopping(self) -> bool:
+        """Return True once this process's consumer has been asked to stop."""
+        return bool(self._consumer is not None and self._consumer.stop_flag.is_set())
+
+    def runs(self, job_id: int) -> bool:
+        with self._running_lock:
+            return job_id in self._running
+
+    def running(self, job_id: int):
+        """Context manager that marks a job as running in this process."""
+        from contextlib import contextmanager
+
+        @contextmanager
+        def marked():
+            with self._running_lock:
+                self._running.add(job_id)
+            try:
+                yield
+            finally:
+                with self._running_lock:
+                    self._running.discard(job_id)
+
+        return marked()
 
 
 def _make_huey(app: Flask) -> Huey:
@@ -114,12 +164,13 @@ def speaker_settings(hearing: Hearing) -> dict:
 
 
 class ProgressWriter:
-    """Write stage and percent to the job row, at most about once a second."""
+    """Write stage and percent to the job row, at most about once a second; renew the lease."""
 
     def __init__(self, job: Job, interval: float = 1.0):
         self.job = job
         self.interval = interval
         self._last = 0.0
+        self._lease_renewed = time.monotonic()
 
     def __call__(self, stage: str, percent: int) -> None:
         now = time.monotonic()
@@ -129,8 +180,56 @@ class ProgressWriter:
         self.job.stage = stage
         # Never report 100 before the transcript is stored.
         self.job.progress = max(self.job.progress, min(int(percent), 99))
+        self.job.lease_expires_at = lease_deadline()
         db.session.commit()
-        self._last = now
+        self._last = self._lease_renewed = now
+
+    def heartbeat(self) -> None:
+        """Renew the lease while the engine works between progress reports."""
+        now = time.monotonic()
+        if now - self._lease_renewed >= lease_seconds() / 4:
+            self.job.lease_expires_at = lease_deadline()
+            db.session.commit()
+            self._lease_renewed = now
+
+
+def lease_seconds() -> float:
+    return float(current_app.config["JOB_LEASE_SECONDS"])
+
+
+def lease_deadline() -> datetime:
+    return utcnow() + timedelta(seconds=lease_seconds())
+
+
+def worker_identity() -> str:
+    """Return "host:pid" of this process, as job rows record who runs them."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def claim(job_id: int) -> bool:
+    """Mark a queued job as running in this process; False if another worker has it.
+
+    One conditional UPDATE, so two workers handed the same job (a task re-queued after a
+    crash whose first copy is still on the queue) never run it side by side.
+    """
+    claimed = db.session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status == "queued")
+        .values(
+            status="running",
+            stage="starting",
+            worker=worker_identity(),
+            lease_expires_at=lease_deadline(),
+            started_at=utcnow(),
+            attempts=Job.attempts + 1,
+        )
+    ).rowcount
+    db.session.commit()
+    return claimed == 1
+
+
+class JobInterrupted(Exception):
+    """The worker is shutting down; the job was put back on the queue to resume."""
 
 
 def run_job(job_id: int, progress_interval: float = 1.0, will_retry: bool = False) -> None:
@@ -146,6 +245,11 @@ def run_job(job_id: int, progress_interval: float = 1.0, will_retry: bool = Fals
         return
     hearing = job.hearing
     recording = hearing.recording
+    if job.status != "queued":
+        # Finished, failed for good, or running in another worker: this copy of the task
+        # is a duplicate (a re-queue after a crash).
+        log.info("job %s is %s; not running it again", job_id, job.status)
+        return
     if recording is None:
         _fail(job, "The hearing has no recording attached.")
         return
@@ -153,25 +257,34 @@ def run_job(job_id: int, progress_interval: float = 1.0, will_retry: bool = Fals
         # Work is keyed by the audio's hash: a rerun of finished work does nothing.
         _finish(job, note="This recording was already transcribed; nothing to do.")
         return
-    job.status, job.stage, job.error = "running", "starting", None
-    job.attempts += 1
-    job.started_at = utcnow()
-    db.session.commit()
+    path = recording_path(recording.stored_name)
+    if not path.is_file():
+        note_missing_recording(db.session, hearing)
+        _fail(job, MISSING_RECORDING)
+        return
+    if not claim(job_id):
+        log.info("job %s was claimed by another worker", job_id)
+        return
+    db.session.refresh(job)
+    job.error = None
+    writer = ProgressWriter(job, progress_interval)
     try:
-        transcript = pipeline().run(
-            recording_path(recording.stored_name),
-            progress=ProgressWriter(job, progress_interval),
-            **speaker_settings(hearing),
-        )
+        transcript = _transcribe(path, writer, speaker_settings(hearing))
         job.stage = "saving transcript"
         db.session.commit()
         store_transcript(db.session, hearing, transcript)
+    except JobInterrupted:
+        db.session.rollback()
+        _put_back(job, "Interrupted by a worker shutdown; resumes when a worker is running.")
+        task_queue().enqueue(job)
+        return
     except Exception as error:
         db.session.rollback()
         log.error("job %s failed:\n%s", job_id, traceback.format_exc())
-        message = f"{type(error).__name__}: {error}"
+        message = public_error(error)
         if will_retry:
             job.status, job.stage, job.error = "queued", "retrying after an error", message
+            job.lease_expires_at = None
             db.session.commit()
         else:
             _fail(job, message)
@@ -191,9 +304,138 @@ def run_job(job_id: int, progress_interval: float = 1.0, will_retry: bool = Fals
     )
 
 
+def _transcribe(path: Path, writer: ProgressWriter, settings: dict):
+    """Run the pipeline: in a child process for the real engine, here for a test's fake."""
+    config = current_app.config
+    if config["PIPELINE_FACTORY"] is not None or not config["SPEECH_IN_CHILD_PROCESS"]:
+        return pipeline().run(path, progress=writer, **settings)
+    from werkzeug.utils import import_string
+
+    from transcription.isolated import Interrupted, run_isolated
+
+    queue = task_queue()
+    try:
+        return run_isolated(
+            import_string(config["SPEECH_ENGINE"]),
+            pipeline_config(config),
+            path,
+            progress=writer,
+            should_stop=queue.stopping,
+            on_tick=writer.heartbeat,
+            **settings,
+        )
+    except Interrupted as stop:
+        raise JobInterrupted from stop
+
+
+def public_error(error: Exception) -> str:
+    """Return what the job row shows for a failed attempt: the reason, not the machinery."""
+    from transcription.isolated import EngineCrashed, EngineFailed
+
+    if isinstance(error, EngineCrashed):
+        return f"The speech engine crashed ({str(error).split('(', 1)[-1]}"
+    if isinstance(error, EngineFailed):
+        return f"{error.kind}: {error}"
+    return f"{type(error).__name__}: {error}"
+
+
+MISSING_RECORDING = (
+    "The recording file is missing from the upload folder; restore it from a backup "
+    "(flask restore) and try again."
+)
+
+
+def note_missing_recording(session, hearing: Hearing) -> None:
+    """Tell clerks, once, on the hearing page that its recording file is gone."""
+    from hearings.models import ReviewItem
+
+    if any(i.kind == "recording missing" for i in hearing.open_review_items):
+        return
+    session.add(
+        ReviewItem(
+            hearing_id=hearing.id,
+            kind="recording missing",
+            message=(
+                f"The recording file ({hearing.recording.original_filename}, stored as "
+                f"{hearing.recording.stored_name}) is not in the upload folder. The transcript "
+                "is kept, but the recording cannot be played or processed until the file is "
+                "restored from a backup."
+            ),
+        )
+    )
+    session.commit()
+
+
+def recover_stranded_jobs() -> list[int]:
+    """Put running jobs whose worker is gone back on the queue; return their ids.
+
+    A worker is gone when the job's lease has passed (killed, out of memory, power cut, on any
+    machine) or, on this machine, when the process named on the job no longer exists. Each
+    recovery counts as an attempt; a job that strands its worker too often fails for good.
+    """
+    now = utcnow()
+    host = socket.gethostname()
+    recovered = []
+    limit = current_app.config["JOB_MAX_ATTEMPTS"]
+    for job in db.session.scalars(select(Job).where(Job.status == "running")):
+        if not _worker_gone(job, now, host):
+            continue
+        who = job.worker or "a worker"
+        if job.attempts >= limit:
+            _fail(
+                job,
+                f"Stopped after {job.attempts} attempts: the worker ({who}) stopped during "
+                "each of them. The recording may be too long for this machine's memory.",
+            )
+            continue
+        _put_back(
+            job,
+            f"Attempt {job.attempts} was interrupted: the worker ({who}) stopped while "
+            f"{job.stage}. Resuming.",
+        )
+        task_queue().enqueue(job)
+        recovered.append(job.id)
+    return recovered
+
+
+def _worker_gone(job: Job, now: datetime, host: str) -> bool:
+    lease = job.lease_expires_at
+    if lease is not None and lease.tzinfo is None:
+        lease = lease.replace(tzinfo=UTC)
+    if lease is None or lease < now:
+        return True
+    worker_host, _, pid = (job.worker or "").rpartition(":")
+    if worker_host != host or not pid.isdigit():
+        return False
+    if int(pid) == os.getpid():
+        # Recovery runs before this process takes any job: a row naming it is a leftover of
+        # an earlier process that had the same pid.
+        return not task_queue().runs(job.id)
+    return not _process_exists(int(pid))
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _put_back(job: Job, note: str) -> None:
+    job.status, job.stage = "queued", "interrupted, resuming"
+    job.error = note
+    job.lease_expires_at = None
+    job.worker = None
+    db.session.commit()
+
+
 def _finish(job: Job, note: str | None = None) -> None:
     job.status, job.stage, job.progress = "done", "done", 100
     job.warning = note or None
+    job.lease_expires_at = None
     job.finished_at = utcnow()
     db.session.commit()
 
@@ -201,6 +443,7 @@ def _finish(job: Job, note: str | None = None) -> None:
 def _fail(job: Job, message: str) -> None:
     job.status, job.stage = "failed", "failed"
     job.error = message
+    job.lease_expires_at = None
     job.finished_at = utcnow()
     db.session.commit()
 

@@ -169,3 +169,29 @@ def _spill(stream: IO[bytes], folder: Path) -> Path:
 def recording_path(stored_name: str) -> Path:
     """Return the absolute path of a stored recording."""
     return Path(current_app.config["UPLOAD_FOLDER"]) / stored_name
+
+
+# An upload still being written is touched with every chunk; one untouched this long was cut
+# off (a killed web server, a dropped connection) and nothing will ever finish it.
+ABANDONED_UPLOAD_SECONDS = 24 * 3600
+
+
+def sweep_abandoned_uploads(
+    upload_folder: str | os.PathLike, older_than: float = ABANDONED_UPLOAD_SECONDS
+) -> int:
+    """Delete partial uploads left in the incoming folder; return how many went."""
+    import time
+
+    incoming = Path(upload_folder) / "incoming"
+    if not incoming.is_dir():
+        return 0
+    cutoff = time.time() - older_than
+    removed = 0
+    for path in incoming.glob("incoming-*"):
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue
+    return removed

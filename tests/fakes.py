@@ -63,3 +63,18 @@ class FakePipeline:
         if self.error:
             raise self.error
         return self.transcript or sample_transcript()
+
+
+class CrashingPipeline:
+    """Dies the way a native library does (SIGILL) part-way through; for the child process."""
+
+    def __init__(self, config=None):
+        self.config = config
+
+    def run(self, path, progress=None, **settings):
+        import os
+        import signal
+
+        if progress:
+            progress("transcribe", 20)
+        os.kill(os.getpid(), signal.SIGILL)

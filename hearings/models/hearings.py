@@ -114,6 +114,18 @@ class Job(Base):
     def finished(self) -> bool:
         return self.status in ("done", "failed")
 
+    @property
+    def worker_lost(self) -> bool:
+        """Running, but its worker stopped renewing the lease: it is about to be resumed."""
+        from datetime import UTC
+
+        if self.status != "running" or self.lease_expires_at is None:
+            return False
+        lease = self.lease_expires_at
+        if lease.tzinfo is None:
+            lease = lease.replace(tzinfo=UTC)
+        return lease < utcnow()
+
 
 class ReviewItem(Base):
     """Something a clerk did that a new machine transcript could not carry over by itself.
