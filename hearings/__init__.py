@@ -114,3 +114,30 @@ def _register_error_pages(app: Flask) -> None:
     app.register_error_handler(
         405, lambda e: page(405, "Not allowed", "That action is not available here.")
     )
+
+    def conflict(error):
+        # Two people changed the same thing at the same moment and a unique key of the
+        # database refused the second. Nothing was written by this request.
+        db.session.rollback()
+        app.logger.warning("conflicting write refused: %s", error.orig)
+        return page(
+            409,
+            "Changed at the same time",
+            "Someone else saved the same thing a moment ago, so this change was not made. "
+            "Reload the page to see what is stored now, and try again if it is still needed.",
+        )
+
+    def busy(error):
+        db.session.rollback()
+        app.logger.warning("database busy: %s", error.orig)
+        response = page(
+            503,
+            "Busy",
+            "The record is busy saving other work. Nothing was changed; try again in a moment.",
+        )
+        return response[0], 503, {"Retry-After": "5"}
+
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    app.register_error_handler(IntegrityError, conflict)
+    app.register_error_handler(OperationalError, busy)

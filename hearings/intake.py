@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from hearings.extensions import db
 from hearings.jobs import queue_transcription
@@ -106,6 +107,15 @@ def _create(details: HearingDetails, stored: StoredUpload) -> Hearing:
         clustering_threshold=details.clustering_threshold,
     )
     db.session.add(hearing)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Another request stored the same file between our check and this insert (or
+        # created the same new body): the database's unique keys decide who was first.
+        db.session.rollback()
+        if hearing_with_recording(stored.sha256) is not None:
+            raise DuplicateRecording(hearing_with_recording(stored.sha256)) from None
+        raise
     queue_transcription(hearing)
     return hearing
 

@@ -196,8 +196,21 @@ def recording(hearing_id: int):
     hearing = db.get_or_404(Hearing, hearing_id)
     if hearing.recording is None:
         abort(404)
+    path = recording_path(hearing.recording.stored_name)
+    if not path.is_file():
+        from hearings.jobs import note_missing_recording
+
+        note_missing_recording(db.session, hearing)
+        return render_template(
+            "error.html",
+            title="Recording not available",
+            message=(
+                "The recording of this hearing cannot be played at the moment; the clerks "
+                "have been told. The transcript is still here."
+            ),
+        ), 410
     return send_file(
-        recording_path(hearing.recording.stored_name),
+        path,
         mimetype=hearing.recording.media_type,
         conditional=True,
         max_age=3600,

@@ -180,3 +180,48 @@ def test_anonymous_cannot_reprocess(client, app, clerk_client, jfk_wav, fake_pip
     anonymous = app.test_client()
     assert anonymous.post("/hearings/1/reprocess", data={}).status_code in (302, 400)
     assert len(fake_pipeline.runs) == 1
+
+
+def test_a_recording_missing_from_disk_gives_410_and_tells_the_clerks(
+    app, clerk_client, client, jfk_wav
+):
+    response = hearing_form(clerk_client, jfk_wav)
+    assert response.status_code == 302
+    page = response.headers["Location"]
+    with app.app_context():
+        from hearings.models import Hearing
+        from hearings.storage import recording_path
+
+        hearing = db.session.scalars(db.select(Hearing)).one()
+        recording_path(hearing.recording.stored_name).unlink()
+
+    public = app.test_client().get(f"{page}/recording")
+    assert public.status_code == 410
+    assert "Recording not available" in public.get_data(as_text=True)
+    assert app.test_client().get(f"{page}/recording").status_code == 410
+    clerk_page = clerk_client.get(page).get_data(as_text=True)
+    assert clerk_page.count("is not in the upload folder") == 1
+    assert "is not in the upload folder" not in app.test_client().get(page).get_data(as_text=True)
+
+
+def test_abandoned_partial_uploads_are_swept_and_fresh_ones_kept(app, tmp_path):
+    import os
+    import time
+
+    from hearings.storage import sweep_abandoned_uploads
+
+    incoming = Path(app.config["UPLOAD_FOLDER"]) / "incoming"
+    incoming.mkdir(parents=True)
+    old, fresh, other = (
+        incoming / "incoming-old",
+        incoming / "incoming-fresh",
+        incoming / "notes.txt",
+    )
+    for path in (old, fresh, other):
+        path.write_bytes(b"partial")
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(old, (two_days_ago, two_days_ago))
+    os.utime(other, (two_days_ago, two_days_ago))
+
+    assert sweep_abandoned_uploads(app.config["UPLOAD_FOLDER"]) == 1
+    assert not old.exists() and fresh.exists() and other.exists()
