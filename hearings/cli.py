@@ -27,6 +27,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(ingest)
     app.cli.add_command(transcribe)
     app.cli.add_command(demo)
+    app.cli.add_command(backup)
+    app.cli.add_command(restore)
     from hearings.legistar import legistar_cli
 
     app.cli.add_command(legistar_cli)
@@ -40,6 +42,50 @@ def init_db() -> None:
 
     upgrade()
     click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
+
+
+@click.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def backup(folder: Path) -> None:
+    """Back up the database and every recording into FOLDER, with a manifest of hashes."""
+    from hearings.backup import BackupError, back_up
+
+    try:
+        summary = back_up(db.engine, current_app.config["UPLOAD_FOLDER"], folder)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    rows = sum(summary.rows.values())
+    click.echo(
+        f"Backed up {rows} rows in {len(summary.rows)} tables and {summary.files} files "
+        f"({summary.bytes / 1024**2:.1f} MB) to {summary.folder}; every file's SHA-256 is in "
+        "manifest.json."
+    )
+
+
+@click.command()
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Replace a database that already holds a record.")
+@with_appcontext
+def restore(folder: Path, replace: bool) -> None:
+    """Check a backup's hashes, then restore its database and recordings, and upgrade."""
+    from flask_migrate import upgrade
+
+    from hearings.backup import BackupError
+    from hearings.backup import restore as restore_backup
+
+    try:
+        manifest = restore_backup(
+            db.engine, current_app.config["UPLOAD_FOLDER"], folder, replace=replace
+        )
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    # A backup from an earlier version is brought up to this version's schema.
+    upgrade()
+    click.echo(
+        f"Restored the backup of {manifest['created_at']}: {sum(manifest['rows'].values())} "
+        f"rows and {len(manifest['files'])} files, all hashes checked."
+    )
 
 
 users = AppGroup("users", help="Manage clerk accounts.")

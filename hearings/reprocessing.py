@@ -367,7 +367,7 @@ def _reattach_testimony(
                 message=(
                     f"Testimony by {testimony.person.name} on “{testimony.matter.title}” "
                     f"({where}) was not attached to the new transcript: {problem}. "
-                    f"It keeps the words it had: “{_shortened(quoted.words)}”."
+                    f"It keeps the words it had: “{_shortened(quoted.words)}”"
                 ),
             )
         )
@@ -422,3 +422,43 @@ def resolve(session: Session, user, item: ReviewItem) -> None:
         {"resolved": True},
         hearing_id=item.hearing_id,
     )
+
+
+class ReviewError(ValueError):
+    """A review action that cannot be done; the message is shown to the clerk."""
+
+    status = 422
+
+
+def attach_where_it_was(session: Session, user, item: ReviewItem) -> Testimony:
+    """Attach an item's testimony to the lines now at its time, on a clerk's word.
+
+    The clerk has compared the words: this is the decision the machine would not take.
+    """
+    from hearings.models.audit import record
+
+    testimony = session.get(Testimony, item.testimony_id) if item.testimony_id else None
+    if testimony is None or testimony.quote_start_ms is None or testimony.quote_end_ms is None:
+        raise ReviewError("This item has no spoken testimony to attach.")
+    lines = session.scalars(
+        select(Segment).where(Segment.hearing_id == item.hearing_id).order_by(Segment.start_ms)
+    ).all()
+    covered = _covering(lines, Span(testimony.quote_start_ms, testimony.quote_end_ms))
+    if not covered:
+        raise ReviewError(
+            "No line of the transcript lies at that time any more; record the testimony "
+            "again from the right lines, or keep the words it had."
+        )
+    testimony.segments = covered
+    session.flush()
+    record(
+        session,
+        user,
+        "testimony.reattach",
+        testimony,
+        {"quote_text": testimony.quote_text},
+        {"segments": [s.id for s in covered], "text": " ".join(s.text for s in covered)},
+        hearing_id=item.hearing_id,
+    )
+    resolve(session, user, item)
+    return testimony

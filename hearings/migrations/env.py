@@ -118,20 +118,33 @@ def run_migrations_online():
 
 
 def stamp_database_made_before_migrations(connection):
-    """Mark a database made by `flask init-db` (tables, no version) as the first revision."""
+    """Give a database made without migrations (tables, no version) the revision it matches.
+
+    `flask init-db` used to create the first revision's tables; a database created straight
+    from the models (create_all, as the tests do) already has the latest schema.
+    """
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
     from sqlalchemy import inspect, text
 
     tables = set(inspect(connection).get_table_names())
     if "hearings" in tables and "alembic_version" not in tables:
-        logger.info("Database predates migrations: stamping it at %s", BASELINE_REVISION)
+        current = MigrationContext.configure(
+            connection, opts={"include_name": include_name, "compare_type": True}
+        )
+        if compare_metadata(current, get_metadata()):
+            revision = BASELINE_REVISION
+        else:
+            revision = ScriptDirectory.from_config(config).get_current_head()
+        logger.info("Database predates migrations: stamping it at %s", revision)
         # The table Alembic itself would create, committed before the upgrade starts.
         connection.execute(text(
             "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
             "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
         ))
         connection.execute(
-            text("INSERT INTO alembic_version (version_num) VALUES (:v)"),
-            {"v": BASELINE_REVISION},
+            text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": revision}
         )
     # End the transaction the inspection began: Alembic only commits what it began itself.
     connection.commit()

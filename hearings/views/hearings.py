@@ -145,6 +145,26 @@ def resolve_review(hearing_id: int, item_id: int):
     return redirect(url_for("hearings.detail", hearing_id=hearing_id))
 
 
+@bp.post("/<int:hearing_id>/review/<int:item_id>/attach")
+@clerk_required
+def attach_reviewed_testimony(hearing_id: int, item_id: int):
+    """Attach a review item's testimony to the lines now at its time."""
+    from flask_login import current_user
+
+    item = db.get_or_404(ReviewItem, item_id)
+    if item.hearing_id != hearing_id:
+        abort(404)
+    try:
+        reprocessing.attach_where_it_was(db.session, current_user, item)
+    except reprocessing.ReviewError as problem:
+        db.session.rollback()
+        flash(str(problem), "error")
+        return hearing_page(item.hearing, problem.status)
+    db.session.commit()
+    flash("The testimony now quotes the lines at its time.", "success")
+    return redirect(url_for("hearings.detail", hearing_id=hearing_id))
+
+
 @bp.get("/<int:hearing_id>/at/<int:start_ms>")
 def quote(hearing_id: int, start_ms: int):
     """Open the hearing at a quote, highlighted, with citation text and Open Graph tags."""

@@ -251,3 +251,25 @@ def test_review_items_are_shown_to_clerks_only(app, client, civic):
     page = client.get(f"/hearings/{civic.hearing_id}").get_data(as_text=True)
 
     assert "For a clerk to check" not in page
+
+
+def test_a_clerk_attaches_a_reviewed_testimony_to_the_new_lines(app, clerk_client, civic):
+    with app.app_context():
+        testimony_id = record_testimony(clerk_client, civic)
+    reworded = "We oppose the proposal: it misidentifies people and is racially biased."
+    process_again(app, civic, [*LINES[:2], (9.5, "SPEAKER_02", reworded)])
+    with app.app_context():
+        item_id = db.session.scalars(select(ReviewItem.id)).one()
+
+    response = clerk_client.post(
+        f"/hearings/{civic.hearing_id}/review/{item_id}/attach",
+        data={"csrf_token": token(clerk_client, f"/hearings/{civic.hearing_id}")},
+    )
+
+    assert response.status_code == 302
+    state = state_of(app, testimony_id)
+    assert state["lines"] == [reworded]
+    # What the clerk saw when recording it stays with the testimony.
+    assert state["quote_text"] == OPPOSE
+    with app.app_context():
+        assert db.session.get(ReviewItem, item_id).resolved_at is not None
