@@ -130,15 +130,20 @@ def reprocess(hearing_id: int):
     return redirect(url_for("hearings.detail", hearing_id=hearing.id))
 
 
+def _review_item(hearing_id: int, item_id: int) -> ReviewItem:
+    item = db.get_or_404(ReviewItem, item_id)
+    if item.hearing_id != hearing_id:
+        abort(404)
+    return item
+
+
 @bp.post("/<int:hearing_id>/review/<int:item_id>")
 @clerk_required
 def resolve_review(hearing_id: int, item_id: int):
     """Mark a review item as checked by the signed-in clerk."""
     from flask_login import current_user
 
-    item = db.get_or_404(ReviewItem, item_id)
-    if item.hearing_id != hearing_id:
-        abort(404)
+    item = _review_item(hearing_id, item_id)
     reprocessing.resolve(db.session, current_user, item)
     db.session.commit()
     flash("Marked as checked.", "success")
@@ -151,9 +156,7 @@ def attach_reviewed_testimony(hearing_id: int, item_id: int):
     """Attach a review item's testimony to the lines now at its time."""
     from flask_login import current_user
 
-    item = db.get_or_404(ReviewItem, item_id)
-    if item.hearing_id != hearing_id:
-        abort(404)
+    item = _review_item(hearing_id, item_id)
     try:
         reprocessing.attach_where_it_was(db.session, current_user, item)
     except reprocessing.ReviewError as problem:
