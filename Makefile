@@ -40,12 +40,12 @@ db: install
 demo: install
 	$(FLASK) demo
 
-## serve: the site and one worker (Ctrl-C stops both)
+## serve: the site (gunicorn, a production server) and one worker; Ctrl-C stops both cleanly
 serve: install
 	@echo "Starting the worker and the site at http://$(HOST):$(PORT)/"
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(FLASK) worker & \
-	  $(FLASK) run --host $(HOST) --port $(PORT)
+	  HEARINGS_BIND=$(HOST):$(PORT) $(VENV)/bin/gunicorn -c python:hearings.gunicorn_config app:app
 
 worker: install
 	$(FLASK) worker

@@ -71,9 +71,14 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _instance_secret(instance: Path) -> str:
     """Return a secret key kept in the instance folder, so sign-ins survive restarts."""
     path = instance / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+    try:
+        # Exclusive create: of several server processes starting at once, one writes the key
+        # and all of them read that one.
+        with open(path, "x") as created:
+            path.chmod(0o600)
+            created.write(secrets.token_hex(32))
+    except FileExistsError:
+        pass
     return path.read_text().strip()
 
 
