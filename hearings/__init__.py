@@ -25,6 +25,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from hearings.storage import UploadRequest
 
     app.request_class = UploadRequest
+    from hearings.record_ids import RecordIdConverter
+
+    # Every <int:...> in a route is a database key: a number too large for one is "not found".
+    app.url_map.converters["int"] = RecordIdConverter
     app.config.from_mapping(settings.defaults(app.instance_path))
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)

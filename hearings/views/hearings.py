@@ -201,7 +201,8 @@ def transcript(hearing_id: int, fmt: str):
     if fmt not in FORMATS:
         abort(404)
     render, mimetype = FORMATS[fmt]
-    response = Response(render(hearing), mimetype=mimetype)
+    # content_type, not mimetype: Flask would add a second "; charset=utf-8".
+    response = Response(render(hearing), content_type=mimetype)
     if request.args.get("download"):
         response.headers["Content-Disposition"] = (
             f'attachment; filename="hearing-{hearing.id}.{fmt}"'

@@ -4,6 +4,7 @@ from flask import Blueprint, render_template, request
 
 from hearings.extensions import db, htmx
 from hearings.models.civic import POSITIONS
+from hearings.record_ids import optional_record_id
 from hearings.search import SearchFilters, SearchSyntaxError, filter_choices, search_segments
 
 bp = Blueprint("search", __name__)
@@ -14,10 +15,10 @@ def search():
     """Search published transcripts; htmx requests get only the results."""
     query = request.args.get("q", "").strip()
     filters = SearchFilters(
-        body_id=request.args.get("body", type=int),
-        person_id=request.args.get("person", type=int),
-        organization_id=request.args.get("organization", type=int),
-        matter_id=request.args.get("matter", type=int),
+        body_id=optional_record_id(request.args.get("body")),
+        person_id=optional_record_id(request.args.get("person")),
+        organization_id=optional_record_id(request.args.get("organization")),
+        matter_id=optional_record_id(request.args.get("matter")),
         position=request.args.get("position")
         if request.args.get("position") in POSITIONS
         else None,

@@ -87,7 +87,7 @@ def test_finished_job_stops_polling_and_reloads_the_page(client, hearing_id):
     assert 'id="job-status"' not in detail and 'id="transcript"' in detail
 
 
-def test_failed_job_shows_the_error_and_retry_only_to_clerks(app, clerk_client, hearing_id):
+def test_failed_job_shows_the_reason_and_retry_only_to_clerks(app, clerk_client, hearing_id):
     set_job(
         app,
         hearing_id,
@@ -98,7 +98,14 @@ def test_failed_job_shows_the_error_and_retry_only_to_clerks(app, clerk_client, 
     )
     visitor = app.test_client()
     widget = visitor.get(f"/hearings/{hearing_id}/job", headers=HTMX).get_data(as_text=True)
-    assert "Processing failed after 2 attempts: AudioError: the recording is cut short" in widget
+    # The public is told it failed; the reason (which can name files and machines) is for clerks.
+    assert "Processing this recording failed; the clerks have been told." in widget
+    assert "AudioError" not in widget
+    clerk_widget = clerk_client.get(f"/hearings/{hearing_id}/job", headers=HTMX)
+    assert (
+        "Processing failed after 2 attempts: AudioError: the recording is cut short"
+        in clerk_widget.get_data(as_text=True)
+    )
     assert "hx-trigger" not in widget
     assert "Try again" not in widget
     assert "Try again" not in visitor.get(f"/hearings/{hearing_id}").get_data(as_text=True)
@@ -424,3 +431,28 @@ def test_download_links_name_the_file(client, hearing_id):
 @pytest.mark.parametrize("fmt", ["docx", "pdf", "VTT"])
 def test_unknown_export_format_is_404(client, hearing_id, fmt):
     assert client.get(f"/hearings/{hearing_id}/transcript.{fmt}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/hearings/99999999999999999999",
+        "/hearings/9223372036854775808/transcript.vtt",
+        "/hearings/1/at/99999999999999999999",
+        "/matters/99999999999999999999",
+        "/people/18446744073709551616",
+    ],
+)
+def test_ids_too_large_for_a_database_key_are_not_found(client, path):
+    assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["body", "person", "organization", "matter"])
+def test_search_filters_too_large_for_a_key_are_ignored_not_a_500(client, name):
+    response = client.get(f"/search?q=x&{name}=99999999999999999999")
+    assert response.status_code == 200
+
+
+def test_text_exports_name_their_charset_once(client, hearing_id):
+    response = client.get(f"/hearings/{hearing_id}/transcript.txt")
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
