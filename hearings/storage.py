@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import IO
 
 from flask import Request, current_app
-from werkzeug.utils import secure_filename
 
 from transcription.audio import AudioError, AudioInfo, probe
 
@@ -29,6 +28,26 @@ ALLOWED_EXTENSIONS = {
     ".mov",
     ".aac",
 }
+
+
+def display_filename(original: str | None, limit: int = 255) -> str:
+    """Return an uploaded file's name as the clerk gave it, safe to store and show.
+
+    Only the last path component is kept; control characters go, Unicode is NFC-normalised
+    (so 日本語.wav stays 日本語.wav, where secure_filename would leave "wav"), and a long name
+    is cut to the column, keeping its extension. Files are stored under their hash, never
+    under this name.
+    """
+    import unicodedata
+
+    name = (original or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = unicodedata.normalize("NFC", name)
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip(" .")
+    if len(name) > limit:
+        stem, dot, suffix = name.rpartition(".")
+        suffix = f".{suffix}" if dot and len(suffix) <= 10 else ""
+        name = (stem if suffix else name)[: limit - len(suffix)] + suffix
+    return name or "recording"
 
 
 class UploadRejected(ValueError):
@@ -108,7 +127,7 @@ def keep_upload(file_storage, upload_folder: str | os.PathLike) -> StoredUpload:
     suffix = Path(original).suffix.lower()
     if suffix not in ALLOWED_EXTENSIONS:
         raise UploadRejected(
-            f"“{secure_filename(original) or 'this file'}” is not a supported recording type. "
+            f"“{display_filename(original)}” is not a supported recording type. "
             f"Upload one of: {', '.join(sorted(e.lstrip('.') for e in ALLOWED_EXTENSIONS))}."
         )
     stream = file_storage.stream
@@ -132,11 +151,13 @@ def keep_upload(file_storage, upload_folder: str | os.PathLike) -> StoredUpload:
     except AudioError as error:
         if not isinstance(stream, HashingFile):
             source_path.unlink(missing_ok=True)
-        raise UploadRejected(str(error)) from error
+        # The probe names the temporary file it read; the clerk knows the file by its name.
+        message = str(error).replace(source_path.name, display_filename(original))
+        raise UploadRejected(message) from error
     os.replace(source_path, target)
     if isinstance(stream, HashingFile):
         stream.kept = True
-    return StoredUpload(sha256, stored_name, secure_filename(original) or "recording", size, info)
+    return StoredUpload(sha256, stored_name, display_filename(original), size, info)
 
 
 def keep_local_file(path: Path, upload_folder: str | os.PathLike) -> StoredUpload:

@@ -225,3 +225,30 @@ def test_abandoned_partial_uploads_are_swept_and_fresh_ones_kept(app, tmp_path):
 
     assert sweep_abandoned_uploads(app.config["UPLOAD_FOLDER"]) == 1
     assert not old.exists() and fresh.exists() and other.exists()
+
+
+def test_non_ascii_and_long_file_names_are_kept_for_display(app, clerk_client, tmp_path):
+    first = hearing_form(clerk_client, tone_wav(tmp_path / "a.wav"), filename="日本語の公聴会.wav")
+    long_name = "Council meeting " + "x" * 300 + ".wav"
+    second = hearing_form(
+        clerk_client, tone_wav(tmp_path / "b.wav", frequency=440.0), filename=long_name
+    )
+    assert (first.status_code, second.status_code) == (302, 302)
+    with app.app_context():
+        names = db.session.scalars(db.select(Recording.original_filename).order_by(Recording.id))
+        kept, cut = list(names)
+    assert kept == "日本語の公聴会.wav"
+    assert len(cut) == 255 and cut.endswith(".wav") and cut.startswith("Council meeting x")
+
+
+def test_a_refused_upload_is_named_as_the_clerk_named_it(app, clerk_client, tmp_path, existing):
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF" + b"\0" * 40 + b"not really audio" * 10)
+
+    response = hearing_form(clerk_client, broken, filename="Hearing März.wav")
+
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert "Hearing März.wav" in text
+    assert "incoming-" not in text
+    assert (counts(app), stored_files(app)) == existing
