@@ -26,9 +26,9 @@ from hearings.timecodes import clock
 # Share of a speaker's talk time that one voice of the new transcript must cover, both ways,
 # for a clerk's name to pass to it: below this the voices were split or merged differently.
 SPEAKER_OVERLAP = 0.5
-# Word-sequence similarity (0-1) between the words a clerk saw and the new lines at the same
-# time, above which they are the same testimony. A new model run changes a word here and there
-# (measured 0.8-1.0 on the demo hearing); another person's words score far lower.
+# Share of the words a clerk saw that the new lines at the same time still hold, in order,
+# above which they are the same testimony: a new run changes a word here and there, while
+# other words at that time (another speaker, a misplaced line) share almost none.
 QUOTE_SIMILARITY = 0.6
 
 
@@ -340,8 +340,17 @@ def _words(text: str) -> list[str]:
 
 
 def quote_similarity(before: str, after: str) -> float:
-    """Return how alike two wordings are, 0-1, by their sequences of words."""
-    return difflib.SequenceMatcher(None, _words(before), _words(after), autojunk=False).ratio()
+    """Return the share of the words a clerk saw that the new lines still hold, in order (0-1).
+
+    Measured against the clerk's words only: a new run often joins the quoted words with the
+    same speaker's next sentence into one line, which is still the same testimony (on the
+    real pyannote sample a symmetric ratio scored such a line 0.56).
+    """
+    quoted = _words(before)
+    if not quoted:
+        return 0.0
+    matcher = difflib.SequenceMatcher(None, quoted, _words(after), autojunk=False)
+    return sum(block.size for block in matcher.get_matching_blocks()) / len(quoted)
 
 
 def _reattach_testimony(
@@ -352,11 +361,10 @@ def _reattach_testimony(
         testimony = session.get(Testimony, quoted.testimony_id)
         if testimony is None:
             continue
-        covered = _covering(new_segments, quoted.span)
-        problem = _reason_not_to_attach(testimony, quoted, covered)
+        lines, problem = _lines_to_attach(testimony, quoted, _covering(new_segments, quoted.span))
         if problem is None:
             # The clerk's wording stays in quote_text; the lines now show the new wording.
-            testimony.segments = covered
+            testimony.segments = lines
             continue
         where = f"{clock(quoted.span.start_ms)}–{clock(quoted.span.end_ms)}"
         reviews.append(
@@ -374,12 +382,13 @@ def _reattach_testimony(
     return reviews
 
 
-def _reason_not_to_attach(
+def _lines_to_attach(
     testimony: Testimony, quoted: QuotedTestimony, covered: Iterable[Segment]
-) -> str | None:
+) -> tuple[list[Segment], str | None]:
+    """Return the new lines the testimony should quote, or why none can be chosen."""
     covered = list(covered)
     if not covered:
-        return "no line of the new transcript lies at that time"
+        return [], "no line of the new transcript lies at that time"
     others = {
         s.speaker.person.name
         for s in covered
@@ -388,15 +397,24 @@ def _reason_not_to_attach(
         and s.speaker.person_id != testimony.person_id
     }
     if others:
-        return f"the lines there are now credited to {', '.join(sorted(others))}"
-    if quoted.spoken_by_named_person and not any(
-        s.speaker is not None and s.speaker.person_id == testimony.person_id for s in covered
-    ):
-        return f"the lines there are no longer credited to {testimony.person.name}"
+        return [], f"the lines there are now credited to {', '.join(sorted(others))}"
+    if quoted.spoken_by_named_person:
+        # Only the lines still credited to the person: a line the new run gives to another
+        # voice, even an unnamed one, is not theirs to quote.
+        covered = [
+            s
+            for s in covered
+            if s.speaker is not None and s.speaker.person_id == testimony.person_id
+        ]
+        if not covered:
+            return [], f"the lines there are no longer credited to {testimony.person.name}"
     similarity = quote_similarity(quoted.words, " ".join(s.text for s in covered))
     if similarity < QUOTE_SIMILARITY:
-        return f"the words there now read differently ({similarity:.0%} alike)"
-    return None
+        return (
+            [],
+            f"the words there now read differently ({similarity:.0%} of them are still there)",
+        )
+    return covered, None
 
 
 def _shortened(text: str, length: int = 200) -> str:

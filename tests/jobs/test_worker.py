@@ -335,3 +335,61 @@ def test_worker_diarizes_a_two_person_conversation(app, clerk_client):
                 assert {w.speaker_label for w in segment.words} == {segment.speaker.label}
     vtt = clerk_client.get(f"/hearings/{hearing_id}/transcript.vtt").get_data(as_text=True)
     assert "<v SPEAKER_0" in vtt
+
+
+@pytest.mark.model
+def test_process_again_with_another_speaker_count_keeps_testimony_on_its_speakers_words(
+    app, clerk_client
+):
+    """Real Whisper and pyannote, run twice with different speaker counts on real audio."""
+    from datetime import date as day
+
+    from hearings.models import Matter, Person, ReviewItem, Speaker
+    from hearings.reprocessing import QUOTE_SIMILARITY, quote_similarity
+    from hearings.testimony import create_oral_testimony
+
+    app.config["PIPELINE_FACTORY"] = None
+    app.config["DIARIZER"] = "auto"
+    sample = shared("pyannote-sample", "sample.wav")
+    hearing_id, job_id = upload(app, clerk_client, sample, title="Two callers")
+    with running_consumer(app):
+        wait_for(lambda: job_state(app, job_id)["status"] == "done", timeout=600, interval=0.2)
+    with app.app_context():
+        hearing = db.session.get(Hearing, hearing_id)
+        # The clerk names the voice that talks most and records its first lines as testimony.
+        talk: dict[int, int] = {}
+        for s in hearing.segments:
+            talk[s.speaker_id] = talk.get(s.speaker_id, 0) + s.end_ms - s.start_ms
+        voice = db.session.get(Speaker, max(talk, key=talk.__getitem__))
+        voice.person = Person(name="Ron Jansen")
+        matter = Matter(title="Facial recognition ordinance", intro_date=day(2026, 3, 1))
+        db.session.add(matter)
+        db.session.commit()
+        lines = [s.id for s in hearing.segments if s.speaker_id == voice.id][:3]
+        testimony = create_oral_testimony(
+            db.session, None, hearing, matter, lines, position="oppose"
+        )
+        testimony_id, quoted = testimony.id, testimony.quote_text
+        hearing.num_speakers = 3
+        db.session.commit()
+
+    token = csrf_token(clerk_client, f"/hearings/{hearing_id}")
+    response = clerk_client.post(
+        f"/hearings/{hearing_id}/reprocess", data={"csrf_token": token, "num_speakers": "3"}
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        again = db.session.get(Hearing, hearing_id).latest_job.id
+    with running_consumer(app):
+        wait_for(lambda: job_state(app, again)["status"] == "done", timeout=600, interval=0.2)
+
+    with app.app_context():
+        from hearings import models
+
+        testimony = db.session.get(models.Testimony, testimony_id)
+        reviews = db.session.scalars(select(ReviewItem.message)).all()
+        assert testimony.segments, reviews
+        # Never another speaker's words: every line it quotes is credited to its person.
+        assert {s.speaker.person.name for s in testimony.segments} == {"Ron Jansen"}
+        assert quote_similarity(quoted, testimony.quote) >= QUOTE_SIMILARITY
+        assert testimony.quote_text == quoted
