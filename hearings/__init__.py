@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import secrets
+import time
 from pathlib import Path
 
 from flask import Flask, render_template
 
 from hearings import config as settings
-from hearings.extensions import csrf, db, htmx, login_manager, migrate
+from hearings.extensions import csrf, db, htmx, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     htmx.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in as a clerk to do that."
@@ -70,6 +72,15 @@ def create_app(test_config: dict | None = None) -> Flask:
         return response
 
     return app
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = round(seconds / 60)
+    if minutes < 90:
+        return f"{minutes} minutes"
+    return f"{round(minutes / 60)} hours"
 
 
 def _instance_secret(instance: Path) -> str:
@@ -145,6 +156,17 @@ def _register_error_pages(app: Flask) -> None:
             "The record is busy saving other work. Nothing was changed; try again in a moment.",
         )
         return response[0], 503, {"Retry-After": "5"}
+
+    def too_many(error):
+        limit = limiter.current_limit
+        wait = max(int(limit.reset_at - time.time()), 1) if limit else 60
+        return page(
+            429,
+            "Too many requests",
+            f"Too many requests from here in a short time. Try again in {_duration(wait)}.",
+        )
+
+    app.register_error_handler(429, too_many)
 
     from sqlalchemy.exc import IntegrityError, OperationalError
 

@@ -50,6 +50,15 @@ def defaults(instance_path: str) -> dict:
         "MODEL_CACHE_DIR": str(instance / "cache"),
         # A callable returning an object with .run(path, progress) -> Transcript (tests: fakes).
         "PIPELINE_FACTORY": None,
+        # Rate limits (Flask-Limiter syntax). Counters live in memory, per server process;
+        # set RATELIMIT_STORAGE_URI to a redis:// URL to share them between processes.
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        # Wrong passwords only count; a correct one never locks its owner out.
+        "SIGN_IN_LIMIT_PER_ADDRESS": "20 per minute; 200 per day",
+        "SIGN_IN_LIMIT_PER_ACCOUNT": "5 per minute; 50 per day",
+        "UPLOAD_LIMIT": "30 per hour",
+        "SEARCH_LIMIT": "60 per minute",
         "SITE_NAME": "Hearing Record",
         "PUBLIC_BASE_URL": None,
         "WTF_CSRF_TIME_LIMIT": None,

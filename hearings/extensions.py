@@ -3,6 +3,8 @@
 from pathlib import Path
 
 from flask_htmx import HTMX
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -15,6 +17,8 @@ db = SQLAlchemy(model_class=Base)
 htmx = HTMX()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+# Limits are named per route (sign-in, upload, search) from the configuration; see config.py.
+limiter = Limiter(key_func=get_remote_address)
 # Alembic migrations live inside the package, so an installed copy can upgrade its database.
 migrate = Migrate(directory=str(Path(__file__).resolve().parent / "migrations"))
 

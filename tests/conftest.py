@@ -43,6 +43,9 @@ def app_config(tmp_path, database_url):
         "QUEUE_IMMEDIATE": True,
         "MODEL_CACHE_DIR": str(tmp_path / "cache"),
         "SERVER_NAME": "hearings.test",
+        # Suites sign in and search hundreds of times from one address; the limits have
+        # their own tests (tests/web/test_rate_limits.py).
+        "RATELIMIT_ENABLED": False,
     }
 
 

@@ -40,3 +40,15 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+def sign_in_attempt(session, username: str, user, address: str | None) -> AuditEntry:
+    """Add an audit entry for a sign-in: ``user`` is None when the password was wrong."""
+    entry = AuditEntry(
+        user_id=getattr(user, "id", None),
+        action="auth.sign_in" if user is not None else "auth.sign_in_failed",
+        target=f"account:{(username or '')[:80]}",
+        after={"address": address},
+    )
+    session.add(entry)
+    return entry

@@ -3,13 +3,23 @@
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from hearings.extensions import db, login_manager
+from hearings.extensions import db, limiter, login_manager
 from hearings.forms import LoginForm
 from hearings.models import User
+from hearings.models.audit import sign_in_attempt
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -32,15 +42,36 @@ def clerk_required(view):
     return wrapped
 
 
+def _account_key() -> str:
+    return "account:" + (request.form.get("username") or "").strip().casefold()[:80]
+
+
+def _refused(response) -> bool:
+    return response.status_code == 401
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["SIGN_IN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_refused
+)
+@limiter.limit(
+    lambda: current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"],
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=_refused,
+)
 def login():
-    """Sign a clerk in."""
+    """Sign a clerk in; wrong passwords are limited per address and per account."""
     form = LoginForm()
     if form.validate_on_submit():
         user = db.session.scalars(select(User).where(User.username == form.username.data)).first()
         if user and user.check_password(form.password.data):
             login_user(user, remember=True)
+            sign_in_attempt(db.session, form.username.data, user, request.remote_addr)
+            db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
+        sign_in_attempt(db.session, form.username.data, None, request.remote_addr)
+        db.session.commit()
         flash("Wrong username or password.", "error")
         return render_template("auth/login.html", form=form), 401
     return render_template("auth/login.html", form=form)

@@ -1,12 +1,22 @@
 """Hearings: the public record pages, the clerk's upload, progress, quotes and exports."""
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy import select
 
 from hearings import reprocessing
 from hearings.citations import citation_text, segment_at, speaker_credit
 from hearings.exports import FORMATS
-from hearings.extensions import db, htmx
+from hearings.extensions import db, htmx, limiter
 from hearings.forms import HearingForm, SpeakerSettingsForm
 from hearings.intake import DuplicateRecording, HearingDetails, create_hearing_from_upload
 from hearings.models import Hearing, ReviewItem
@@ -30,6 +40,7 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 @clerk_required
+@limiter.limit(lambda: current_app.config["UPLOAD_LIMIT"], methods=["POST"])
 def new():
     """Create a hearing and upload its recording."""
     form = HearingForm()

@@ -1,8 +1,8 @@
 """Search everything that was said."""
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 
-from hearings.extensions import db, htmx
+from hearings.extensions import db, htmx, limiter
 from hearings.models.civic import POSITIONS
 from hearings.record_ids import optional_record_id
 from hearings.search import SearchFilters, SearchSyntaxError, filter_choices, search_segments
@@ -11,6 +11,7 @@ bp = Blueprint("search", __name__)
 
 
 @bp.get("/search")
+@limiter.limit(lambda: current_app.config["SEARCH_LIMIT"])
 def search():
     """Search published transcripts; htmx requests get only the results."""
     query = request.args.get("q", "").strip()

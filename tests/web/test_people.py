@@ -155,7 +155,8 @@ def test_editing_needs_sign_in_and_csrf(app, client, clerk_client, record):
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
     with app.app_context():
         assert db.session.get(Person, record["kerr"]).name == "Shelby Kerr"
-        assert db.session.scalars(db.select(AuditEntry)).all() == []
+        edits = db.select(AuditEntry).where(AuditEntry.action.not_like("auth.%"))
+        assert db.session.scalars(edits).all() == []
 
 
 def test_editor_changes_title_and_affiliation(app, clerk_client, record):
