@@ -59,6 +59,13 @@ def defaults(instance_path: str) -> dict:
         "SIGN_IN_LIMIT_PER_ACCOUNT": "5 per minute; 50 per day",
         "UPLOAD_LIMIT": "30 per hour",
         "SEARCH_LIMIT": "60 per minute",
+        # Cookies: never readable by scripts, not sent on cross-site requests; Secure when the
+        # site is served over HTTPS (set SECURE_COOKIES = True there).
+        "SECURE_COOKIES": False,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
         "SITE_NAME": "Hearing Record",
         "PUBLIC_BASE_URL": None,
         "WTF_CSRF_TIME_LIMIT": None,

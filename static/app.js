@@ -150,3 +150,9 @@
   document.addEventListener("htmx:afterSettle", describe);
 })();
 // --- end civic record ---
+
+// Forms that destroy something ask first (no inline handlers: the CSP allows none).
+document.addEventListener("submit", function (event) {
+  const form = event.target.closest("form[data-confirm]");
+  if (form && !window.confirm(form.dataset.confirm)) event.preventDefault();
+});

@@ -119,8 +119,17 @@ def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     tab = context.new_page()
     tab.set_default_timeout(20_000)
+    # Every page runs under the site's Content-Security-Policy: a violation fails the test.
+    violations: list[str] = []
+    tab.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield tab
     context.close()
+    assert violations == [], violations
 
 
 def sign_in(page, credentials: dict) -> None:
