@@ -1,4 +1,4 @@
-"""Every response carries the security headers; cookies are HttpOnly, SameSite and, on HTTPS, Secure."""
+"""Every response carries the security headers; cookies are HttpOnly, SameSite, Secure on HTTPS."""
 
 from __future__ import annotations
 
