@@ -108,6 +108,45 @@ def create_user(username: str, password: str, role: str) -> None:
     click.echo(f"Created {role} {username}.")
 
 
+def _account(username: str) -> User:
+    user = db.session.scalars(select(User).where(User.username == username)).first()
+    if user is None:
+        raise click.ClickException(f"There is no account named {username!r}.")
+    return user
+
+
+@users.command("password")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def change_password(username: str, password: str) -> None:
+    """Set an account's password; every session and remember-me cookie of it ends."""
+    if len(password) < 8:
+        raise click.ClickException("Use a password of at least 8 characters.")
+    _account(username).set_password(password)
+    db.session.commit()
+    click.echo(f"Changed the password of {username}; it is signed out everywhere.")
+
+
+@users.command("disable")
+@click.argument("username")
+def disable_user(username: str) -> None:
+    """Stop an account from signing in, and sign it out everywhere."""
+    user = _account(username)
+    user.active = False
+    user.end_sessions()
+    db.session.commit()
+    click.echo(f"Disabled {username}; it is signed out everywhere.")
+
+
+@users.command("enable")
+@click.argument("username")
+def enable_user(username: str) -> None:
+    """Let a disabled account sign in again."""
+    _account(username).active = True
+    db.session.commit()
+    click.echo(f"Enabled {username}.")
+
+
 @users.command("bootstrap")
 def bootstrap_user() -> None:
     """Create a first clerk account with a random password if there are no accounts yet."""

@@ -66,6 +66,8 @@ def defaults(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # Remember-me is a checkbox at sign-in; its cookie lasts this long (seconds).
+        "REMEMBER_COOKIE_DURATION": 30 * 24 * 3600,
         "SITE_NAME": "Hearing Record",
         "PUBLIC_BASE_URL": None,
         "WTF_CSRF_TIME_LIMIT": None,

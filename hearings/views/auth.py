@@ -1,5 +1,6 @@
 """Clerk sign-in and the permission check used by editing views."""
 
+import secrets
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -26,7 +27,14 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    return db.session.get(User, int(user_id))
+    """Return the account a session names, if its sign-in has not been ended since."""
+    number, _, token = user_id.partition(":")
+    if not number.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(number))
+    if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
+        return None
+    return user
 
 
 def clerk_required(view):
@@ -65,8 +73,13 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = db.session.scalars(select(User).where(User.username == form.username.data)).first()
+        if user and user.check_password(form.password.data) and not user.active:
+            sign_in_attempt(db.session, form.username.data, None, request.remote_addr)
+            db.session.commit()
+            flash("This account has been disabled; ask an administrator.", "error")
+            return render_template("auth/login.html", form=form), 403
         if user and user.check_password(form.password.data):
-            login_user(user, remember=True)
+            login_user(user, remember=bool(form.remember.data))
             sign_in_attempt(db.session, form.username.data, user, request.remote_addr)
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
@@ -79,7 +92,10 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Sign out."""
+    """Sign out here and everywhere else this account is signed in."""
+    if current_user.is_authenticated:
+        current_user.end_sessions()
+        db.session.commit()
     logout_user()
     return redirect(url_for("index"))
 
