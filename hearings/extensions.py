@@ -11,9 +11,11 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import Engine, event
 
-from hearings.models.base import Base
+from hearings.models.base import Base, install_text_cleaning
 
 db = SQLAlchemy(model_class=Base)
+# Every string column is stored NFC-normalised, without control characters, cut to its length.
+install_text_cleaning()
 htmx = HTMX()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -791,8 +791,13 @@ def _recorded_result(name: str) -> str | None:
 
 def _assign(row, **values) -> bool:
     """Set the values that differ and return whether any did."""
+    from hearings.models.base import stored_form
+
     changed = False
     for name, value in values.items():
+        # Compared as it would be stored (cleaned, cut to the column), so a re-import of the
+        # same file changes nothing.
+        value = stored_form(row, name, value)
         if getattr(row, name) != value:
             setattr(row, name, value)
             changed = True

@@ -12,3 +12,65 @@ class Base(DeclarativeBase):
 def utcnow() -> datetime:
     """Return the current time, timezone-aware, for created/updated columns."""
     return datetime.now(UTC)
+
+
+# Control characters other than line breaks and tabs have no place in a public record, and
+# some break what is built from it (an Atom feed refuses \x01 for good).
+_LINE_BREAKS = {"\n", "\t"}
+
+
+def clean_text(value: str, length: int | None = None, multiline: bool = True) -> str:
+    """Return text as the record keeps it: NFC, no control characters, at most ``length``."""
+    import unicodedata
+
+    value = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n"))
+    kept = []
+    for ch in value:
+        if ch in _LINE_BREAKS:
+            kept.append(ch if multiline else " ")
+        elif unicodedata.category(ch) not in ("Cc", "Cs") and ch not in ("\u2028", "\u2029"):
+            kept.append(ch)
+    cleaned = "".join(kept)
+    return cleaned[:length] if length else cleaned
+
+
+def stored_form(instance, key: str, value):
+    """Return the value as the record would store it in this attribute (see clean_text)."""
+    from sqlalchemy import String, Text, inspect
+
+    if not isinstance(value, str):
+        return value
+    prop = inspect(instance).mapper.attrs.get(key)
+    columns = getattr(prop, "columns", None)
+    if not columns or not isinstance(columns[0].type, String):
+        return value
+    kind = columns[0].type
+    multiline = isinstance(kind, Text)
+    return clean_text(value, None if multiline else kind.length, multiline)
+
+
+def _clean_text_columns(session, flush_context, instances) -> None:
+    """Clean every string about to be written, whichever form, import or job set it."""
+    from sqlalchemy import String, Text, inspect
+
+    for instance in list(session.new) + list(session.dirty):
+        mapper = inspect(instance).mapper
+        for column in mapper.columns:
+            if not isinstance(column.type, String):
+                continue
+            key = mapper.get_property_by_column(column).key
+            value = instance.__dict__.get(key)
+            if not isinstance(value, str):
+                continue
+            multiline = isinstance(column.type, Text)
+            cleaned = clean_text(value, None if multiline else column.type.length, multiline)
+            if cleaned != value:
+                setattr(instance, key, cleaned)
+
+
+def install_text_cleaning() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "before_flush", _clean_text_columns):
+        event.listen(Session, "before_flush", _clean_text_columns)
