@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -237,10 +238,18 @@ def read_directory(directory: Path, report: ImportReport) -> list[LegistarRecord
     for path in sorted(directory.glob("*.json"), key=_natural):
         try:
             payload = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        except (OSError, ValueError) as error:
+            # ValueError also covers a number too long to convert (thousands of digits).
             report.problem(path.name, "file", f"not readable as JSON: {error}")
             continue
-        found = classify(payload, path.name, report)
+        except RecursionError:
+            report.problem(path.name, "file", "not readable as JSON: nested too deeply")
+            continue
+        try:
+            found = classify(payload, path.name, report)
+        except RecursionError:
+            report.problem(path.name, "file", "nested too deeply to be Legistar records")
+            continue
         records.extend(found)
         if (match := _ITEMS_FILE.search(path.stem)) and isinstance(payload, list):
             items_by_event[int(match.group(1))] = payload
@@ -835,6 +844,9 @@ def import_command(directory: Path) -> None:
     report = import_directory(db.session, directory)
     for line in report.lines():
         click.echo(line)
+    # What was valid is imported; a script running the import still learns that some was not.
+    if report.problems:
+        sys.exit(1)
 
 
 @legistar_cli.command("sync")
@@ -858,6 +870,8 @@ def sync_command(client: str, base_url: str, since: datetime | None, timeout: fl
         raise click.ClickException(str(error)) from None
     for line in report.lines():
         click.echo(line)
+    if report.problems:
+        sys.exit(1)
 
 
 __all__ = [

@@ -290,7 +290,8 @@ def test_import_command_prints_the_report(app, runner, legistar_dir, dump):
 
     (dump / "broken.json").write_text("[{")
     result = runner.invoke(args=["legistar", "import", str(dump)])
-    assert result.exit_code == 0, result.output
+    # What was valid is imported, and the exit status says that something was not.
+    assert result.exit_code == 1, result.output
     assert "hearing: 0 created, 0 updated, 3 unchanged, 0 skipped" in result.output
     assert "1 problem:" in result.output and "broken.json (file): not readable" in result.output
 
@@ -403,7 +404,9 @@ def test_sync_command_filters_by_date_and_prints_the_report(app, runner, legista
                 "2019-07-29",
             ]
         )
-    assert result.exit_code == 0, result.output
+    # The local server has no copy of some responses: those are reported, the rest imported,
+    # and the exit status says something was missing.
+    assert result.exit_code == 1, result.output
     assert "hearing: 3 created" in result.output
     assert "person_vote: 8 created" in result.output
     assert "answered HTTP 404" in result.output
@@ -455,3 +458,17 @@ def test_sync_reports_an_events_list_that_is_not_json(app, runner, legistar_dir)
         )
     assert result.exit_code == 1
     assert "did not answer with a list of events" in result.output
+
+
+def test_hostile_files_are_reported_and_the_valid_ones_imported(app, runner, dump):
+    (dump / "huge_number.json").write_text('[{"EventId": ' + "9" * 5000 + "}]")
+    (dump / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    (dump / "not_utf8.json").write_bytes(b"\xff\xfe[\x00")
+
+    result = runner.invoke(args=["legistar", "import", str(dump)])
+
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    for name in ("huge_number.json", "deep.json", "not_utf8.json"):
+        assert f"{name} (file)" in result.output
+    assert "hearing: 3 created" in result.output
