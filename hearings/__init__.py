@@ -201,7 +201,19 @@ def _register_error_pages(app: Flask) -> None:
 
     app.register_error_handler(429, too_many)
 
-    from sqlalchemy.exc import IntegrityError, OperationalError
+    def unstorable(error):
+        # The database refused a value the request carried (PostgreSQL takes no NUL byte in
+        # text, not even in a search): the request is at fault, and nothing was written.
+        db.session.rollback()
+        return page(
+            400,
+            "Bad request",
+            "The request held characters that cannot be stored or searched (such as a NUL "
+            "byte). Remove them and try again.",
+        )
 
+    from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+
+    app.register_error_handler(DataError, unstorable)
     app.register_error_handler(IntegrityError, conflict)
     app.register_error_handler(OperationalError, busy)
