@@ -43,7 +43,9 @@ demo: install
 ## serve: the site (gunicorn, a production server) and one worker; Ctrl-C stops both cleanly
 serve: install
 	@echo "Starting the worker and the site at http://$(HOST):$(PORT)/"
-	@trap 'kill 0' INT TERM EXIT; \
+	@# The trap clears itself first: "kill 0" signals this shell too, and a trap that fires
+	@# again on its own signal recursed until bash crashed ("Segmentation fault" on Ctrl-C).
+	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
 	  $(FLASK) worker & \
 	  HEARINGS_BIND=$(HOST):$(PORT) $(VENV)/bin/gunicorn -c python:hearings.gunicorn_config app:app
 
