@@ -77,15 +77,14 @@ def _clear_transcript(session: Session, hearing: Hearing) -> None:
 
 
 def _speakers_for(session: Session, hearing: Hearing, transcript: Transcript) -> dict[str, Speaker]:
-    """Return a new Speaker row per label of the transcript."""
-    existing: dict[str, Speaker] = {}
-    labels = transcript.speakers or []
-    for label in labels:
-        if label not in existing:
-            speaker = Speaker(hearing=hearing, label=label)
-            session.add(speaker)
-            existing[label] = speaker
+    """Return a new Speaker row per label of the transcript, with its voice embedding."""
+    speakers: dict[str, Speaker] = {}
+    for label in dict.fromkeys(transcript.speakers or []):
         embedding = transcript.speaker_embeddings.get(label)
-        if embedding is not None:
-            existing[label].embedding = [float(x) for x in embedding]
-    return existing
+        speakers[label] = Speaker(
+            hearing=hearing,
+            label=label,
+            embedding=None if embedding is None else [float(x) for x in embedding],
+        )
+        session.add(speakers[label])
+    return speakers

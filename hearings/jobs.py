@@ -8,8 +8,9 @@ import socket
 import threading
 import time
 import traceback
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -79,21 +80,16 @@ class TaskQueue:
         with self._running_lock:
             return job_id in self._running
 
-    def running(self, job_id: int):
-        """Context manager that marks a job as running in this process."""
-        from contextlib import contextmanager
-
-        @contextmanager
-        def marked():
+    @contextmanager
+    def running(self, job_id: int) -> Iterator[None]:
+        """Mark a job as running in this process for the duration of the block."""
+        with self._running_lock:
+            self._running.add(job_id)
+        try:
+            yield
+        finally:
             with self._running_lock:
-                self._running.add(job_id)
-            try:
-                yield
-            finally:
-                with self._running_lock:
-                    self._running.discard(job_id)
-
-        return marked()
+                self._running.discard(job_id)
 
 
 def _make_huey(app: Flask) -> Huey:
@@ -333,7 +329,7 @@ def public_error(error: Exception) -> str:
     from transcription.isolated import EngineCrashed, EngineFailed
 
     if isinstance(error, EngineCrashed):
-        return f"The speech engine crashed ({str(error).split('(', 1)[-1]}"
+        return str(error)
     if isinstance(error, EngineFailed):
         return f"{error.kind}: {error}"
     return f"{type(error).__name__}: {error}"
@@ -399,10 +395,7 @@ def recover_stranded_jobs() -> list[int]:
 
 
 def _worker_gone(job: Job, now: datetime, host: str) -> bool:
-    lease = job.lease_expires_at
-    if lease is not None and lease.tzinfo is None:
-        lease = lease.replace(tzinfo=UTC)
-    if lease is None or lease < now:
+    if job.lease_passed(now):
         return True
     worker_host, _, pid = (job.worker or "").rpartition(":")
     if worker_host != host or not pid.isdigit():

@@ -109,7 +109,12 @@ class CarryOverPlan:
 def plan(session: Session, hearing: Hearing) -> CarryOverPlan:
     """Count the clerks' work that processing the hearing again must carry over."""
     return CarryOverPlan(
-        testimonies=_count(session, select(func.count(Testimony.id)), _quoting(hearing)),
+        testimonies=session.scalar(
+            select(func.count(Testimony.id)).where(
+                Testimony.hearing_id == hearing.id, Testimony.quote_start_ms.is_not(None)
+            )
+        )
+        or 0,
         named_speakers=session.scalar(
             select(func.count(Speaker.id)).where(
                 Speaker.hearing_id == hearing.id, Speaker.person_id.is_not(None)
@@ -124,14 +129,6 @@ def plan(session: Session, hearing: Hearing) -> CarryOverPlan:
         or 0,
         open_reviews=len(hearing.open_review_items),
     )
-
-
-def _quoting(hearing: Hearing):
-    return (Testimony.hearing_id == hearing.id) & Testimony.quote_start_ms.is_not(None)
-
-
-def _count(session: Session, query, condition) -> int:
-    return session.scalar(query.where(condition)) or 0
 
 
 def collect(session: Session, hearing: Hearing) -> ClerkWork:
@@ -290,7 +287,7 @@ def _reapply_clerk_lines(
     speakers: dict[str, Speaker],
     new_segments: Sequence[Segment],
 ) -> list[ReviewItem]:
-    from hearings.speakers import next_label
+    from hearings.speakers import _relabel_words, next_label
 
     reviews = []
     by_person = {s.person_id: s for s in speakers.values() if s.person_id is not None}
@@ -329,9 +326,7 @@ def _reapply_clerk_lines(
             previous = segment.speaker.label if segment.speaker else None
             segment.speaker = target
             segment.speaker_set_by_clerk = True
-            for word in segment.words:
-                if word.speaker_label == previous:
-                    word.speaker_label = target.label
+            _relabel_words(segment, previous, target.label)
     return reviews
 
 

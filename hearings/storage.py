@@ -38,11 +38,10 @@ def display_filename(original: str | None, limit: int = 255) -> str:
     is cut to the column, keeping its extension. Files are stored under their hash, never
     under this name.
     """
-    import unicodedata
+    from hearings.models.base import clean_text
 
     name = (original or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = unicodedata.normalize("NFC", name)
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip(" .")
+    name = clean_text(name, multiline=False).strip(" .")
     if len(name) > limit:
         stem, dot, suffix = name.rpartition(".")
         suffix = f".{suffix}" if dot and len(suffix) <= 10 else ""

@@ -43,7 +43,7 @@ class EngineCrashed(RuntimeError):
                 reason += "; the system may have run out of memory"
         else:
             reason = f"exit status {exitcode}"
-        super().__init__(f"the speech engine crashed ({reason})")
+        super().__init__(f"The speech engine crashed ({reason})")
 
 
 class EngineFailed(RuntimeError):

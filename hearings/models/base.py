@@ -40,8 +40,7 @@ def stored_form(instance, key: str, value):
 
     if not isinstance(value, str):
         return value
-    prop = inspect(instance).mapper.attrs.get(key)
-    columns = getattr(prop, "columns", None)
+    columns = getattr(inspect(instance).mapper.attrs.get(key), "columns", None)
     if not columns or not isinstance(columns[0].type, String):
         return value
     kind = columns[0].type
@@ -51,21 +50,14 @@ def stored_form(instance, key: str, value):
 
 def _clean_text_columns(session, flush_context, instances) -> None:
     """Clean every string about to be written, whichever form, import or job set it."""
-    from sqlalchemy import String, Text, inspect
+    from sqlalchemy import inspect
 
     for instance in list(session.new) + list(session.dirty):
-        mapper = inspect(instance).mapper
-        for column in mapper.columns:
-            if not isinstance(column.type, String):
-                continue
-            key = mapper.get_property_by_column(column).key
-            value = instance.__dict__.get(key)
-            if not isinstance(value, str):
-                continue
-            multiline = isinstance(column.type, Text)
-            cleaned = clean_text(value, None if multiline else column.type.length, multiline)
+        for prop in inspect(instance).mapper.column_attrs:
+            value = instance.__dict__.get(prop.key)
+            cleaned = stored_form(instance, prop.key, value)
             if cleaned != value:
-                setattr(instance, key, cleaned)
+                setattr(instance, prop.key, cleaned)
 
 
 def install_text_cleaning() -> None:

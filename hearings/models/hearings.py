@@ -114,17 +114,24 @@ class Job(Base):
     def finished(self) -> bool:
         return self.status in ("done", "failed")
 
+    def lease_passed(self, now: datetime | None = None) -> bool:
+        """Return whether the worker's lease is missing or has run out."""
+        from datetime import UTC
+
+        lease = self.lease_expires_at
+        if lease is None:
+            return True
+        # SQLite hands back naive datetimes; the lease was written in UTC.
+        if lease.tzinfo is None:
+            lease = lease.replace(tzinfo=UTC)
+        return lease < (now or utcnow())
+
     @property
     def worker_lost(self) -> bool:
         """Running, but its worker stopped renewing the lease: it is about to be resumed."""
-        from datetime import UTC
-
-        if self.status != "running" or self.lease_expires_at is None:
-            return False
-        lease = self.lease_expires_at
-        if lease.tzinfo is None:
-            lease = lease.replace(tzinfo=UTC)
-        return lease < utcnow()
+        return (
+            self.status == "running" and self.lease_expires_at is not None and self.lease_passed()
+        )
 
 
 class ReviewItem(Base):
