@@ -221,11 +221,8 @@ def pyannote_sweep(
     """
     import torch
 
-    from transcription.diarize import (
-        ShippedPyannoteDiarizer,
-        SpeakerCount,
-        _turns_from_annotation,
-    )
+    from transcription.diarize import ShippedPyannoteDiarizer, SpeakerCount
+    from transcription.diarize.pyannote import _turns_from_annotation
 
     pipeline = ShippedPyannoteDiarizer(segmentation_step=step, output_relu=relu)._pipeline
     rows = {name: Row(setting=name, level=level) for name in variants}
@@ -384,7 +381,7 @@ def transcribe_words(recordings: list[Recording], threads: int) -> None:
 
 def voice_calibration(recordings: list[Recording]) -> dict[str, Any]:
     """Compare CAM++ embeddings of each AMI speaker's clean speech across clips."""
-    from transcription.diarize import _clean_speech
+    from transcription.diarize.base import clean_speech
     from transcription.voices import cosine_similarity, embed_voice
 
     embeddings = []
@@ -396,7 +393,7 @@ def voice_calibration(recordings: list[Recording]) -> dict[str, Any]:
             for segment, _, label in recording.reference.itertracks(yield_label=True)
         ]
         for label in recording.reference.labels():
-            voice = _clean_speech(recording.samples, turns, label, 30.0)
+            voice = clean_speech(recording.samples, turns, label, 30.0)
             if voice.size >= 3 * SAMPLE_RATE:
                 embeddings.append((label, recording.uri, embed_voice(voice)))
     same, different = [], []

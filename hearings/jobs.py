@@ -8,7 +8,7 @@ import socket
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -439,6 +439,3 @@ def _fail(job: Job, message: str) -> None:
     job.lease_expires_at = None
     job.finished_at = utcnow()
     db.session.commit()
-
-
-ProgressCallback = Callable[[str, int], None]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from transcription.audio import SAMPLE_RATE
-from transcription.schema import Segment, Word
+from transcription.schema import Segment, StageProgress, Word
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
@@ -129,7 +129,7 @@ def transcribe(
     language: str | None = "en",
     beam_size: int = 5,
     speech: list[SpeechRegion] | None = None,
-    progress: Callable[[float], None] | None = None,
+    progress: StageProgress | None = None,
     seed: int = 0,
 ) -> tuple[list[Segment], str]:
     """Transcribe 16 kHz mono samples with word timestamps.
@@ -175,7 +175,7 @@ def transcribe(
 
 
 def _to_segments(
-    raw_segments: Iterable[object], duration: float, progress: Callable[[float], None] | None
+    raw_segments: Iterable[object], duration: float, progress: StageProgress | None
 ) -> list[Segment]:
     """Convert engine segments, keeping word times ordered and inside segment and recording."""
     segments: list[Segment] = []

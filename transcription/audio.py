@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import math
 import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from transcription.schema import StageProgress
 
 if TYPE_CHECKING:
     import av.container
@@ -31,8 +33,6 @@ TARGET_LOUDNESS_LUFS = -20.0
 PEAK_CEILING = 10 ** (-1 / 20)
 # A recording of near silence is not amplified into loud hiss.
 MAX_GAIN_DB = 30.0
-
-ProgressCallback = Callable[[float], None]
 
 
 class AudioError(Exception):
@@ -142,7 +142,7 @@ def decode(
     path: str | Path,
     *,
     expected_duration: float | None = None,
-    progress: ProgressCallback | None = None,
+    progress: StageProgress | None = None,
 ) -> np.ndarray:
     """Decode the first audio stream to 16 kHz mono float32 samples.
 

@@ -20,9 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from transcription.schema import Transcript
-
-ProgressCallback = Callable[[str, int], None]
+from transcription.schema import JobProgress, Transcript
 
 # How often the parent wakes to check for a stop request and call ``on_tick``.
 POLL_SECONDS = 0.5
@@ -64,7 +62,7 @@ def run_isolated(
     config: Any,
     path: str | Path,
     *,
-    progress: ProgressCallback | None = None,
+    progress: JobProgress | None = None,
     should_stop: Callable[[], bool] | None = None,
     on_tick: Callable[[], None] | None = None,
     **settings: Any,

