@@ -68,6 +68,7 @@ def build_instance(folder: Path) -> dict:
             db.session.add(hearing)
             db.session.commit()
             store_transcript(db.session, hearing, sample_transcript())
+            db.session.commit()
         db.engine.dispose()
     return env
 

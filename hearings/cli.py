@@ -210,8 +210,8 @@ def _details(title: str | None, body: str, when: str, agenda: str | None, path: 
 @with_appcontext
 def ingest(files, title, body, when, agenda, wait) -> None:
     """Create hearings from recordings on disk and queue them."""
+    from hearings.errors import Refused
     from hearings.intake import DuplicateRecording, create_hearing_from_file
-    from hearings.storage import UploadRejected
 
     failures = 0
     for path in files:
@@ -223,7 +223,7 @@ def ingest(files, title, body, when, agenda, wait) -> None:
         except DuplicateRecording as duplicate:
             click.echo(f"skipped {path}: {duplicate}", err=True)
             continue
-        except UploadRejected as rejected:
+        except Refused as rejected:
             click.echo(f"refused {path}: {rejected}", err=True)
             failures += 1
             continue

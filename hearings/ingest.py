@@ -17,51 +17,46 @@ def to_ms(seconds: float) -> int:
 
 
 def store_transcript(session: Session, hearing: Hearing, transcript: Transcript) -> None:
-    """Replace the hearing's transcript with this one and index it; commits.
+    """Replace the hearing's transcript with this one and index it; the caller commits.
 
     Clerks' work on the old transcript (testimony quotes, speaker names, lines given to
     another speaker) is carried over by time, or listed for review: see hearings.reprocessing.
     """
-    try:
-        work = reprocessing.collect(session, hearing)
-        _clear_transcript(session, hearing)
-        speakers = _speakers_for(session, hearing, transcript)
-        new_segments = []
-        for part in transcript.segments:
-            segment = Segment(
-                hearing=hearing,
-                start_ms=to_ms(part.start),
-                end_ms=to_ms(part.end),
-                text=part.text.strip(),
-                speaker=speakers.get(part.speaker) if part.speaker else None,
-                crosstalk=part.crosstalk,
-                words=[
-                    Word(
-                        start_ms=to_ms(w.start),
-                        end_ms=to_ms(w.end),
-                        text=w.text.strip()[:100],
-                        probability=float(w.probability),
-                        speaker_label=w.speaker,
-                    )
-                    for w in part.words
-                ],
-            )
-            new_segments.append(segment)
-        session.add_all(new_segments)
-        hearing.transcript_model = transcript.model
-        hearing.transcript_language = transcript.language
-        hearing.transcript_sha256 = transcript.audio_sha256
-        hearing.transcribed_at = utcnow()
-        hearing.diarizer = transcript.diarizer
-        hearing.diarization_note = transcript.diarization_error
-        session.flush()
-        reprocessing.carry_over(session, hearing, work, speakers, new_segments)
-        session.flush()
-        search.index_segments(session.connection(), [s.id for s in new_segments])
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+    work = reprocessing.collect(session, hearing)
+    _clear_transcript(session, hearing)
+    speakers = _speakers_for(session, hearing, transcript)
+    new_segments = []
+    for part in transcript.segments:
+        segment = Segment(
+            hearing=hearing,
+            start_ms=to_ms(part.start),
+            end_ms=to_ms(part.end),
+            text=part.text.strip(),
+            speaker=speakers.get(part.speaker) if part.speaker else None,
+            crosstalk=part.crosstalk,
+            words=[
+                Word(
+                    start_ms=to_ms(w.start),
+                    end_ms=to_ms(w.end),
+                    text=w.text.strip()[:100],
+                    probability=float(w.probability),
+                    speaker_label=w.speaker,
+                )
+                for w in part.words
+            ],
+        )
+        new_segments.append(segment)
+    session.add_all(new_segments)
+    hearing.transcript_model = transcript.model
+    hearing.transcript_language = transcript.language
+    hearing.transcript_sha256 = transcript.audio_sha256
+    hearing.transcribed_at = utcnow()
+    hearing.diarizer = transcript.diarizer
+    hearing.diarization_note = transcript.diarization_error
+    session.flush()
+    reprocessing.carry_over(session, hearing, work, speakers, new_segments)
+    session.flush()
+    search.index_segments(session.connection(), [s.id for s in new_segments])
 
 
 def _clear_transcript(session: Session, hearing: Hearing) -> None:

@@ -10,19 +10,19 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from hearings.errors import Conflict
 from hearings.extensions import db
 from hearings.jobs import queue_transcription
 from hearings.models import Body, Hearing, Recording
 from hearings.storage import (
     StoredUpload,
-    UploadRejected,
     incoming_sha256,
     keep_local_file,
     keep_upload,
 )
 
 
-class DuplicateRecording(UploadRejected):
+class DuplicateRecording(Conflict):
     """This exact file was uploaded before; carries the hearing that has it."""
 
     def __init__(self, hearing: Hearing | None):

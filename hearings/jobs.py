@@ -269,6 +269,7 @@ def run_job(job_id: int, progress_interval: float = 1.0, will_retry: bool = Fals
         job.stage = "saving transcript"
         db.session.commit()
         store_transcript(db.session, hearing, transcript)
+        db.session.commit()
     except JobInterrupted:
         db.session.rollback()
         _put_back(job, "Interrupted by a worker shutdown; resumes when a worker is running.")
@@ -289,6 +290,7 @@ def run_job(job_id: int, progress_interval: float = 1.0, will_retry: bool = Fals
         from hearings.speakers import suggest_returning_speakers
 
         suggest_returning_speakers(db.session, hearing)
+        db.session.commit()
     except Exception:
         # Voice-match suggestions help editors; they must never fail a stored transcript.
         db.session.rollback()

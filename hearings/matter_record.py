@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hearings.civic_exports import checked_outcome, seats_on, testimony_order
+from hearings.errors import Conflict, Refused
 from hearings.models import (
     Body,
     Hearing,
@@ -38,18 +39,6 @@ from hearings.votes import result_disagrees
 # Enough for any council's pick lists while keeping a page bounded.
 CHOICES_LIMIT = 2000
 RECENT_HEARINGS = 200
-
-
-class MatterError(ValueError):
-    """The matter cannot be added as entered; the message says what to fix."""
-
-    status = 422
-
-
-class MatterConflict(MatterError):
-    """A matter with that file number is already in the record."""
-
-    status = 409
 
 
 # --- lists and choices -------------------------------------------------------------------
@@ -108,20 +97,20 @@ def add_matter(
     intro_date: date | None,
     summary: str | None,
 ) -> Matter:
-    """Add a matter typed in by a clerk; commits. Raise MatterError saying what to fix."""
+    """Add a matter typed in by a clerk. Raise Refused saying what to fix."""
     title = " ".join((title or "").split())
     file_number = " ".join((file_number or "").split()) or None
     if body_id and session.get(Body, body_id) is None:
-        raise MatterError("That body is not in the record.")
+        raise Refused("That body is not in the record.")
     if not title:
-        raise MatterError("Give the matter's title.")
+        raise Refused("Give the matter's title.")
     if len(title) > 5000 or len(file_number or "") > 50:
-        raise MatterError("The title or file number is too long.")
+        raise Refused("The title or file number is too long.")
     if (
         file_number
         and session.scalars(select(Matter).where(Matter.file_number == file_number)).first()
     ):
-        raise MatterConflict(f"A matter with file number {file_number} is already in the record.")
+        raise Conflict(f"A matter with file number {file_number} is already in the record.")
     matter = Matter(
         title=title,
         file_number=file_number,
@@ -132,7 +121,7 @@ def add_matter(
         summary=(summary or "").strip() or None,
     )
     session.add(matter)
-    session.commit()
+    session.flush()
     return matter
 
 

@@ -7,17 +7,12 @@ from datetime import date
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from hearings.errors import Refused
 from hearings.models import Body, Hearing, Membership, Person, VoteEvent
 from hearings.models.audit import record
-from hearings.testimony import TestimonyError, person_for
+from hearings.testimony import person_for
 
 MAX_SEATS = 1000
-
-
-class MembershipError(ValueError):
-    """The seat cannot be recorded as entered."""
-
-    status = 422
 
 
 def bodies_by_name(session: Session) -> list[Body]:
@@ -53,15 +48,12 @@ def add_membership(
     start_date: date | None,
     end_date: date | None,
 ) -> Membership:
-    """Record that a person holds a seat on the body for a term; commits."""
+    """Record that a person holds a seat on the body for a term."""
     if start_date and end_date and end_date < start_date:
-        raise MembershipError("The term cannot end before it starts.")
+        raise Refused("The term cannot end before it starts.")
     if not person_id and not (person_name or "").strip():
-        raise MembershipError("Type the member's name.")
-    try:
-        person = person_for(session, person_id, person_name)
-    except TestimonyError as problem:
-        raise MembershipError(str(problem)) from problem
+        raise Refused("Type the member's name.")
+    person = person_for(session, person_id, person_name)
     membership = Membership(
         person=person,
         body=body,
@@ -79,14 +71,14 @@ def add_membership(
         membership,
         after={"person_id": person.id, "body_id": body.id, "seat": membership.seat},
     )
-    session.commit()
+    session.flush()
     return membership
 
 
 def end_membership(session: Session, user, membership: Membership, on: date) -> Membership:
-    """Record the last day of a member's term; commits."""
+    """Record the last day of a member's term."""
     if membership.start_date and on < membership.start_date:
-        raise MembershipError("The term cannot end before it starts.")
+        raise Refused("The term cannot end before it starts.")
     before = {"end_date": membership.end_date.isoformat() if membership.end_date else None}
     membership.end_date = on
     record(
@@ -97,21 +89,21 @@ def end_membership(session: Session, user, membership: Membership, on: date) -> 
         before=before,
         after={"end_date": on.isoformat()},
     )
-    session.commit()
+    session.flush()
     return membership
 
 
 def set_body_size(session: Session, user, body: Body, size_text: str) -> Body:
-    """Record how many seats the body has, as the clerk typed it; commits."""
+    """Record how many seats the body has, as the clerk typed it."""
     raw = size_text.strip()
     # Five digits or more is never a seat count; checking length first keeps int() cheap.
     size = int(raw) if raw.isdigit() and len(raw) < 5 else None
     if not size or size > MAX_SEATS:
-        raise MembershipError(f"Give the number of seats, a whole number from 1 to {MAX_SEATS}.")
+        raise Refused(f"Give the number of seats, a whole number from 1 to {MAX_SEATS}.")
     before = {"size": body.size}
     body.size = size
     record(session, user, "body.size", body, before=before, after={"size": size})
-    session.commit()
+    session.flush()
     return body
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hearings.errors import Refused
 from hearings.models import Hearing, ReviewItem, Segment, Speaker, Testimony
 from hearings.timecodes import clock
 
@@ -437,12 +438,6 @@ def resolve(session: Session, user, item: ReviewItem) -> None:
     )
 
 
-class ReviewError(ValueError):
-    """A review action that cannot be done; the message is shown to the clerk."""
-
-    status = 422
-
-
 def attach_where_it_was(session: Session, user, item: ReviewItem) -> Testimony:
     """Attach an item's testimony to the lines now at its time, on a clerk's word.
 
@@ -452,13 +447,13 @@ def attach_where_it_was(session: Session, user, item: ReviewItem) -> Testimony:
 
     testimony = session.get(Testimony, item.testimony_id) if item.testimony_id else None
     if testimony is None or testimony.quote_start_ms is None or testimony.quote_end_ms is None:
-        raise ReviewError("This item has no spoken testimony to attach.")
+        raise Refused("This item has no spoken testimony to attach.")
     lines = session.scalars(
         select(Segment).where(Segment.hearing_id == item.hearing_id).order_by(Segment.start_ms)
     ).all()
     covered = _covering(lines, Span(testimony.quote_start_ms, testimony.quote_end_ms))
     if not covered:
-        raise ReviewError(
+        raise Refused(
             "No line of the transcript lies at that time any more; record the testimony "
             "again from the right lines, or keep the words it had."
         )

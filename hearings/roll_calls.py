@@ -14,13 +14,14 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from hearings.civic_exports import checked_outcome
+from hearings.errors import Refused
 from hearings.matter_record import recent_hearings
 from hearings.memberships import bodies_by_name, current_members
 from hearings.models import Body, Hearing, Matter, Person, PersonVote, VoteEvent
 from hearings.models.audit import record
 from hearings.models.civic import THRESHOLD_RULES, VOTE_VALUES
 from hearings.record_ids import MAX_ID, record_id
-from hearings.testimony import TestimonyError, person_for
+from hearings.testimony import person_for
 from hearings.votes import Outcome, compute_outcome
 
 RULE_LABELS = {
@@ -30,12 +31,6 @@ RULE_LABELS = {
     "explicit": "A set number of yes votes (e.g. 11 of 15 to override a veto)",
 }
 RESULTS = ("", "pass", "fail")
-
-
-class RollCallError(ValueError):
-    """The roll call cannot be recorded as entered; the message says what to fix."""
-
-    status = 422
 
 
 @dataclass
@@ -58,7 +53,7 @@ def _int(form: MultiDict, name: str, what: str) -> int | None:
     if not raw:
         return None
     if not raw.isdigit() or int(raw) > MAX_ID:
-        raise RollCallError(f"{what} must be a whole number.")
+        raise Refused(f"{what} must be a whole number.")
     return int(raw)
 
 
@@ -74,30 +69,30 @@ def _extra_votes(form: MultiDict) -> list[tuple[str, str]]:
 
 
 def parse_roll_call(session: Session, form: MultiDict) -> RollCall:
-    """Check a submitted roll-call form and return it; raise RollCallError saying what is wrong."""
+    """Check a submitted roll-call form and return it; raise Refused saying what is wrong."""
     body_id = _int(form, "body_id", "The body")
     body = session.get(Body, body_id) if body_id else None
     if body is None:
-        raise RollCallError("Choose the body that voted.")
+        raise Refused("Choose the body that voted.")
     try:
         when = date.fromisoformat((form.get("date") or "").strip())
     except ValueError:
-        raise RollCallError("Give the date of the vote (YYYY-MM-DD).") from None
+        raise Refused("Give the date of the vote (YYYY-MM-DD).") from None
     motion = " ".join((form.get("motion") or "").split())
     if not motion:
-        raise RollCallError("Write the motion voted on, for example “Adopt the ordinance”.")
+        raise Refused("Write the motion voted on, for example “Adopt the ordinance”.")
     if len(motion) > 2000:
-        raise RollCallError("The motion is too long (2,000 characters at most).")
+        raise Refused("The motion is too long (2,000 characters at most).")
     rule = form.get("threshold_rule") or "majority_present"
     if rule not in THRESHOLD_RULES:
-        raise RollCallError(f"“{rule}” is not a voting rule.")
+        raise Refused(f"“{rule}” is not a voting rule.")
     hearing_id = _int(form, "hearing_id", "The hearing")
     hearing = session.get(Hearing, hearing_id) if hearing_id else None
     if hearing_id and hearing is None:
-        raise RollCallError("That hearing is not in the record.")
+        raise Refused("That hearing is not in the record.")
     result = (form.get("recorded_result") or "").strip()
     if result not in RESULTS:
-        raise RollCallError("The recorded result is pass, fail, or left blank.")
+        raise Refused("The recorded result is pass, fail, or left blank.")
 
     votes: list[tuple[Person, str]] = []
     for key in form:
@@ -109,35 +104,32 @@ def parse_roll_call(session: Session, form: MultiDict) -> RollCall:
         except ValueError:
             person = None
         if person is None:
-            raise RollCallError("A member in the roll call is not in the record; reload the form.")
+            raise Refused("A member in the roll call is not in the record; reload the form.")
         votes.append((person, _vote_value(form.get(key), person.name)))
     for name, value in _extra_votes(form):
-        try:
-            person = person_for(session, None, name)
-        except TestimonyError as problem:
-            raise RollCallError(str(problem)) from None
+        person = person_for(session, None, name)
         votes.append((person, _vote_value(value, name.strip())))
     if not votes:
-        raise RollCallError("Record at least one member's vote.")
+        raise Refused("Record at least one member's vote.")
     people = Counter(id(person) for person, _ in votes)
     if max(people.values()) > 1:
         twice = next(p.name for p, _ in votes if people[id(p)] > 1)
-        raise RollCallError(f"{twice} is in the roll call twice.")
+        raise Refused(f"{twice} is in the roll call twice.")
 
     body_size = _int(form, "body_size", "The number of seats")
     if body_size is None:
         body_size = body.size or len(votes)
     if body_size < 1:
-        raise RollCallError("The number of seats must be at least 1.")
+        raise Refused("The number of seats must be at least 1.")
     if len(votes) > body_size:
-        raise RollCallError(
+        raise Refused(
             f"{len(votes)} members voted but the body has {body_size} seats; correct the seats "
             "or remove a member."
         )
     required = _int(form, "required_yes", "The yes votes needed")
     if rule == "explicit":
         if not required or required > body_size:
-            raise RollCallError(
+            raise Refused(
                 f"For a set number of votes, give the yes votes needed (1 to {body_size})."
             )
     else:
@@ -148,7 +140,7 @@ def parse_roll_call(session: Session, form: MultiDict) -> RollCall:
 def _vote_value(value: str | None, name: str) -> str:
     value = (value or "").strip()
     if value not in VOTE_VALUES:
-        raise RollCallError(
+        raise Refused(
             f"Record {name}'s vote: {', '.join(v.replace('_', ' ') for v in VOTE_VALUES)}."
         )
     return value
@@ -157,7 +149,7 @@ def _vote_value(value: str | None, name: str) -> str:
 def save_roll_call(
     session: Session, user, matter: Matter, roll_call: RollCall, event: VoteEvent | None = None
 ) -> VoteEvent:
-    """Store a new roll call on the matter, or replace an existing one's details; commits."""
+    """Store a new roll call on the matter, or replace an existing one's details."""
     before = _snapshot(event) if event else None
     if event is None:
         event = VoteEvent(matter=matter)
@@ -196,7 +188,7 @@ def save_roll_call(
         after=_snapshot(event),
         hearing_id=event.hearing_id,
     )
-    session.commit()
+    session.flush()
     return event
 
 

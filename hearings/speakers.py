@@ -16,6 +16,7 @@ from itertools import groupby
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from hearings.errors import Conflict, Refused
 from hearings.models import Hearing, Organization, Person, Segment, Speaker
 from hearings.models.audit import record
 from hearings.organizations import normalise_name, organization_named
@@ -34,18 +35,6 @@ TIMELINE_JOIN_MS = 1500
 TIMELINE_MIN_WIDTH = 0.2
 
 _LABEL_NUMBER = re.compile(r"^SPEAKER_(\d+)$")
-
-
-class SpeakerEditError(ValueError):
-    """An edit that cannot be made as asked; the message is shown to the editor."""
-
-    status = 422
-
-
-class SpeakerConflict(SpeakerEditError):
-    """An edit that clashes with what is already recorded."""
-
-    status = 409
 
 
 @dataclass
@@ -77,21 +66,21 @@ def name_speaker(
     details: PersonDetails | None = None,
     same_name_ok: bool = False,
 ) -> Person:
-    """Link a speaker label to an existing person, or to a new one made from details; commits.
+    """Link a speaker label to an existing person, or to a new one made from details.
 
     Raises:
-        SpeakerEditError: neither a known person nor a usable name was given.
-        SpeakerConflict: a new person would share an existing person's name and the editor did
+        Refused: neither a known person nor a usable name was given.
+        Conflict: a new person would share an existing person's name and the editor did
             not say they are different people.
     """
     if person_id is not None:
         person = session.get(Person, person_id)
         if person is None:
-            raise SpeakerEditError("That person is not in the record any more; reload the page.")
+            raise Refused("That person is not in the record any more; reload the page.")
     else:
         person = create_person(session, user, details or PersonDetails(), same_name_ok=same_name_ok)
     _set_person(session, user, speaker, person, action="speaker.name")
-    session.commit()
+    session.flush()
     return person
 
 
@@ -105,7 +94,7 @@ def create_person(
             select(Person).where(func.lower(Person.name) == details.name.lower())
         ).first()
         if namesake is not None:
-            raise SpeakerConflict(
+            raise Conflict(
                 f"{namesake.display} is already in the record. Pick them from the list, or tick "
                 "“a different person with the same name”."
             )
@@ -121,7 +110,7 @@ def create_person(
 
 
 def update_person(session: Session, user, person: Person, details: PersonDetails) -> Person:
-    """Change a person's name, title or affiliation, audited; commits."""
+    """Change a person's name, title or affiliation, audited."""
     details = _checked(details)
     before = person_state(person)
     person.name = details.name
@@ -131,23 +120,23 @@ def update_person(session: Session, user, person: Person, details: PersonDetails
     after = person_state(person)
     if after != before:
         record(session, user, "person.update", person, before, after)
-    session.commit()
+    session.flush()
     return person
 
 
 def unname_speaker(session: Session, user, speaker: Speaker) -> None:
-    """Take the name off a speaker label, back to the diarizer's label; commits."""
+    """Take the name off a speaker label, back to the diarizer's label."""
     if speaker.person_id is None:
-        raise SpeakerEditError(f"{speaker.label} has no name to remove.")
+        raise Refused(f"{speaker.label} has no name to remove.")
     _set_person(session, user, speaker, None, action="speaker.unname")
-    session.commit()
+    session.flush()
 
 
 def confirm_suggestion(session: Session, user, speaker: Speaker) -> Person:
-    """Accept the voice-match suggestion as the speaker's name; commits."""
+    """Accept the voice-match suggestion as the speaker's name."""
     person = speaker.suggested_person
     if person is None:
-        raise SpeakerEditError(f"There is no suggestion for {speaker.label} to confirm.")
+        raise Refused(f"There is no suggestion for {speaker.label} to confirm.")
     similarity = speaker.suggested_similarity
     _set_person(
         session,
@@ -157,14 +146,14 @@ def confirm_suggestion(session: Session, user, speaker: Speaker) -> Person:
         action="speaker.confirm",
         extra_before={"suggested_similarity": similarity},
     )
-    session.commit()
+    session.flush()
     return person
 
 
 def dismiss_suggestion(session: Session, user, speaker: Speaker) -> None:
-    """Drop the voice-match suggestion for a speaker, audited; commits."""
+    """Drop the voice-match suggestion for a speaker, audited."""
     if speaker.suggested_person_id is None:
-        raise SpeakerEditError(f"There is no suggestion for {speaker.label} to dismiss.")
+        raise Refused(f"There is no suggestion for {speaker.label} to dismiss.")
     before = speaker_state(speaker)
     speaker.suggested_person_id = None
     speaker.suggested_similarity = None
@@ -177,7 +166,7 @@ def dismiss_suggestion(session: Session, user, speaker: Speaker) -> None:
         speaker_state(speaker),
         hearing_id=speaker.hearing_id,
     )
-    session.commit()
+    session.flush()
 
 
 def _set_person(
@@ -209,14 +198,14 @@ def _set_person(
 def _checked(details: PersonDetails) -> PersonDetails:
     details = details.cleaned()
     if not details.name:
-        raise SpeakerEditError("Give the person's name, or pick someone already in the record.")
+        raise Refused("Give the person's name, or pick someone already in the record.")
     for label, value in (
         ("name", details.name),
         ("title", details.title),
         ("organization", details.organization),
     ):
         if len(value) > 200:
-            raise SpeakerEditError(f"The {label} is too long (200 characters at most).")
+            raise Refused(f"The {label} is too long (200 characters at most).")
     return details
 
 
@@ -236,18 +225,18 @@ def _organization(session: Session, user, name: str) -> Organization | None:
 
 
 def merge_speakers(session: Session, user, source: Speaker, target: Speaker) -> Speaker:
-    """Give all of source's lines to target and remove the source label; commits.
+    """Give all of source's lines to target and remove the source label.
 
     Raises:
-        SpeakerEditError: the labels are the same or from different hearings.
-        SpeakerConflict: both labels are named, as different people.
+        Refused: the labels are the same or from different hearings.
+        Conflict: both labels are named, as different people.
     """
     if source.id == target.id:
-        raise SpeakerEditError("Pick two different speakers to merge.")
+        raise Refused("Pick two different speakers to merge.")
     if source.hearing_id != target.hearing_id:
-        raise SpeakerEditError("Only speakers of the same hearing can be merged.")
+        raise Refused("Only speakers of the same hearing can be merged.")
     if source.person_id and target.person_id and source.person_id != target.person_id:
-        raise SpeakerConflict(
+        raise Conflict(
             f"{source.label} is named {source.person.name} and {target.label} is named "
             f"{target.person.name}. Remove one of the names first if they are one person."
         )
@@ -279,14 +268,14 @@ def merge_speakers(session: Session, user, source: Speaker, target: Speaker) -> 
         hearing_id=target.hearing_id,
     )
     session.delete(source)
-    session.commit()
+    session.flush()
     return target
 
 
 def reassign_segment(
     session: Session, user, segment: Segment, speaker_id: int | None, *, new_label: bool = False
 ) -> Speaker:
-    """Give one transcript line to another speaker of its hearing, or to a new label; commits."""
+    """Give one transcript line to another speaker of its hearing, or to a new label."""
     if new_label:
         target = Speaker(
             hearing_id=segment.hearing_id, label=next_label(session, segment.hearing_id)
@@ -296,7 +285,7 @@ def reassign_segment(
     else:
         target = session.get(Speaker, speaker_id) if speaker_id is not None else None
         if target is None or target.hearing_id != segment.hearing_id:
-            raise SpeakerEditError("Pick one of this hearing's speakers.")
+            raise Refused("Pick one of this hearing's speakers.")
     if segment.speaker_id == target.id:
         return target
     previous = segment.speaker
@@ -319,7 +308,7 @@ def reassign_segment(
         {"speaker_id": target.id, "label": target.label, "speaker": target.display},
         hearing_id=segment.hearing_id,
     )
-    session.commit()
+    session.flush()
     return target
 
 
@@ -400,7 +389,7 @@ def best_match(
 def suggest_returning_speakers(
     session: Session, hearing: Hearing, threshold: float | None = None
 ) -> list[Speaker]:
-    """Suggest a known person for each unnamed label that sounds like them; commits.
+    """Suggest a known person for each unnamed label that sounds like them.
 
     Only Speaker.suggested_person_id and suggested_similarity are set: the public name
     (person_id) waits for an editor's confirmation. Returns the speakers with a suggestion.
@@ -421,7 +410,7 @@ def suggest_returning_speakers(
         speaker.suggested_person_id, similarity = match
         speaker.suggested_similarity = round(float(similarity), 4)
         suggested.append(speaker)
-    session.commit()
+    session.flush()
     return suggested
 
 

@@ -12,6 +12,7 @@ from typing import IO
 
 from flask import Request, current_app
 
+from hearings.errors import Refused
 from transcription.audio import AudioError, AudioInfo, probe
 
 ALLOWED_EXTENSIONS = {
@@ -47,10 +48,6 @@ def display_filename(original: str | None, limit: int = 255) -> str:
         suffix = f".{suffix}" if dot and len(suffix) <= 10 else ""
         name = (stem if suffix else name)[: limit - len(suffix)] + suffix
     return name or "recording"
-
-
-class UploadRejected(ValueError):
-    """The upload is not a recording we can process; the message is shown to the clerk."""
 
 
 class HashingFile:
@@ -121,11 +118,11 @@ def incoming_sha256(file_storage) -> str:
 
 
 def keep_upload(file_storage, upload_folder: str | os.PathLike) -> StoredUpload:
-    """Probe the upload and move it under its hash; raise UploadRejected if it is not audio."""
+    """Probe the upload and move it under its hash; raise Refused if it is not audio."""
     original = file_storage.filename or ""
     suffix = Path(original).suffix.lower()
     if suffix not in ALLOWED_EXTENSIONS:
-        raise UploadRejected(
+        raise Refused(
             f"“{display_filename(original)}” is not a supported recording type. "
             f"Upload one of: {', '.join(sorted(e.lstrip('.') for e in ALLOWED_EXTENSIONS))}."
         )
@@ -144,7 +141,7 @@ def keep_upload(file_storage, upload_folder: str | os.PathLike) -> StoredUpload:
         size = source_path.stat().st_size
     if size == 0:
         source_path.unlink(missing_ok=True)
-        raise UploadRejected("The uploaded file is empty.")
+        raise Refused("The uploaded file is empty.")
     try:
         info = probe(source_path)
     except AudioError as error:
@@ -152,7 +149,7 @@ def keep_upload(file_storage, upload_folder: str | os.PathLike) -> StoredUpload:
             source_path.unlink(missing_ok=True)
         # The probe names the temporary file it read; the clerk knows the file by its name.
         message = str(error).replace(source_path.name, display_filename(original))
-        raise UploadRejected(message) from error
+        raise Refused(message) from error
     os.replace(source_path, target)
     if isinstance(stream, HashingFile):
         stream.kept = True
@@ -163,13 +160,13 @@ def keep_local_file(path: Path, upload_folder: str | os.PathLike) -> StoredUploa
     """Copy a file from disk (an archive ingest) into the upload folder, as an upload would be."""
     suffix = path.suffix.lower()
     if suffix not in ALLOWED_EXTENSIONS:
-        raise UploadRejected(f"{path.name}: not a supported recording type.")
+        raise Refused(f"{path.name}: not a supported recording type.")
     with path.open("rb") as source:
         sha256 = hashlib.file_digest(source, "sha256").hexdigest()
     try:
         info = probe(path)
     except AudioError as error:
-        raise UploadRejected(f"{path.name}: {error}") from error
+        raise Refused(f"{path.name}: {error}") from error
     stored_name = f"{sha256[:2]}/{sha256}{suffix}"
     target = Path(upload_folder) / stored_name
     target.parent.mkdir(parents=True, exist_ok=True)

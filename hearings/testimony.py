@@ -1,8 +1,8 @@
 """The clerk's record of testimony: who spoke or wrote on a matter, for whom, with what position.
 
 Also the per-matter vocabulary of concerns and the agenda items that tie a hearing's recording
-to the matters heard in it. Functions take plain values, change rows and commit; the views
-only parse the request and show the result.
+to the matters heard in it. Functions take plain values and change rows; the view that calls
+them commits.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.utils import secure_filename
 
+from hearings.audit import audited
+from hearings.errors import Conflict, Refused
 from hearings.models import AgendaItem, Concern, Hearing, Matter, Person, Segment, Testimony
 from hearings.models.audit import record
 from hearings.models.civic import POSITIONS, TESTIMONY_KINDS, testimony_segments
@@ -32,34 +34,18 @@ POSITION_LABELS = {
 PDF_FOLDER = "testimony"
 
 
-class TestimonyError(ValueError):
-    """The clerk's input cannot be recorded; the message says what to change."""
-
-    status = 422
-
-
-class TestimonyConflict(TestimonyError):
-    """The change clashes with what is already recorded."""
-
-    status = 409
-
-
-class DocumentRejected(TestimonyError):
-    """The uploaded written comment is not a PDF this site keeps."""
-
-
 def _clean(text: str | None, limit: int, what: str) -> str:
     text = " ".join((text or "").split())
     if len(text) > limit:
-        raise TestimonyError(f"{what} is too long (at most {limit} characters).")
+        raise Refused(f"{what} is too long (at most {limit} characters).")
     return text
 
 
 def check_position(position: str | None) -> str:
-    """Return the position, or raise TestimonyError naming the allowed ones."""
+    """Return the position, or raise Refused naming the allowed ones."""
     position = position or "not_stated"
     if position not in POSITIONS:
-        raise TestimonyError(f"“{position}” is not a position; use one of: {', '.join(POSITIONS)}.")
+        raise Refused(f"“{position}” is not a position; use one of: {', '.join(POSITIONS)}.")
     return position
 
 
@@ -73,7 +59,7 @@ def person_for(
     if person_id:
         person = session.get(Person, person_id)
         if person is None:
-            raise TestimonyError("That person is not in the record; choose another or type a name.")
+            raise Refused("That person is not in the record; choose another or type a name.")
         return person
     name = _clean(person_name, 200, "The name")
     if name:
@@ -87,7 +73,7 @@ def person_for(
         return person
     segments = list(segments)
     if not segments:
-        raise TestimonyError("Choose who gave the testimony, or type their name.")
+        raise Refused("Choose who gave the testimony, or type their name.")
     people = {
         s.speaker.person.id: s.speaker.person for s in segments if s.speaker and s.speaker.person
     }
@@ -95,10 +81,8 @@ def person_for(
         return next(iter(people.values()))
     if people:
         names = ", ".join(sorted(p.name for p in people.values()))
-        raise TestimonyError(f"The selected lines are by several people ({names}): choose one.")
-    raise TestimonyError(
-        "The selected lines have no named speaker: choose a person or type their name."
-    )
+        raise Refused(f"The selected lines are by several people ({names}): choose one.")
+    raise Refused("The selected lines have no named speaker: choose a person or type their name.")
 
 
 def organizations_for(session: Session, names: Iterable[str]) -> list:
@@ -121,7 +105,7 @@ def concerns_for(matter: Matter, concern_ids: Iterable[int]) -> list[Concern]:
     wanted = {int(i) for i in concern_ids}
     chosen = [c for c in matter.concerns if c.id in wanted]
     if len(chosen) != len(wanted):
-        raise TestimonyError("A chosen concern is not in this matter's list of concerns.")
+        raise Refused("A chosen concern is not in this matter's list of concerns.")
     return chosen
 
 
@@ -137,6 +121,22 @@ def _snapshot(testimony: Testimony) -> dict:
         "concerns": [c.name for c in testimony.concerns],
         "segments": [s.id for s in testimony.segments],
     }
+
+
+def _position_state(testimony: Testimony) -> dict:
+    return {"position": testimony.position, "position_confirmed": testimony.position_confirmed}
+
+
+def _concerns_state(testimony: Testimony) -> dict:
+    return {"concerns": [c.name for c in testimony.concerns]}
+
+
+def _organizations_state(testimony: Testimony) -> dict:
+    return {"organizations": [o.name for o in testimony.organizations]}
+
+
+def _times_state(item: AgendaItem) -> dict:
+    return {"start_ms": item.start_ms, "end_ms": item.end_ms}
 
 
 def _new_testimony(
@@ -201,10 +201,10 @@ def create_oral_testimony(
     concern_ids: Iterable[int] = (),
     use_embeddings: bool | None = False,
 ) -> Testimony:
-    """Record the selected transcript lines as one person's testimony on a matter; commits."""
+    """Record the selected transcript lines as one person's testimony on a matter."""
     ids = {int(i) for i in segment_ids}
     if not ids:
-        raise TestimonyError("Select the speaker's lines in the transcript first.")
+        raise Refused("Select the speaker's lines in the transcript first.")
     segments = list(
         session.scalars(
             select(Segment)
@@ -213,41 +213,35 @@ def create_oral_testimony(
         )
     )
     if len(segments) != len(ids):
-        raise TestimonyError("Some selected lines are not part of this hearing's transcript.")
+        raise Refused("Some selected lines are not part of this hearing's transcript.")
     already = session.scalars(
         select(Testimony)
         .join(testimony_segments, testimony_segments.c.testimony_id == Testimony.id)
         .where(Testimony.matter_id == matter.id, testimony_segments.c.segment_id.in_(ids))
     ).first()
     if already:
-        raise TestimonyConflict(
+        raise Conflict(
             f"Some of these lines are already testimony by {already.person.name} on this matter."
         )
-    try:
-        testimony = _new_testimony(
-            session,
-            user,
-            kind="oral",
-            matter=matter,
-            person=person_for(session, person_id, person_name, segments),
-            position=position,
-            organization_names=organization_names,
-            concern_ids=concern_ids,
-            text_for_suggestion=" ".join(s.text for s in segments),
-            use_embeddings=use_embeddings,
-            hearing=hearing,
-            segments=segments,
-            # The anchor outlives the rows: see hearings.reprocessing.
-            quote_start_ms=segments[0].start_ms,
-            quote_end_ms=max(s.end_ms for s in segments),
-            quote_text=" ".join(s.text for s in segments),
-            received_on=hearing.date,
-        )
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
-    return testimony
+    return _new_testimony(
+        session,
+        user,
+        kind="oral",
+        matter=matter,
+        person=person_for(session, person_id, person_name, segments),
+        position=position,
+        organization_names=organization_names,
+        concern_ids=concern_ids,
+        text_for_suggestion=" ".join(s.text for s in segments),
+        use_embeddings=use_embeddings,
+        hearing=hearing,
+        segments=segments,
+        # The anchor outlives the rows: see hearings.reprocessing.
+        quote_start_ms=segments[0].start_ms,
+        quote_end_ms=max(s.end_ms for s in segments),
+        quote_text=" ".join(s.text for s in segments),
+        received_on=hearing.date,
+    )
 
 
 def create_written_testimony(
@@ -268,7 +262,7 @@ def create_written_testimony(
     max_pdf_bytes: int | None = None,
     use_embeddings: bool | None = False,
 ) -> Testimony:
-    """Record a written comment (text, a PDF, or both) on a matter; commits.
+    """Record a written comment (text, a PDF, or both) on a matter.
 
     Args:
         document: an uploaded file (werkzeug FileStorage) or None.
@@ -280,14 +274,14 @@ def create_written_testimony(
     if has_document and max_pdf_bytes is None:
         raise TypeError("Pass max_pdf_bytes (the TESTIMONY_MAX_PDF_BYTES setting) with a document.")
     if not text and not has_document:
-        raise TestimonyError("Paste the comment's text or attach it as a PDF.")
+        raise Refused("Paste the comment's text or attach it as a PDF.")
     if len(text) > 200_000:
-        raise TestimonyError(
+        raise Refused(
             "The comment is too long to paste (200,000 characters at most); attach it as a PDF."
         )
     hearing = session.get(Hearing, hearing_id) if hearing_id else None
     if hearing_id and hearing is None:
-        raise TestimonyError("That hearing is not in the record.")
+        raise Refused("That hearing is not in the record.")
     stored_name, created = None, False
     try:
         person = person_for(session, person_id, person_name)
@@ -309,9 +303,8 @@ def create_written_testimony(
             received_on=received_on or date.today(),
             hearing=hearing,
         )
-        session.commit()
     except Exception:
-        session.rollback()
+        # The rows go with the caller's rollback; a file written for them goes here.
         if created:
             (Path(upload_folder) / stored_name).unlink(missing_ok=True)
         raise
@@ -331,28 +324,22 @@ def create_card_testimony(
     hearing_id: int | None = None,
     received_on: date | None = None,
 ) -> Testimony:
-    """Record a sign-up card: the person registered a position without speaking; commits."""
+    """Record a sign-up card: the person registered a position without speaking."""
     hearing = session.get(Hearing, hearing_id) if hearing_id else None
     if hearing_id and hearing is None:
-        raise TestimonyError("That hearing is not in the record.")
-    try:
-        testimony = _new_testimony(
-            session,
-            user,
-            kind="card",
-            matter=matter,
-            person=person_for(session, person_id, person_name),
-            position=position,
-            organization_names=organization_names,
-            concern_ids=concern_ids,
-            hearing=hearing,
-            received_on=received_on or (hearing.date if hearing else date.today()),
-        )
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
-    return testimony
+        raise Refused("That hearing is not in the record.")
+    return _new_testimony(
+        session,
+        user,
+        kind="card",
+        matter=matter,
+        person=person_for(session, person_id, person_name),
+        position=position,
+        organization_names=organization_names,
+        concern_ids=concern_ids,
+        hearing=hearing,
+        received_on=received_on or (hearing.date if hearing else date.today()),
+    )
 
 
 def looks_like_pdf(head: bytes, tail: bytes) -> bool:
@@ -372,13 +359,13 @@ def store_pdf(document, upload_folder: str | os.PathLike, max_bytes: int) -> tup
     stream.seek(0)
     content = stream.read(max_bytes + 1)
     if not content:
-        raise DocumentRejected("The attached file is empty.")
+        raise Refused("The attached file is empty.")
     if len(content) > max_bytes:
-        raise DocumentRejected(
+        raise Refused(
             f"The attached file is larger than {max_bytes // 1024**2} MB; attach a smaller PDF."
         )
     if not looks_like_pdf(content[:8], content[-1024:]):
-        raise DocumentRejected(
+        raise Refused(
             f"“{secure_filename(document.filename or '') or 'The file'}” is not a PDF document. "
             "Attach the comment as a PDF, or paste its text."
         )
@@ -396,89 +383,74 @@ def store_pdf(document, upload_folder: str | os.PathLike, max_bytes: int) -> tup
 
 
 def set_position(session: Session, user, testimony: Testimony, position: str) -> Testimony:
-    """Record the position a clerk chose for the testimony; commits."""
+    """Record the position a clerk chose for the testimony."""
     if not position:
-        raise TestimonyError("Choose a position to record.")
+        raise Refused("Choose a position to record.")
     position = check_position(position)
-    before = {"position": testimony.position, "position_confirmed": testimony.position_confirmed}
-    testimony.position = position
-    testimony.position_confirmed = True
-    record(
+    with audited(
         session,
         user,
         "testimony.position",
         testimony,
-        before=before,
-        after={"position": position, "position_confirmed": True},
+        _position_state,
         hearing_id=testimony.hearing_id,
-    )
-    session.commit()
+    ):
+        testimony.position = position
+        testimony.position_confirmed = True
     return testimony
 
 
 def confirm_suggestion(
     session: Session, user, testimony: Testimony, shown: str | None
 ) -> Testimony:
-    """Make the suggested position the testimony's position, as the clerk saw it; commits.
+    """Make the suggested position the testimony's position, as the clerk saw it.
 
     Args:
         shown: the suggestion the clerk was shown; if it changed since, nothing is confirmed.
     """
     if not testimony.suggested_position:
-        raise TestimonyConflict("There is no suggested position to confirm; choose one instead.")
+        raise Conflict("There is no suggested position to confirm; choose one instead.")
     if shown != testimony.suggested_position:
-        raise TestimonyConflict(
-            "The suggestion changed since the page was loaded; reload and check it."
-        )
+        raise Conflict("The suggestion changed since the page was loaded; reload and check it.")
     return set_position(session, user, testimony, testimony.suggested_position)
 
 
 def set_concerns(
     session: Session, user, testimony: Testimony, concern_ids: Iterable[int]
 ) -> Testimony:
-    """Tag the testimony with concerns from its matter's vocabulary; commits."""
+    """Tag the testimony with concerns from its matter's vocabulary."""
     concerns = concerns_for(testimony.matter, concern_ids)
-    before = {"concerns": [c.name for c in testimony.concerns]}
-    testimony.concerns = concerns
-    record(
+    with audited(
         session,
         user,
         "testimony.concerns",
         testimony,
-        before=before,
-        after={"concerns": [c.name for c in concerns]},
+        _concerns_state,
         hearing_id=testimony.hearing_id,
-    )
-    session.commit()
+    ):
+        testimony.concerns = concerns
     return testimony
 
 
 def set_organizations(
     session: Session, user, testimony: Testimony, names: Iterable[str]
 ) -> Testimony:
-    """Replace the organizations the testimony was given for; commits."""
-    try:
-        organizations = organizations_for(session, names)
-        before = {"organizations": [o.name for o in testimony.organizations]}
+    """Replace the organizations the testimony was given for."""
+    organizations = organizations_for(session, names)
+    with audited(
+        session,
+        user,
+        "testimony.organizations",
+        testimony,
+        _organizations_state,
+        hearing_id=testimony.hearing_id,
+    ):
         testimony.organizations = organizations
-        record(
-            session,
-            user,
-            "testimony.organizations",
-            testimony,
-            before=before,
-            after={"organizations": [o.name for o in organizations]},
-            hearing_id=testimony.hearing_id,
-        )
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
     return testimony
 
 
 def delete_testimony(session: Session, user, testimony: Testimony) -> None:
-    """Remove a testimony recorded by mistake (the audit log keeps what it was); commits."""
+    """Remove a testimony recorded by mistake (the audit log keeps what it was)."""
     record(
         session,
         user,
@@ -488,29 +460,28 @@ def delete_testimony(session: Session, user, testimony: Testimony) -> None:
         hearing_id=testimony.hearing_id,
     )
     session.delete(testimony)
-    session.commit()
+    session.flush()
 
 
 def add_concern(session: Session, user, matter: Matter, name: str) -> Concern:
-    """Add a concern to the matter's vocabulary; commits."""
+    """Add a concern to the matter's vocabulary."""
     name = _clean(name, 100, "A concern")
     if not name:
-        raise TestimonyError("Type the concern, for example “racial bias”.")
+        raise Refused("Type the concern, for example “racial bias”.")
     if any(c.name.casefold() == name.casefold() for c in matter.concerns):
-        raise TestimonyConflict(f"“{name}” is already a concern on this matter.")
+        raise Conflict(f"“{name}” is already a concern on this matter.")
     concern = Concern(matter=matter, name=name)
     session.add(concern)
     session.flush()
     record(session, user, "concern.create", concern, after={"matter_id": matter.id, "name": name})
-    session.commit()
     return concern
 
 
 def remove_concern(session: Session, user, concern: Concern) -> None:
-    """Remove an unused concern from its matter's vocabulary; commits."""
+    """Remove an unused concern from its matter's vocabulary."""
     if concern.testimonies:
         count = len(concern.testimonies)
-        raise TestimonyConflict(
+        raise Conflict(
             f"“{concern.name}” is raised in {count} testimon{'y' if count == 1 else 'ies'}; "
             "untag them before removing it."
         )
@@ -522,7 +493,7 @@ def remove_concern(session: Session, user, concern: Concern) -> None:
         before={"matter_id": concern.matter_id, "name": concern.name},
     )
     session.delete(concern)
-    session.commit()
+    session.flush()
 
 
 def link_agenda_item(
@@ -534,7 +505,7 @@ def link_agenda_item(
     end_ms: int | None,
     title: str | None = None,
 ) -> AgendaItem:
-    """Record that a matter was heard in the hearing between two times of its recording; commits."""
+    """Record that a matter was heard in the hearing between two times of its recording."""
     _check_range(hearing, start_ms, end_ms)
     sequence = 1 + max((a.sequence for a in _agenda(session, hearing)), default=0)
     item = AgendaItem(
@@ -555,32 +526,23 @@ def link_agenda_item(
         after={"matter_id": matter.id, "start_ms": start_ms, "end_ms": end_ms},
         hearing_id=hearing.id,
     )
-    session.commit()
     return item
 
 
 def set_agenda_times(
     session: Session, user, item: AgendaItem, start_ms: int | None, end_ms: int | None
 ) -> AgendaItem:
-    """Change when in the recording an agenda item was heard; commits."""
+    """Change when in the recording an agenda item was heard."""
     _check_range(item.hearing, start_ms, end_ms)
-    before = {"start_ms": item.start_ms, "end_ms": item.end_ms}
-    item.start_ms, item.end_ms = start_ms, end_ms
-    record(
-        session,
-        user,
-        "agenda_item.times",
-        item,
-        before=before,
-        after={"start_ms": start_ms, "end_ms": end_ms},
-        hearing_id=item.hearing_id,
-    )
-    session.commit()
+    with audited(
+        session, user, "agenda_item.times", item, _times_state, hearing_id=item.hearing_id
+    ):
+        item.start_ms, item.end_ms = start_ms, end_ms
     return item
 
 
 def remove_agenda_item(session: Session, user, item: AgendaItem) -> None:
-    """Unlink a matter from a hearing's agenda; commits."""
+    """Unlink a matter from a hearing's agenda."""
     record(
         session,
         user,
@@ -590,7 +552,7 @@ def remove_agenda_item(session: Session, user, item: AgendaItem) -> None:
         hearing_id=item.hearing_id,
     )
     session.delete(item)
-    session.commit()
+    session.flush()
 
 
 def _agenda(session: Session, hearing: Hearing) -> list[AgendaItem]:
@@ -599,14 +561,14 @@ def _agenda(session: Session, hearing: Hearing) -> list[AgendaItem]:
 
 def _check_range(hearing: Hearing, start_ms: int | None, end_ms: int | None) -> None:
     if start_ms is None:
-        raise TestimonyError("Give the time the matter was taken up, as h:mm:ss.")
+        raise Refused("Give the time the matter was taken up, as h:mm:ss.")
     if end_ms is not None and end_ms <= start_ms:
-        raise TestimonyError("The end time must be after the start time.")
+        raise Refused("The end time must be after the start time.")
     duration = hearing.recording.duration_ms if hearing.recording else None
     if duration is None and hearing.segments:
         duration = hearing.segments[-1].end_ms
     if duration is not None and (start_ms > duration or (end_ms or 0) > duration + 1000):
-        raise TestimonyError("That time is past the end of the recording.")
+        raise Refused("That time is past the end of the recording.")
 
 
 def agenda_for_hearing(session: Session, hearing: Hearing) -> list[AgendaItem]:

@@ -10,7 +10,6 @@ from flask_login import current_user
 from hearings.extensions import db
 from hearings.matter_record import person_record
 from hearings.memberships import (
-    MembershipError,
     add_membership,
     body_list,
     body_record,
@@ -19,6 +18,7 @@ from hearings.memberships import (
 )
 from hearings.models import Body, Membership, Person
 from hearings.views.auth import clerk_required
+from hearings.views.changes import change_to_the_record
 from hearings.views.forms import form_date, form_int
 
 bp = Blueprint("bodies", __name__)
@@ -50,7 +50,9 @@ def detail(body_id: int):
 def add_member(body_id: int):
     """Record a seat on the body."""
     body = db.get_or_404(Body, body_id)
-    try:
+    with change_to_the_record(
+        lambda problem: _page(body, problem.status, str(problem), request.form)
+    ):
         membership = add_membership(
             db.session,
             current_user,
@@ -62,9 +64,6 @@ def add_member(body_id: int):
             start_date=form_date("start_date"),
             end_date=form_date("end_date"),
         )
-    except MembershipError as problem:
-        db.session.rollback()
-        return _page(body, problem.status, str(problem), request.form)
     flash(f"{membership.person.name} added to {body.name}.", "success")
     return redirect(url_for("bodies.detail", body_id=body.id, _anchor="members"))
 
@@ -74,11 +73,8 @@ def add_member(body_id: int):
 def end_member(membership_id: int):
     """Record the end of a member's term."""
     membership = db.get_or_404(Membership, membership_id)
-    try:
+    with change_to_the_record(lambda problem: _page(membership.body, problem.status, str(problem))):
         end_membership(db.session, current_user, membership, form_date("end_date") or date.today())
-    except MembershipError as problem:
-        db.session.rollback()
-        return _page(membership.body, problem.status, str(problem))
     flash(f"{membership.person.name}'s term ended.", "success")
     return redirect(url_for("bodies.detail", body_id=membership.body_id, _anchor="members"))
 
@@ -88,10 +84,8 @@ def end_member(membership_id: int):
 def set_size(body_id: int):
     """Record how many seats the body has (votes need it for majorities of the full body)."""
     body = db.get_or_404(Body, body_id)
-    try:
+    with change_to_the_record(lambda problem: _page(body, problem.status, str(problem))):
         set_body_size(db.session, current_user, body, request.form.get("size", ""))
-    except MembershipError as problem:
-        return _page(body, problem.status, str(problem))
     flash("Number of seats saved.", "success")
     return redirect(url_for("bodies.detail", body_id=body.id))
 

@@ -6,10 +6,10 @@ from datetime import date
 
 from flask import abort, request
 
+from hearings.errors import Refused
 from hearings.extensions import db
 from hearings.models import Matter
 from hearings.record_ids import record_id
-from hearings.testimony import TestimonyError
 from hearings.timecodes import parse_time
 
 
@@ -33,11 +33,11 @@ def form_int(name: str) -> int | None:
 
 
 def form_matter(missing: str) -> Matter:
-    """Return the matter chosen in the form; TestimonyError saying `missing` if there is none."""
+    """Return the matter chosen in the form; Refused saying `missing` if there is none."""
     matter_id = form_int("matter_id")
     matter = db.session.get(Matter, matter_id) if matter_id else None
     if matter is None:
-        raise TestimonyError(missing)
+        raise Refused(missing)
     return matter
 
 
@@ -53,11 +53,11 @@ def form_date(name: str) -> date | None:
 
 
 def form_time_range() -> tuple[int | None, int | None]:
-    """Return the start and end fields in milliseconds; TestimonyError if one is not h:mm:ss."""
+    """Return the start and end fields in milliseconds; Refused if one is not h:mm:ss."""
     start_raw, end_raw = request.form.get("start", ""), request.form.get("end", "")
     start_ms, end_ms = parse_time(start_raw), parse_time(end_raw)
     if start_raw.strip() and start_ms is None or end_raw.strip() and end_ms is None:
-        raise TestimonyError("Write times as h:mm:ss, for example 1:02:30.")
+        raise Refused("Write times as h:mm:ss, for example 1:02:30.")
     return start_ms, end_ms
 
 

@@ -20,8 +20,8 @@ from hearings.extensions import db, htmx, limiter
 from hearings.forms import HearingForm, SpeakerSettingsForm
 from hearings.intake import DuplicateRecording, HearingDetails, create_hearing_from_upload
 from hearings.models import Hearing, ReviewItem
-from hearings.storage import UploadRejected
 from hearings.views.auth import clerk_required
+from hearings.views.changes import change_to_the_record
 
 bp = Blueprint("hearings", __name__, url_prefix="/hearings")
 
@@ -56,14 +56,17 @@ def new():
         max_speakers=form.max_speakers.data,
         clustering_threshold=form.clustering_threshold.data,
     )
-    try:
+
+    def refused(problem):
+        # A duplicate names the hearing that already has this recording.
+        existing = problem.hearing if isinstance(problem, DuplicateRecording) else None
+        page = render_template(
+            "hearings/new.html", form=form, error=str(problem), existing=existing
+        )
+        return page, problem.status
+
+    with change_to_the_record(refused):
         hearing = create_hearing_from_upload(details, form.recording.data)
-    except DuplicateRecording as duplicate:
-        return render_template(
-            "hearings/new.html", form=form, error=str(duplicate), existing=duplicate.hearing
-        ), 409
-    except UploadRejected as rejected:
-        return render_template("hearings/new.html", form=form, error=str(rejected)), 422
     flash("Recording uploaded. It is being transcribed; this page updates itself.", "success")
     return redirect(url_for("hearings.detail", hearing_id=hearing.id))
 
@@ -155,8 +158,8 @@ def resolve_review(hearing_id: int, item_id: int):
     from flask_login import current_user
 
     item = _review_item(hearing_id, item_id)
-    reprocessing.resolve(db.session, current_user, item)
-    db.session.commit()
+    with change_to_the_record(lambda problem: hearing_page(item.hearing, problem.status)):
+        reprocessing.resolve(db.session, current_user, item)
     flash("Marked as checked.", "success")
     return redirect(url_for("hearings.detail", hearing_id=hearing_id))
 
@@ -168,13 +171,13 @@ def attach_reviewed_testimony(hearing_id: int, item_id: int):
     from flask_login import current_user
 
     item = _review_item(hearing_id, item_id)
-    try:
-        reprocessing.attach_where_it_was(db.session, current_user, item)
-    except reprocessing.ReviewError as problem:
-        db.session.rollback()
+
+    def refused(problem):
         flash(str(problem), "error")
         return hearing_page(item.hearing, problem.status)
-    db.session.commit()
+
+    with change_to_the_record(refused):
+        reprocessing.attach_where_it_was(db.session, current_user, item)
     flash("The testimony now quotes the lines at its time.", "success")
     return redirect(url_for("hearings.detail", hearing_id=hearing_id))
 

@@ -24,7 +24,6 @@ from hearings.civic_exports import testimonies_csv, votes_csv
 from hearings.extensions import db
 from hearings.feeds import matter_feed
 from hearings.matter_record import (
-    MatterError,
     add_matter,
     hearing_record,
     matter_list,
@@ -37,6 +36,7 @@ from hearings.models import AgendaItem, Concern, Hearing, Matter, Person, Testim
 from hearings.models.civic import POSITIONS
 from hearings.record_ids import record_id
 from hearings.views.auth import clerk_required
+from hearings.views.changes import change_to_the_record
 from hearings.views.forms import (
     form_date,
     form_int,
@@ -71,7 +71,12 @@ def new():
     if request.method == "GET":
         return render_template("matters/new.html", bodies=bodies, values={})
     values = request.form
-    try:
+
+    def refused(problem):
+        page = render_template("matters/new.html", bodies=bodies, values=values, error=str(problem))
+        return page, problem.status
+
+    with change_to_the_record(refused):
         matter = add_matter(
             db.session,
             title=values.get("title", ""),
@@ -82,10 +87,6 @@ def new():
             intro_date=form_date("intro_date"),
             summary=values.get("summary"),
         )
-    except MatterError as problem:
-        return render_template(
-            "matters/new.html", bodies=bodies, values=values, error=str(problem)
-        ), problem.status
     flash("Matter added.", "success")
     return redirect(url_for("matters.detail", matter_id=matter.id))
 
@@ -102,16 +103,17 @@ def _matter_with_error(matter: Matter, status: int, **errors):
     return render_template("matters/detail.html", **page, **errors), status
 
 
+def _refused_concern(matter: Matter):
+    return lambda problem: _matter_with_error(matter, problem.status, concern_error=str(problem))
+
+
 @bp.post("/matters/<int:matter_id>/concerns")
 @clerk_required
 def add_concern(matter_id: int):
     """Add a concern to the matter's vocabulary."""
     matter = db.get_or_404(Matter, matter_id)
-    try:
+    with change_to_the_record(_refused_concern(matter)):
         concern = record.add_concern(db.session, current_user, matter, request.form.get("name", ""))
-    except record.TestimonyError as problem:
-        db.session.rollback()
-        return _matter_with_error(matter, problem.status, concern_error=str(problem))
     flash(f"Added the concern “{concern.name}”.", "success")
     return redirect(url_for("matters.detail", matter_id=matter.id, _anchor="concerns"))
 
@@ -122,10 +124,8 @@ def remove_concern(concern_id: int):
     """Remove an unused concern from its matter's vocabulary."""
     concern = db.get_or_404(Concern, concern_id)
     matter = concern.matter
-    try:
+    with change_to_the_record(_refused_concern(matter)):
         record.remove_concern(db.session, current_user, concern)
-    except record.TestimonyError as problem:
-        return _matter_with_error(matter, problem.status, concern_error=str(problem))
     flash("Concern removed.", "success")
     return redirect(url_for("matters.detail", matter_id=matter.id, _anchor="concerns"))
 
@@ -166,7 +166,13 @@ def feed(matter_id: int):
 def create_oral(hearing_id: int):
     """Record the selected transcript lines as testimony on a matter."""
     hearing = db.get_or_404(Hearing, hearing_id)
-    try:
+
+    def refused(problem):
+        return hearing_page(
+            hearing, problem.status, testimony_error=str(problem), testimony_values=request.form
+        )
+
+    with change_to_the_record(refused):
         matter = form_matter("Choose the matter the testimony was on.")
         testimony = record.create_oral_testimony(
             db.session,
@@ -176,13 +182,6 @@ def create_oral(hearing_id: int):
             form_ints("segment_ids"),
             use_embeddings=current_app.config["POSITION_EMBEDDINGS"],
             **testimony_fields(),
-        )
-    except record.TestimonyError as problem:
-        return hearing_page(
-            hearing,
-            problem.status,
-            testimony_error=str(problem),
-            testimony_values=request.form,
         )
     flash(f"Testimony by {testimony.person.name} recorded.", "success")
     return redirect(url_for("matters.testimony", testimony_id=testimony.id))
@@ -198,7 +197,14 @@ def create_other(matter_id: int, kind: str):
     page = {"matter": matter, "kind": kind, **testimony_choices(db.session)}
     if request.method == "GET":
         return render_template("matters/other_testimony.html", values={}, **page)
-    try:
+
+    def refused(problem):
+        form_page = render_template(
+            "matters/other_testimony.html", values=request.form, error=str(problem), **page
+        )
+        return form_page, problem.status
+
+    with change_to_the_record(refused):
         if kind == "written":
             testimony = record.create_written_testimony(
                 db.session,
@@ -222,10 +228,6 @@ def create_other(matter_id: int, kind: str):
                 hearing_id=form_int("hearing_id"),
                 **testimony_fields(),
             )
-    except record.TestimonyError as problem:
-        return render_template(
-            "matters/other_testimony.html", values=request.form, error=str(problem), **page
-        ), problem.status
     flash(
         f"{'Written comment' if kind == 'written' else 'Sign-up card'} by "
         f"{testimony.person.name} recorded.",
@@ -279,11 +281,8 @@ def testimony_document(testimony_id: int):
 
 def _testimony_change(testimony_id: int, change):
     item = db.get_or_404(Testimony, testimony_id)
-    try:
+    with change_to_the_record(lambda problem: _testimony_page(item, problem.status, str(problem))):
         change(item)
-    except record.TestimonyError as problem:
-        db.session.rollback()
-        return _testimony_page(item, problem.status, str(problem))
     flash("Saved.", "success")
     return redirect(url_for("matters.testimony", testimony_id=item.id))
 
@@ -338,7 +337,8 @@ def delete_testimony(testimony_id: int):
     """Delete a testimony recorded by mistake."""
     item = db.get_or_404(Testimony, testimony_id)
     matter_id = item.matter_id
-    record.delete_testimony(db.session, current_user, item)
+    with change_to_the_record(lambda problem: _testimony_page(item, problem.status, str(problem))):
+        record.delete_testimony(db.session, current_user, item)
     flash("Testimony deleted.", "success")
     return redirect(url_for("matters.detail", matter_id=matter_id))
 
@@ -351,16 +351,17 @@ def delete_testimony(testimony_id: int):
 def link_agenda_item(hearing_id: int):
     """Record that a matter was heard in this hearing between two times."""
     hearing = db.get_or_404(Hearing, hearing_id)
-    try:
+
+    def refused(problem):
+        return hearing_page(
+            hearing, problem.status, agenda_error=str(problem), agenda_values=request.form
+        )
+
+    with change_to_the_record(refused):
         matter = form_matter("Choose the matter that was heard.")
         start_ms, end_ms = form_time_range()
         record.link_agenda_item(
             db.session, current_user, hearing, matter, start_ms, end_ms, request.form.get("title")
-        )
-    except record.TestimonyError as problem:
-        db.session.rollback()
-        return hearing_page(
-            hearing, problem.status, agenda_error=str(problem), agenda_values=request.form
         )
     flash(f"{matter.label} added to this hearing's agenda.", "success")
     return redirect(url_for("hearings.detail", hearing_id=hearing.id, _anchor="agenda"))
@@ -371,12 +372,13 @@ def link_agenda_item(hearing_id: int):
 def set_agenda_times(item_id: int):
     """Change when in the recording an agenda item was heard."""
     item = db.get_or_404(AgendaItem, item_id)
-    try:
+
+    def refused(problem):
+        return hearing_page(item.hearing, problem.status, agenda_error=str(problem))
+
+    with change_to_the_record(refused):
         start_ms, end_ms = form_time_range()
         record.set_agenda_times(db.session, current_user, item, start_ms, end_ms)
-    except record.TestimonyError as problem:
-        db.session.rollback()
-        return hearing_page(item.hearing, problem.status, agenda_error=str(problem))
     flash("Times saved.", "success")
     return redirect(url_for("hearings.detail", hearing_id=item.hearing_id, _anchor="agenda"))
 
@@ -387,7 +389,12 @@ def remove_agenda_item(item_id: int):
     """Take a matter off a hearing's agenda (its testimony stays)."""
     item = db.get_or_404(AgendaItem, item_id)
     hearing_id = item.hearing_id
-    record.remove_agenda_item(db.session, current_user, item)
+
+    def refused(problem):
+        return hearing_page(item.hearing, problem.status, agenda_error=str(problem))
+
+    with change_to_the_record(refused):
+        record.remove_agenda_item(db.session, current_user, item)
     flash("Removed from the agenda.", "success")
     return redirect(url_for("hearings.detail", hearing_id=hearing_id, _anchor="agenda"))
 

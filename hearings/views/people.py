@@ -9,6 +9,7 @@ from hearings import speakers as service
 from hearings.extensions import db
 from hearings.models import Person
 from hearings.views.auth import clerk_required
+from hearings.views.changes import change_to_the_record
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
@@ -54,11 +55,10 @@ def edit(person_id: int):
         request.form.get("title", ""),
         request.form.get("organization", ""),
     )
-    try:
+    with change_to_the_record(
+        lambda problem: (_edit_page(person, error=str(problem), details=details), problem.status)
+    ):
         service.update_person(db.session, current_user, person, details)
-    except service.SpeakerEditError as problem:
-        db.session.rollback()
-        return _edit_page(person, error=str(problem), details=details), problem.status
     flash(f"Saved {person.display}.", "success")
     return redirect(url_for("people.detail", person_id=person.id))
 

@@ -19,6 +19,7 @@ from hearings.extensions import db, htmx
 from hearings.models import Hearing, Segment, Speaker
 from hearings.timecodes import clock
 from hearings.views.auth import clerk_required
+from hearings.views.changes import change_to_the_record
 from hearings.views.hearings import hearing_page
 
 bp = Blueprint("speakers", __name__)
@@ -188,11 +189,8 @@ def segment_speaker(hearing_id: int, segment_id: int):
 
 def _apply(hearing: Hearing, change, message, anchor: str | None = None):
     """Run an edit; answer htmx with the refreshed panel, browsers with a redirect."""
-    try:
+    with change_to_the_record(lambda problem: _refused(hearing, str(problem), problem.status)):
         result = change()
-    except service.SpeakerEditError as problem:
-        db.session.rollback()
-        return _refused(hearing, str(problem), problem.status)
     text = message(result)
     if htmx:
         response = Response(

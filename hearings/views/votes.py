@@ -13,7 +13,6 @@ from hearings.models.civic import VOTE_VALUES
 from hearings.record_ids import record_id
 from hearings.roll_calls import (
     RULE_LABELS,
-    RollCallError,
     member_rows,
     parse_roll_call,
     preview_outcome,
@@ -22,6 +21,7 @@ from hearings.roll_calls import (
     vote_day,
 )
 from hearings.views.auth import clerk_required
+from hearings.views.changes import change_to_the_record
 
 bp = Blueprint("votes", __name__)
 
@@ -60,12 +60,11 @@ def edit(vote_id: int):
 
 
 def _save(matter: Matter, event: VoteEvent | None):
-    try:
+    with change_to_the_record(
+        lambda problem: _form_page(matter, request.form, event, str(problem), problem.status)
+    ):
         roll_call = parse_roll_call(db.session, request.form)
         event = save_roll_call(db.session, current_user, matter, roll_call, event)
-    except RollCallError as problem:
-        db.session.rollback()
-        return _form_page(matter, request.form, event, str(problem), problem.status)
     flash("Roll call recorded.", "success")
     return redirect(url_for("votes.detail", vote_id=event.id))
 

@@ -27,6 +27,7 @@ def voted(app, civic):
             organization_names=["ACLU of Wisconsin"],
             position="oppose",
         )
+        db.session.commit()
         event = models.VoteEvent(
             body_id=civic.council_id,
             matter=matter,

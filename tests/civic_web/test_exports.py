@@ -30,6 +30,7 @@ def on_record(app, civic):
             position="oppose",
             concern_ids=[civic.concern_ids["racial bias"]],
         )
+        db.session.commit()
         clerk.create_written_testimony(
             db.session,
             None,
@@ -38,7 +39,9 @@ def on_record(app, civic):
             person_name='=HYPERLINK("http://x")',
             text="Please vote yes, it protects us.",
         )
+        db.session.commit()
         clerk.link_agenda_item(db.session, None, hearing, matter, 3000, 14000)
+        db.session.commit()
         event = models.VoteEvent(
             body_id=civic.council_id,
             matter=matter,

@@ -28,6 +28,7 @@ def testified(app, civic):
             position="oppose",
             concern_ids=[ids["misidentification"], ids["racial bias"]],
         )
+        db.session.commit()
         clerk.create_card_testimony(
             db.session,
             None,
@@ -38,6 +39,7 @@ def testified(app, civic):
             position="oppose",
             concern_ids=[ids["misidentification"]],
         )
+        db.session.commit()
         clerk.create_card_testimony(
             db.session,
             None,
@@ -48,6 +50,7 @@ def testified(app, civic):
             position="support",
             concern_ids=[ids["misidentification"], ids["data storage and sharing"]],
         )
+        db.session.commit()
     return civic
 
 

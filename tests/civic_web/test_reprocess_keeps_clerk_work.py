@@ -42,6 +42,7 @@ def process_again(app, civic, lines) -> None:
     with app.app_context():
         hearing = db.session.get(Hearing, civic.hearing_id)
         store_transcript(db.session, hearing, sample_transcript(lines))
+        db.session.commit()
 
 
 def state_of(app, testimony_id):
@@ -113,6 +114,7 @@ def test_reprocessing_after_another_hearing_keeps_the_quote(app, clerk_client, c
         db.session.add(other)
         db.session.commit()
         store_transcript(db.session, other, sample_transcript())
+        db.session.commit()
         old_ids = set(civic.segments.values())
 
     process_again(app, civic, LINES)
@@ -185,6 +187,7 @@ def test_a_clerks_line_reassignment_is_kept(app, clerk_client, civic):
             select(Speaker).where(Speaker.person_id == civic.speaker_person_id)
         ).one()
         reassign_segment(db.session, None, line, maria_voice.id)
+        db.session.commit()
 
     process_again(app, civic, LINES)
 

@@ -12,6 +12,7 @@ def test_search_by_matter_and_position_finds_testimony(client, app, civic):
         clerk.create_oral_testimony(
             db.session, None, hearing, matter, [civic.segments["SPEAKER_02"]], position="oppose"
         )
+        db.session.commit()
     found = client.get(
         f"/search?q=misidentification&matter={civic.matter_id}&position=oppose"
     ).get_data(as_text=True)
@@ -30,6 +31,7 @@ def test_an_unconfirmed_suggestion_is_not_a_position_in_search(client, app, civi
         testimony = clerk.create_oral_testimony(
             db.session, None, hearing, matter, [civic.segments["SPEAKER_02"]]
         )
+        db.session.commit()
         assert testimony.suggested_position == "oppose"
     html = client.get(
         f"/search?q=misidentification&matter={civic.matter_id}&position=oppose"

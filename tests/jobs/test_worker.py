@@ -369,6 +369,7 @@ def test_process_again_with_another_speaker_count_keeps_testimony_on_its_speaker
         testimony = create_oral_testimony(
             db.session, None, hearing, matter, lines, position="oppose"
         )
+        db.session.commit()
         testimony_id, quoted = testimony.id, testimony.quote_text
         hearing.num_speakers = 3
         db.session.commit()

@@ -224,6 +224,7 @@ def test_search_escapes_what_was_said(app, client, hearing_id):
                 [(0.0, "SPEAKER_00", "The <script>alert(1)</script> tag & recognition")]
             ),
         )
+        db.session.commit()
     page = client.get("/search?q=recognition").get_data(as_text=True)
     assert "<script>alert" not in page
     assert "&lt;script&gt;" in page
@@ -274,6 +275,7 @@ def test_words_with_punctuation_are_searched_as_said(app, client, hearing_id, qu
                 ]
             ),
         )
+        db.session.commit()
     page = client.get("/search", query_string={"q": query}).get_data(as_text=True)
     assert "could not be understood" not in page
     assert re.findall(r'href="/hearings/\d+/at/(\d+)"', page) == (

@@ -64,6 +64,7 @@ def suggest(app, hearing_id, threshold=None):
         found = suggest_returning_speakers(
             db.session, db.session.get(Hearing, hearing_id), threshold
         )
+        db.session.commit()
         return [s.label for s in found]
 
 

@@ -28,6 +28,7 @@ def stored_hearing(app, title="Facial recognition hearing", transcript=None, whe
         db.session.add(hearing)
         db.session.commit()
         store_transcript(db.session, hearing, transcript or sample_transcript())
+        db.session.commit()
         return hearing.id
 
 
