@@ -55,8 +55,8 @@ def build_instance(folder: Path) -> dict:
 
     from hearings import create_app
     from hearings.extensions import db
-    from hearings.ingest import store_transcript
     from hearings.models import Body, Hearing
+    from hearings.transcripts import store_transcript
     from tests.fakes import sample_transcript
 
     app = create_app()

@@ -17,3 +17,11 @@ class Conflict(Refused):
     """The change clashes with what is already recorded (or changed since the page loaded)."""
 
     status = 409
+
+
+def clean_field(text: str | None, limit: int, what: str) -> str:
+    """Return typed text with its whitespace collapsed; refuse it if longer than ``limit``."""
+    text = " ".join((text or "").split())
+    if len(text) > limit:
+        raise Refused(f"{what} is too long (at most {limit} characters).")
+    return text

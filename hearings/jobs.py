@@ -18,10 +18,10 @@ from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 from sqlalchemy import select, update
 
 from hearings.extensions import db
-from hearings.ingest import store_transcript
 from hearings.models import Hearing, Job
 from hearings.models.base import utcnow
 from hearings.storage import recording_path
+from hearings.transcripts import store_transcript
 
 log = logging.getLogger(__name__)
 

@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hearings.agenda import agenda_for_hearing
 from hearings.civic_exports import checked_outcome, seats_on, testimony_order
 from hearings.errors import Conflict, Refused
 from hearings.models import (
@@ -33,7 +34,7 @@ from hearings.models.civic import (
     testimony_segments,
 )
 from hearings.tally import concern_counts, position_tally
-from hearings.testimony import POSITION_LABELS, agenda_for_hearing
+from hearings.testimony import POSITION_LABELS
 from hearings.votes import result_disagrees
 
 # Enough for any council's pick lists while keeping a page bounded.

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import IO
 
 from flask import Request, current_app
+from werkzeug.utils import secure_filename
 
 from hearings.errors import Refused
 from transcription.audio import AudioError, AudioInfo, probe
@@ -212,3 +213,48 @@ def sweep_abandoned_uploads(
         except FileNotFoundError:
             continue
     return removed
+
+
+# Written comments -----------------------------------------------------------------------
+
+PDF_FOLDER = "testimony"
+
+
+def looks_like_pdf(head: bytes, tail: bytes) -> bool:
+    """Return whether bytes start like a PDF file and end with its end-of-file marker."""
+    # The header must open the file (readers tolerate up to 1 KiB of junk; we do not need to),
+    # and a complete PDF ends with %%EOF, possibly followed by line ends.
+    return head.startswith(b"%PDF-") and b"%%EOF" in tail[-1024:]
+
+
+def keep_pdf(document, upload_folder: str | os.PathLike, max_bytes: int) -> tuple[str, bool]:
+    """Keep an uploaded PDF under the upload folder; return (its relative name, newly written).
+
+    The file is stored as testimony/<sha256>/<original name>.pdf: the hash keeps the content
+    apart from other uploads and the name stays readable for the person who downloads it.
+    """
+    stream = document.stream
+    stream.seek(0)
+    content = stream.read(max_bytes + 1)
+    if not content:
+        raise Refused("The attached file is empty.")
+    if len(content) > max_bytes:
+        raise Refused(
+            f"The attached file is larger than {max_bytes // 1024**2} MB; attach a smaller PDF."
+        )
+    if not looks_like_pdf(content[:8], content[-1024:]):
+        raise Refused(
+            f"“{secure_filename(document.filename or '') or 'The file'}” is not a PDF document. "
+            "Attach the comment as a PDF, or paste its text."
+        )
+    sha256 = hashlib.sha256(content).hexdigest()
+    stem = Path(secure_filename(document.filename or "")).stem or "written-comment"
+    stored_name = f"{PDF_FOLDER}/{sha256}/{stem[:100]}.pdf"
+    target = Path(upload_folder) / stored_name
+    if target.exists():
+        return stored_name, False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=target.parent, prefix="incoming-", delete=False) as out:
+        out.write(content)
+    os.replace(out.name, target)
+    return stored_name, True

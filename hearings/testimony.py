@@ -1,29 +1,28 @@
 """The clerk's record of testimony: who spoke or wrote on a matter, for whom, with what position.
 
-Also the per-matter vocabulary of concerns and the agenda items that tie a hearing's recording
-to the matters heard in it. Functions take plain values and change rows; the view that calls
+Concerns live in hearings.concerns, agenda items in hearings.agenda, stored PDFs in
+hearings.storage. Functions take plain values and change rows; the view that calls
 them commits.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import tempfile
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from werkzeug.utils import secure_filename
 
 from hearings.audit import audited
-from hearings.errors import Conflict, Refused
-from hearings.models import AgendaItem, Concern, Hearing, Matter, Person, Segment, Testimony
+from hearings.concerns import concerns_for
+from hearings.errors import Conflict, Refused, clean_field
+from hearings.models import Hearing, Matter, Person, Segment, Testimony
 from hearings.models.audit import record
 from hearings.models.civic import POSITIONS, TESTIMONY_KINDS, testimony_segments
 from hearings.positions import suggest_position
+from hearings.storage import keep_pdf
 
 POSITION_LABELS = {
     "support": "supports",
@@ -31,14 +30,6 @@ POSITION_LABELS = {
     "neutral": "neutral",
     "not_stated": "not stated",
 }
-PDF_FOLDER = "testimony"
-
-
-def _clean(text: str | None, limit: int, what: str) -> str:
-    text = " ".join((text or "").split())
-    if len(text) > limit:
-        raise Refused(f"{what} is too long (at most {limit} characters).")
-    return text
 
 
 def check_position(position: str | None) -> str:
@@ -61,7 +52,7 @@ def person_for(
         if person is None:
             raise Refused("That person is not in the record; choose another or type a name.")
         return person
-    name = _clean(person_name, 200, "The name")
+    name = clean_field(person_name, 200, "The name")
     if name:
         existing = session.scalars(
             select(Person).where(func.lower(Person.name) == name.lower()).order_by(Person.id)
@@ -91,22 +82,13 @@ def organizations_for(session: Session, names: Iterable[str]) -> list:
 
     found = []
     for raw in names:
-        name = _clean(raw, 200, "An organization name")
+        name = clean_field(raw, 200, "An organization name")
         if not name:
             continue
         organization = organization_named(session, name, create=True)
         if organization is not None and organization not in found:
             found.append(organization)
     return found
-
-
-def concerns_for(matter: Matter, concern_ids: Iterable[int]) -> list[Concern]:
-    """Return the matter's concerns with these ids; others are refused, not ignored."""
-    wanted = {int(i) for i in concern_ids}
-    chosen = [c for c in matter.concerns if c.id in wanted]
-    if len(chosen) != len(wanted):
-        raise Refused("A chosen concern is not in this matter's list of concerns.")
-    return chosen
 
 
 def _snapshot(testimony: Testimony) -> dict:
@@ -133,10 +115,6 @@ def _concerns_state(testimony: Testimony) -> dict:
 
 def _organizations_state(testimony: Testimony) -> dict:
     return {"organizations": [o.name for o in testimony.organizations]}
-
-
-def _times_state(item: AgendaItem) -> dict:
-    return {"start_ms": item.start_ms, "end_ms": item.end_ms}
 
 
 def _new_testimony(
@@ -286,7 +264,7 @@ def create_written_testimony(
     try:
         person = person_for(session, person_id, person_name)
         if has_document:
-            stored_name, created = store_pdf(document, upload_folder, max_pdf_bytes)
+            stored_name, created = keep_pdf(document, upload_folder, max_pdf_bytes)
         testimony = _new_testimony(
             session,
             user,
@@ -340,46 +318,6 @@ def create_card_testimony(
         hearing=hearing,
         received_on=received_on or (hearing.date if hearing else date.today()),
     )
-
-
-def looks_like_pdf(head: bytes, tail: bytes) -> bool:
-    """Return whether bytes start like a PDF file and end with its end-of-file marker."""
-    # The header must open the file (readers tolerate up to 1 KiB of junk; we do not need to),
-    # and a complete PDF ends with %%EOF, possibly followed by line ends.
-    return head.startswith(b"%PDF-") and b"%%EOF" in tail[-1024:]
-
-
-def store_pdf(document, upload_folder: str | os.PathLike, max_bytes: int) -> tuple[str, bool]:
-    """Keep an uploaded PDF under the upload folder; return (its relative name, newly written).
-
-    The file is stored as testimony/<sha256>/<original name>.pdf: the hash keeps the content
-    apart from other uploads and the name stays readable for the person who downloads it.
-    """
-    stream = document.stream
-    stream.seek(0)
-    content = stream.read(max_bytes + 1)
-    if not content:
-        raise Refused("The attached file is empty.")
-    if len(content) > max_bytes:
-        raise Refused(
-            f"The attached file is larger than {max_bytes // 1024**2} MB; attach a smaller PDF."
-        )
-    if not looks_like_pdf(content[:8], content[-1024:]):
-        raise Refused(
-            f"“{secure_filename(document.filename or '') or 'The file'}” is not a PDF document. "
-            "Attach the comment as a PDF, or paste its text."
-        )
-    sha256 = hashlib.sha256(content).hexdigest()
-    stem = Path(secure_filename(document.filename or "")).stem or "written-comment"
-    stored_name = f"{PDF_FOLDER}/{sha256}/{stem[:100]}.pdf"
-    target = Path(upload_folder) / stored_name
-    if target.exists():
-        return stored_name, False
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=target.parent, prefix="incoming-", delete=False) as out:
-        out.write(content)
-    os.replace(out.name, target)
-    return stored_name, True
 
 
 def set_position(session: Session, user, testimony: Testimony, position: str) -> Testimony:
@@ -461,117 +399,3 @@ def delete_testimony(session: Session, user, testimony: Testimony) -> None:
     )
     session.delete(testimony)
     session.flush()
-
-
-def add_concern(session: Session, user, matter: Matter, name: str) -> Concern:
-    """Add a concern to the matter's vocabulary."""
-    name = _clean(name, 100, "A concern")
-    if not name:
-        raise Refused("Type the concern, for example “racial bias”.")
-    if any(c.name.casefold() == name.casefold() for c in matter.concerns):
-        raise Conflict(f"“{name}” is already a concern on this matter.")
-    concern = Concern(matter=matter, name=name)
-    session.add(concern)
-    session.flush()
-    record(session, user, "concern.create", concern, after={"matter_id": matter.id, "name": name})
-    return concern
-
-
-def remove_concern(session: Session, user, concern: Concern) -> None:
-    """Remove an unused concern from its matter's vocabulary."""
-    if concern.testimonies:
-        count = len(concern.testimonies)
-        raise Conflict(
-            f"“{concern.name}” is raised in {count} testimon{'y' if count == 1 else 'ies'}; "
-            "untag them before removing it."
-        )
-    record(
-        session,
-        user,
-        "concern.delete",
-        concern,
-        before={"matter_id": concern.matter_id, "name": concern.name},
-    )
-    session.delete(concern)
-    session.flush()
-
-
-def link_agenda_item(
-    session: Session,
-    user,
-    hearing: Hearing,
-    matter: Matter,
-    start_ms: int | None,
-    end_ms: int | None,
-    title: str | None = None,
-) -> AgendaItem:
-    """Record that a matter was heard in the hearing between two times of its recording."""
-    _check_range(hearing, start_ms, end_ms)
-    sequence = 1 + max((a.sequence for a in _agenda(session, hearing)), default=0)
-    item = AgendaItem(
-        hearing=hearing,
-        matter=matter,
-        start_ms=start_ms,
-        end_ms=end_ms,
-        sequence=sequence,
-        title=_clean(title, 2000, "The title") or None,
-    )
-    session.add(item)
-    session.flush()
-    record(
-        session,
-        user,
-        "agenda_item.create",
-        item,
-        after={"matter_id": matter.id, "start_ms": start_ms, "end_ms": end_ms},
-        hearing_id=hearing.id,
-    )
-    return item
-
-
-def set_agenda_times(
-    session: Session, user, item: AgendaItem, start_ms: int | None, end_ms: int | None
-) -> AgendaItem:
-    """Change when in the recording an agenda item was heard."""
-    _check_range(item.hearing, start_ms, end_ms)
-    with audited(
-        session, user, "agenda_item.times", item, _times_state, hearing_id=item.hearing_id
-    ):
-        item.start_ms, item.end_ms = start_ms, end_ms
-    return item
-
-
-def remove_agenda_item(session: Session, user, item: AgendaItem) -> None:
-    """Unlink a matter from a hearing's agenda."""
-    record(
-        session,
-        user,
-        "agenda_item.delete",
-        item,
-        before={"matter_id": item.matter_id, "start_ms": item.start_ms, "end_ms": item.end_ms},
-        hearing_id=item.hearing_id,
-    )
-    session.delete(item)
-    session.flush()
-
-
-def _agenda(session: Session, hearing: Hearing) -> list[AgendaItem]:
-    return list(session.scalars(select(AgendaItem).where(AgendaItem.hearing_id == hearing.id)))
-
-
-def _check_range(hearing: Hearing, start_ms: int | None, end_ms: int | None) -> None:
-    if start_ms is None:
-        raise Refused("Give the time the matter was taken up, as h:mm:ss.")
-    if end_ms is not None and end_ms <= start_ms:
-        raise Refused("The end time must be after the start time.")
-    duration = hearing.recording.duration_ms if hearing.recording else None
-    if duration is None and hearing.segments:
-        duration = hearing.segments[-1].end_ms
-    if duration is not None and (start_ms > duration or (end_ms or 0) > duration + 1000):
-        raise Refused("That time is past the end of the recording.")
-
-
-def agenda_for_hearing(session: Session, hearing: Hearing) -> list[AgendaItem]:
-    """Return the hearing's agenda items in order of when they were heard."""
-    items = _agenda(session, hearing)
-    return sorted(items, key=lambda a: (a.start_ms is None, a.start_ms or 0, a.sequence))

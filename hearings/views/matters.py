@@ -19,6 +19,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from hearings import agenda, concerns
 from hearings import testimony as record
 from hearings.civic_exports import testimonies_csv, votes_csv
 from hearings.extensions import db
@@ -113,7 +114,9 @@ def add_concern(matter_id: int):
     """Add a concern to the matter's vocabulary."""
     matter = db.get_or_404(Matter, matter_id)
     with change_to_the_record(_refused_concern(matter)):
-        concern = record.add_concern(db.session, current_user, matter, request.form.get("name", ""))
+        concern = concerns.add_concern(
+            db.session, current_user, matter, request.form.get("name", "")
+        )
     flash(f"Added the concern “{concern.name}”.", "success")
     return redirect(url_for("matters.detail", matter_id=matter.id, _anchor="concerns"))
 
@@ -125,7 +128,7 @@ def remove_concern(concern_id: int):
     concern = db.get_or_404(Concern, concern_id)
     matter = concern.matter
     with change_to_the_record(_refused_concern(matter)):
-        record.remove_concern(db.session, current_user, concern)
+        concerns.remove_concern(db.session, current_user, concern)
     flash("Concern removed.", "success")
     return redirect(url_for("matters.detail", matter_id=matter.id, _anchor="concerns"))
 
@@ -360,7 +363,7 @@ def link_agenda_item(hearing_id: int):
     with change_to_the_record(refused):
         matter = form_matter("Choose the matter that was heard.")
         start_ms, end_ms = form_time_range()
-        record.link_agenda_item(
+        agenda.link_agenda_item(
             db.session, current_user, hearing, matter, start_ms, end_ms, request.form.get("title")
         )
     flash(f"{matter.label} added to this hearing's agenda.", "success")
@@ -378,7 +381,7 @@ def set_agenda_times(item_id: int):
 
     with change_to_the_record(refused):
         start_ms, end_ms = form_time_range()
-        record.set_agenda_times(db.session, current_user, item, start_ms, end_ms)
+        agenda.set_agenda_times(db.session, current_user, item, start_ms, end_ms)
     flash("Times saved.", "success")
     return redirect(url_for("hearings.detail", hearing_id=item.hearing_id, _anchor="agenda"))
 
@@ -394,7 +397,7 @@ def remove_agenda_item(item_id: int):
         return hearing_page(item.hearing, problem.status, agenda_error=str(problem))
 
     with change_to_the_record(refused):
-        record.remove_agenda_item(db.session, current_user, item)
+        agenda.remove_agenda_item(db.session, current_user, item)
     flash("Removed from the agenda.", "success")
     return redirect(url_for("hearings.detail", hearing_id=hearing_id, _anchor="agenda"))
 

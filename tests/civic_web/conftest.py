@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 
 from hearings.extensions import db
-from hearings.ingest import store_transcript
 from hearings.models import Body, Concern, Hearing, Matter, Membership, Person, User
+from hearings.transcripts import store_transcript
 from tests.fakes import sample_transcript
 from tests.web.conftest import csrf_token, sign_in
 

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from hearings import civic_exports, models
+from hearings import agenda, civic_exports, models
 from hearings import testimony as clerk
 from hearings.extensions import db
 
@@ -40,7 +40,7 @@ def on_record(app, civic):
             text="Please vote yes, it protects us.",
         )
         db.session.commit()
-        clerk.link_agenda_item(db.session, None, hearing, matter, 3000, 14000)
+        agenda.link_agenda_item(db.session, None, hearing, matter, 3000, 14000)
         db.session.commit()
         event = models.VoteEvent(
             body_id=civic.council_id,

@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from hearings import models
 from hearings.extensions import db
-from hearings.ingest import store_transcript
 from hearings.models import Body, Hearing, Person, Recording, ReviewItem, Segment, Speaker
 from hearings.speakers import reassign_segment
+from hearings.transcripts import store_transcript
 from tests.civic_web.conftest import token
 from tests.fakes import LINES, sample_transcript
 

@@ -11,8 +11,8 @@ import pytest
 import webvtt
 
 from hearings.extensions import db
-from hearings.ingest import store_transcript
 from hearings.models import Hearing, Job
+from hearings.transcripts import store_transcript
 from tests.fakes import LINES, sample_transcript
 from tests.web.conftest import csrf_token, hearing_form
 

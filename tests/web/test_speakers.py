@@ -10,9 +10,9 @@ from datetime import date
 import pytest
 
 from hearings.extensions import db
-from hearings.ingest import store_transcript
 from hearings.models import AuditEntry, Body, Hearing, Organization, Person, Segment, Speaker
 from hearings.organizations import add_alias, organization_named
+from hearings.transcripts import store_transcript
 from tests.fakes import sample_transcript
 from tests.web.conftest import csrf_token
 

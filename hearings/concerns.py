@@ -1,0 +1,53 @@
+"""Concerns: each matter's vocabulary of what testimony raised ("racial bias", "cost")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy.orm import Session
+
+from hearings.errors import Conflict, Refused, clean_field
+from hearings.models import Concern, Matter
+from hearings.models.audit import record
+
+
+def concerns_for(matter: Matter, concern_ids: Iterable[int]) -> list[Concern]:
+    """Return the matter's concerns with these ids; others are refused, not ignored."""
+    wanted = {int(i) for i in concern_ids}
+    chosen = [c for c in matter.concerns if c.id in wanted]
+    if len(chosen) != len(wanted):
+        raise Refused("A chosen concern is not in this matter's list of concerns.")
+    return chosen
+
+
+def add_concern(session: Session, user, matter: Matter, name: str) -> Concern:
+    """Add a concern to the matter's vocabulary."""
+    name = clean_field(name, 100, "A concern")
+    if not name:
+        raise Refused("Type the concern, for example “racial bias”.")
+    if any(c.name.casefold() == name.casefold() for c in matter.concerns):
+        raise Conflict(f"“{name}” is already a concern on this matter.")
+    concern = Concern(matter=matter, name=name)
+    session.add(concern)
+    session.flush()
+    record(session, user, "concern.create", concern, after={"matter_id": matter.id, "name": name})
+    return concern
+
+
+def remove_concern(session: Session, user, concern: Concern) -> None:
+    """Remove an unused concern from its matter's vocabulary."""
+    if concern.testimonies:
+        count = len(concern.testimonies)
+        raise Conflict(
+            f"“{concern.name}” is raised in {count} testimon{'y' if count == 1 else 'ies'}; "
+            "untag them before removing it."
+        )
+    record(
+        session,
+        user,
+        "concern.delete",
+        concern,
+        before={"matter_id": concern.matter_id, "name": concern.name},
+    )
+    session.delete(concern)
+    session.flush()
