@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from markupsafe import Markup, escape
@@ -64,8 +64,6 @@ class SearchFilters:
     position: str | None = None
     date_from: date | None = None
     date_to: date | None = None
-    # Extra conditions other parts of the domain add (matter, position): callables on a Select.
-    extra: list = field(default_factory=list)
 
 
 @dataclass
@@ -184,8 +182,6 @@ def _apply_filters(stmt, filters: SearchFilters):
         stmt = stmt.where(Segment.id.in_(_organization_segment_ids(filters.organization_id)))
     if filters.matter_id or filters.position:
         stmt = stmt.where(Segment.id.in_(_testimony_segment_ids(filters)))
-    for condition in filters.extra:
-        stmt = condition(stmt)
     return stmt
 
 

@@ -473,6 +473,16 @@ def speaker_timeline(hearing: Hearing) -> tuple[list[SpeakerBand], int]:
     return ordered, duration
 
 
+def speakers_panel(session: Session, hearing: Hearing, for_clerk: bool) -> dict:
+    """Return what the speakers panel shows: timeline bands and, for clerks, the choices."""
+    bands, duration = speaker_timeline(hearing)
+    panel: dict = {"bands": bands, "duration_ms": duration, "editor": for_clerk}
+    if for_clerk:
+        panel["people"] = people_choices(session)
+        panel["organizations"] = organization_choices(session)
+    return panel
+
+
 def spoken_by(hearing: Hearing, speaker_id: int | None) -> list[Segment]:
     """Return the hearing's lines, only those of one speaker when speaker_id is given."""
     if speaker_id is None:

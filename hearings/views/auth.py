@@ -37,6 +37,17 @@ def load_user(user_id: str):
     return user
 
 
+def can_edit() -> bool:
+    """Return whether the signed-in account may change the record (the one clerk check)."""
+    return bool(current_user.is_authenticated and current_user.can_edit)
+
+
+@bp.app_context_processor
+def editing_context() -> dict:
+    # A value, not a query: templates show clerks' tools where this is true.
+    return {"can_edit": can_edit()}
+
+
 def clerk_required(view):
     """Let only signed-in clerks through: others are sent to sign in, or refused."""
 

@@ -8,7 +8,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from hearings.extensions import db
-from hearings.matter_record import person_record
 from hearings.memberships import (
     add_membership,
     body_list,
@@ -16,7 +15,7 @@ from hearings.memberships import (
     end_membership,
     set_body_size,
 )
-from hearings.models import Body, Membership, Person
+from hearings.models import Body, Membership
 from hearings.views.auth import clerk_required
 from hearings.views.changes import change_to_the_record
 from hearings.views.forms import form_date, form_int
@@ -88,13 +87,3 @@ def set_size(body_id: int):
         set_body_size(db.session, current_user, body, request.form.get("size", ""))
     flash("Number of seats saved.", "success")
     return redirect(url_for("bodies.detail", body_id=body.id))
-
-
-def civic_person_record(person: Person) -> dict:
-    """Return a person's seats, votes, sponsorships and testimony, for the person page."""
-    return person_record(db.session, person)
-
-
-@bp.app_context_processor
-def person_record_hook() -> dict:
-    return {"civic_person_record": civic_person_record}

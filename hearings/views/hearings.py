@@ -19,17 +19,13 @@ from hearings.exports import FORMATS
 from hearings.extensions import db, htmx, limiter
 from hearings.forms import HearingForm, SpeakerSettingsForm
 from hearings.intake import DuplicateRecording, HearingDetails, create_hearing_from_upload
+from hearings.matter_record import hearing_record
 from hearings.models import Hearing, ReviewItem
-from hearings.views.auth import clerk_required
+from hearings.speakers import speakers_panel
+from hearings.views.auth import can_edit, clerk_required
 from hearings.views.changes import change_to_the_record
 
 bp = Blueprint("hearings", __name__, url_prefix="/hearings")
-
-
-def _can_edit() -> bool:
-    from flask_login import current_user
-
-    return bool(current_user.is_authenticated and current_user.can_edit)
 
 
 def index():
@@ -78,20 +74,27 @@ def detail(hearing_id: int):
     return hearing_page(hearing, start_ms=request.args.get("t", type=float, default=0) * 1000)
 
 
-def hearing_page(hearing: Hearing, status: int = 200, settings=None, **context):
-    """Render the hearing page; other views use it to show a form error in place."""
-    can_edit = _can_edit()
-    if settings is None and can_edit:
+def hearing_page(hearing: Hearing, status: int = 200, settings=None, quote=None, **context):
+    """Render the hearing page with all it shows; other views use it to show an error in place.
+
+    Args:
+        settings: the speaker settings form as submitted, to show its errors.
+        quote: the line a quote link opened; its page is for citing, so it has no settings.
+    """
+    clerk = can_edit()
+    offer_settings = clerk and quote is None
+    if settings is None and offer_settings:
         settings = SpeakerSettingsForm(obj=hearing, formdata=None)
-    context.setdefault("quote", None)
     context.setdefault("start_ms", 0)
     return render_template(
         "hearings/detail.html",
         hearing=hearing,
         job=hearing.latest_job,
-        speaker_settings=settings,
-        can_edit=can_edit,
-        carry_over=reprocessing.plan(db.session, hearing) if can_edit else None,
+        quote=quote,
+        heard=hearing_record(db.session, hearing, for_clerk=clerk),
+        panel=speakers_panel(db.session, hearing, for_clerk=clerk),
+        speaker_settings=settings if offer_settings else None,
+        carry_over=reprocessing.plan(db.session, hearing) if offer_settings else None,
         **context,
     ), status
 
@@ -195,11 +198,8 @@ def quote(hearing_id: int, start_ms: int):
     url = url_for(
         "hearings.quote", hearing_id=hearing.id, start_ms=segment.start_ms, _external=True
     )
-    return render_template(
-        "hearings/detail.html",
-        hearing=hearing,
-        job=hearing.latest_job,
-        can_edit=_can_edit(),
+    return hearing_page(
+        hearing,
         quote=segment,
         start_ms=segment.start_ms,
         citation=citation_text(segment, url),

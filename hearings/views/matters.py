@@ -10,7 +10,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -26,14 +25,13 @@ from hearings.extensions import db
 from hearings.feeds import matter_feed
 from hearings.matter_record import (
     add_matter,
-    hearing_record,
     matter_list,
     matter_page_context,
     organization_names,
     testimony_choices,
 )
 from hearings.memberships import bodies_by_name
-from hearings.models import AgendaItem, Concern, Hearing, Matter, Person, Testimony
+from hearings.models import AgendaItem, Concern, Hearing, Matter, Testimony
 from hearings.models.civic import POSITIONS
 from hearings.record_ids import record_id
 from hearings.views.auth import clerk_required
@@ -400,32 +398,3 @@ def remove_agenda_item(item_id: int):
         agenda.remove_agenda_item(db.session, current_user, item)
     flash("Removed from the agenda.", "success")
     return redirect(url_for("hearings.detail", hearing_id=hearing_id, _anchor="agenda"))
-
-
-# --- what the hearing page's hooks need -----------------------------------------------------
-
-
-def civic_hearing(hearing: Hearing) -> dict:
-    """Return, once per request, the civic record of a hearing for its page's hooks."""
-    cache = g.setdefault("civic_hearing", {})
-    if hearing.id not in cache:
-        for_clerk = current_user.is_authenticated and current_user.can_edit
-        cache[hearing.id] = hearing_record(db.session, hearing, for_clerk)
-    return cache[hearing.id]
-
-
-def person_url(person: Person) -> str | None:
-    """Return the link to a person's page, or None while the site has no person pages."""
-    if "people.detail" not in current_app.view_functions:
-        return None
-    return url_for("people.detail", person_id=person.id)
-
-
-@bp.app_context_processor
-def civic_hooks() -> dict:
-    # Functions, not values: they run only on pages that include the hooks.
-    return {
-        "civic_hearing": civic_hearing,
-        "person_url": person_url,
-        "position_labels": record.POSITION_LABELS,
-    }

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from hearings import speakers as service
 from hearings.extensions import db
+from hearings.matter_record import person_record
 from hearings.models import Person
 from hearings.views.auth import clerk_required
 from hearings.views.changes import change_to_the_record
 
 bp = Blueprint("people", __name__, url_prefix="/people")
-
-
-@bp.app_context_processor
-def people_helpers():
-    return {"organization_url": organization_url}
-
-
-def organization_url(organization) -> str | None:
-    """Return the organization's page, where the site has organization pages."""
-    if organization is None or "organizations.detail" not in current_app.view_functions:
-        return None
-    return url_for("organizations.detail", organization_id=organization.id)
 
 
 @bp.get("")
@@ -40,7 +29,12 @@ def detail(person_id: int):
     """Show a person and everything they said, linked to each quote."""
     person = db.get_or_404(Person, person_id)
     quotes = service.person_quotes(db.session, person, page=request.args.get("page", 1, type=int))
-    return render_template("people/detail.html", person=person, quotes=quotes)
+    return render_template(
+        "people/detail.html",
+        person=person,
+        quotes=quotes,
+        activity=person_record(db.session, person),
+    )
 
 
 @bp.route("/<int:person_id>/edit", methods=["GET", "POST"])

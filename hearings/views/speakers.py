@@ -16,9 +16,10 @@ from flask_login import current_user
 
 from hearings import speakers as service
 from hearings.extensions import db, htmx
+from hearings.matter_record import hearing_record
 from hearings.models import Hearing, Segment, Speaker
 from hearings.timecodes import clock
-from hearings.views.auth import clerk_required
+from hearings.views.auth import can_edit, clerk_required
 from hearings.views.changes import change_to_the_record
 from hearings.views.hearings import hearing_page
 
@@ -26,21 +27,6 @@ bp = Blueprint("speakers", __name__)
 
 # htmx event the transcript filter listens for, to reload lines whose speaker changed.
 CHANGED = "speakers-changed"
-
-
-@bp.app_context_processor
-def speaker_helpers():
-    return {"speaker_panel": speaker_panel}
-
-
-def speaker_panel(hearing: Hearing) -> dict:
-    """Return what the speakers panel shows: timeline bands and, for editors, the choices."""
-    bands, duration = service.speaker_timeline(hearing)
-    panel = {"bands": bands, "duration_ms": duration, "editor": _is_editor()}
-    if panel["editor"]:
-        panel["people"] = service.people_choices(db.session)
-        panel["organizations"] = service.organization_choices(db.session)
-    return panel
 
 
 @bp.get("/hearings/<int:hearing_id>/transcript")
@@ -59,7 +45,11 @@ def transcript(hearing_id: int):
         # ?at= keeps a quoted line highlighted when the list is reloaded on a quote's page.
         at = request.args.get("at", type=int)
         quote = next((s for s in hearing.segments if s.start_ms == at), None)
-        return render_template("speakers/_filtered_transcript.html", quote=quote, **context)
+        # Only the lines' testimony tags are needed here, not the clerk's form choices.
+        heard = hearing_record(db.session, hearing, for_clerk=False)
+        return render_template(
+            "speakers/_filtered_transcript.html", quote=quote, heard=heard, **context
+        )
     return hearing_page(**context)
 
 
@@ -193,9 +183,7 @@ def _apply(hearing: Hearing, change, message, anchor: str | None = None):
         result = change()
     text = message(result)
     if htmx:
-        response = Response(
-            render_template("speakers/_hearing_speakers.html", hearing=hearing, speaker_notice=text)
-        )
+        response = Response(_speakers_fragment(hearing, speaker_notice=text))
         response.headers["HX-Trigger"] = CHANGED
         return response
     flash(text, "success")
@@ -206,11 +194,8 @@ def _refused(hearing: Hearing, error: str, status: int):
     """Show why an edit was refused, leaving the record as it was."""
     if htmx:
         response = Response(
-            render_template(
-                "speakers/_hearing_speakers.html",
-                hearing=hearing,
-                speaker_error=error,
-                open_speaker=request.view_args.get("speaker_id"),
+            _speakers_fragment(
+                hearing, speaker_error=error, open_speaker=request.view_args.get("speaker_id")
             ),
             status=status,
         )
@@ -237,5 +222,8 @@ def _speaker_of(hearing: Hearing, speaker_id: int | None) -> Speaker | None:
     return speaker if speaker is not None and speaker.hearing_id == hearing.id else None
 
 
-def _is_editor() -> bool:
-    return bool(current_user.is_authenticated and current_user.can_edit)
+def _speakers_fragment(hearing: Hearing, **context) -> str:
+    panel = service.speakers_panel(db.session, hearing, for_clerk=can_edit())
+    return render_template(
+        "speakers/_hearing_speakers.html", hearing=hearing, panel=panel, **context
+    )

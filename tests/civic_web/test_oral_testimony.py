@@ -67,6 +67,23 @@ def test_transcript_lines_have_checkboxes_for_the_form_only_for_clerks(client, c
     assert 'form="testimony-form"' not in public and 'id="testimony-form"' not in public
 
 
+def test_the_form_offers_every_matter_with_those_on_the_agenda_starred(clerk_client, app, civic):
+    from hearings import agenda
+    from hearings.models import Hearing, Matter
+
+    html = clerk_client.get(f"/hearings/{civic.hearing_id}").get_data(as_text=True)
+    form = html[html.index('id="testimony-form"') :]
+    assert re.search(rf'<option value="{civic.matter_id}"\s*>ERC 26-0148', form)
+    with app.app_context():
+        hearing = db.session.get(Hearing, civic.hearing_id)
+        matter = db.session.get(Matter, civic.matter_id)
+        agenda.link_agenda_item(db.session, None, hearing, matter, 0, None)
+        db.session.commit()
+    html = clerk_client.get(f"/hearings/{civic.hearing_id}").get_data(as_text=True)
+    form = html[html.index('id="testimony-form"') :]
+    assert re.search(rf'<option value="{civic.matter_id}"\s*>★ ERC 26-0148', form)
+
+
 def test_testimony_from_selected_lines(clerk_client, app, civic):
     response = post_testimony(clerk_client, civic)
     assert response.status_code == 302

@@ -135,11 +135,11 @@ def test_person_quotes_are_paged(app, record):
         assert beyond.page == 2
 
 
-def test_person_page_has_the_civic_record_hook():
-    from pathlib import Path
-
-    template = Path(__file__).resolve().parents[2] / "templates" / "people" / "detail.html"
-    assert '{% include "civic/_person_record.html" ignore missing %}' in template.read_text()
+def test_person_page_always_shows_the_persons_part_in_the_record(client, record):
+    # Seats, votes, sponsorships and testimony are a section of the page itself, not an
+    # optional include: the section is there even for a resident with none of them.
+    html = client.get(f"/people/{record['kerr']}").get_data(as_text=True)
+    assert 'id="person-record"' in html
 
 
 # --- Editing a person ---------------------------------------------------------------------
