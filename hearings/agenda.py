@@ -5,10 +5,13 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hearings.audit import audited
+from hearings.audit import audited, audited_delete
 from hearings.errors import Refused, clean_field
 from hearings.models import AgendaItem, Hearing, Matter
-from hearings.models.audit import record
+
+
+def _item_state(item: AgendaItem) -> dict:
+    return {"matter_id": item.matter_id, "start_ms": item.start_ms, "end_ms": item.end_ms}
 
 
 def _times_state(item: AgendaItem) -> dict:
@@ -35,16 +38,8 @@ def link_agenda_item(
         sequence=sequence,
         title=clean_field(title, 2000, "The title") or None,
     )
-    session.add(item)
-    session.flush()
-    record(
-        session,
-        user,
-        "agenda_item.create",
-        item,
-        after={"matter_id": matter.id, "start_ms": start_ms, "end_ms": end_ms},
-        hearing_id=hearing.id,
-    )
+    with audited(session, user, "agenda_item.create", item, _item_state, hearing_id=hearing.id):
+        session.add(item)
     return item
 
 
@@ -62,16 +57,9 @@ def set_agenda_times(
 
 def remove_agenda_item(session: Session, user, item: AgendaItem) -> None:
     """Unlink a matter from a hearing's agenda."""
-    record(
-        session,
-        user,
-        "agenda_item.delete",
-        item,
-        before={"matter_id": item.matter_id, "start_ms": item.start_ms, "end_ms": item.end_ms},
-        hearing_id=item.hearing_id,
+    audited_delete(
+        session, user, "agenda_item.delete", item, _item_state, hearing_id=item.hearing_id
     )
-    session.delete(item)
-    session.flush()
 
 
 def _agenda(session: Session, hearing: Hearing) -> list[AgendaItem]:

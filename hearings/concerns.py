@@ -6,9 +6,9 @@ from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 
+from hearings.audit import audited, audited_delete
 from hearings.errors import Conflict, Refused, clean_field
 from hearings.models import Concern, Matter
-from hearings.models.audit import record
 
 
 def concerns_for(matter: Matter, concern_ids: Iterable[int]) -> list[Concern]:
@@ -28,9 +28,8 @@ def add_concern(session: Session, user, matter: Matter, name: str) -> Concern:
     if any(c.name.casefold() == name.casefold() for c in matter.concerns):
         raise Conflict(f"“{name}” is already a concern on this matter.")
     concern = Concern(matter=matter, name=name)
-    session.add(concern)
-    session.flush()
-    record(session, user, "concern.create", concern, after={"matter_id": matter.id, "name": name})
+    with audited(session, user, "concern.create", concern, _concern_state):
+        session.add(concern)
     return concern
 
 
@@ -42,12 +41,8 @@ def remove_concern(session: Session, user, concern: Concern) -> None:
             f"“{concern.name}” is raised in {count} testimon{'y' if count == 1 else 'ies'}; "
             "untag them before removing it."
         )
-    record(
-        session,
-        user,
-        "concern.delete",
-        concern,
-        before={"matter_id": concern.matter_id, "name": concern.name},
-    )
-    session.delete(concern)
-    session.flush()
+    audited_delete(session, user, "concern.delete", concern, _concern_state)
+
+
+def _concern_state(concern: Concern) -> dict:
+    return {"matter_id": concern.matter_id, "name": concern.name}

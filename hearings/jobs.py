@@ -344,7 +344,7 @@ MISSING_RECORDING = (
 
 
 def note_missing_recording(session, hearing: Hearing) -> None:
-    """Tell clerks, once, on the hearing page that its recording file is gone."""
+    """Tell clerks, once, on the hearing page that its recording file is gone (caller commits)."""
     from hearings.models import ReviewItem
 
     if any(i.kind == "recording missing" for i in hearing.open_review_items):
@@ -361,7 +361,7 @@ def note_missing_recording(session, hearing: Hearing) -> None:
             ),
         )
     )
-    session.commit()
+    session.flush()
 
 
 def recover_stranded_jobs() -> list[int]:

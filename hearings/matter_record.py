@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hearings.agenda import agenda_for_hearing
+from hearings.audit import audited
 from hearings.civic_exports import checked_outcome, seats_on, testimony_order
 from hearings.errors import Conflict, Refused
 from hearings.models import (
@@ -89,6 +90,7 @@ def testimony_choices(session: Session) -> dict:
 
 def add_matter(
     session: Session,
+    user,
     *,
     title: str,
     file_number: str | None,
@@ -121,9 +123,13 @@ def add_matter(
         intro_date=intro_date,
         summary=(summary or "").strip() or None,
     )
-    session.add(matter)
-    session.flush()
+    with audited(session, user, "matter.create", matter, _matter_state):
+        session.add(matter)
     return matter
+
+
+def _matter_state(matter: Matter) -> dict:
+    return {"file_number": matter.file_number, "title": matter.title, "body_id": matter.body_id}
 
 
 # --- the matter page ---------------------------------------------------------------------

@@ -7,9 +7,9 @@ from datetime import date
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from hearings.audit import audited
 from hearings.errors import Refused
 from hearings.models import Body, Hearing, Membership, Person, VoteEvent
-from hearings.models.audit import record
 from hearings.testimony import person_for
 
 MAX_SEATS = 1000
@@ -62,16 +62,8 @@ def add_membership(
         start_date=start_date,
         end_date=end_date,
     )
-    session.add(membership)
-    session.flush()
-    record(
-        session,
-        user,
-        "membership.create",
-        membership,
-        after={"person_id": person.id, "body_id": body.id, "seat": membership.seat},
-    )
-    session.flush()
+    with audited(session, user, "membership.create", membership, _seat_state):
+        session.add(membership)
     return membership
 
 
@@ -79,18 +71,21 @@ def end_membership(session: Session, user, membership: Membership, on: date) -> 
     """Record the last day of a member's term."""
     if membership.start_date and on < membership.start_date:
         raise Refused("The term cannot end before it starts.")
-    before = {"end_date": membership.end_date.isoformat() if membership.end_date else None}
-    membership.end_date = on
-    record(
-        session,
-        user,
-        "membership.end",
-        membership,
-        before=before,
-        after={"end_date": on.isoformat()},
-    )
-    session.flush()
+    with audited(session, user, "membership.end", membership, _term_end_state):
+        membership.end_date = on
     return membership
+
+
+def _seat_state(membership: Membership) -> dict:
+    return {
+        "person_id": membership.person_id,
+        "body_id": membership.body_id,
+        "seat": membership.seat,
+    }
+
+
+def _term_end_state(membership: Membership) -> dict:
+    return {"end_date": membership.end_date.isoformat() if membership.end_date else None}
 
 
 def set_body_size(session: Session, user, body: Body, size_text: str) -> Body:
@@ -100,10 +95,8 @@ def set_body_size(session: Session, user, body: Body, size_text: str) -> Body:
     size = int(raw) if raw.isdigit() and len(raw) < 5 else None
     if not size or size > MAX_SEATS:
         raise Refused(f"Give the number of seats, a whole number from 1 to {MAX_SEATS}.")
-    before = {"size": body.size}
-    body.size = size
-    record(session, user, "body.size", body, before=before, after={"size": size})
-    session.flush()
+    with audited(session, user, "body.size", body, lambda b: {"size": b.size}):
+        body.size = size
     return body
 
 

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from hearings.audit import audited
+from hearings.errors import Conflict, Refused
 from hearings.models import Organization, OrganizationAlias
+from hearings.models.audit import record
 from hearings.models.civic import testimony_organizations
 
 # Dropped without a gap, so "A.C.L.U." is "aclu" and "Women's" is "womens".
@@ -52,19 +56,24 @@ def organization_named(session: Session, name: str, create: bool = True) -> Orga
     return organization
 
 
-def add_alias(session: Session, organization: Organization, alias: str) -> OrganizationAlias:
+def add_alias(
+    session: Session, organization: Organization, alias: str, user: Any = None
+) -> OrganizationAlias:
     """Record another name of the organization and return the alias row.
 
+    Args:
+        user: who added it, for the audit log (None for the system).
+
     Raises:
-        ValueError: the name is blank or already names a different organization (merge the two
-            organizations instead).
+        Refused: the name is blank.
+        Conflict: the name already names a different organization (merge the two instead).
     """
     key = normalise_name(alias or "")
     if not key:
-        raise ValueError("An alias needs a name.")
+        raise Refused("An alias needs a name.")
     holder = _organization_by_key(session, key)
     if holder is not None and holder is not organization:
-        raise ValueError(
+        raise Conflict(
             f"{alias.strip()!r} already names {holder.name!r}; merge the two organizations instead."
         )
     existing = session.scalars(
@@ -73,22 +82,33 @@ def add_alias(session: Session, organization: Organization, alias: str) -> Organ
     if existing is not None:
         return existing
     row = OrganizationAlias(key=key, name=_SPACES.sub(" ", alias).strip())
-    organization.aliases.append(row)
-    session.flush()
+    with audited(session, user, "organization.alias", organization, _names_state):
+        organization.aliases.append(row)
     return row
 
 
-def merge_organizations(session: Session, keep: Organization, absorb: Organization) -> Organization:
+def merge_organizations(
+    session: Session, keep: Organization, absorb: Organization, user: Any = None
+) -> Organization:
     """Fold absorb into keep: its members, testimony, aliases and name; then delete it.
 
-    Details keep lacks (kind, url, description) are taken from absorb. The caller commits.
+    Details keep lacks (kind, url, description) are taken from absorb. The audit log keeps
+    what absorb was, so the merge can be undone by hand. The caller commits.
 
     Raises:
-        ValueError: keep and absorb are the same organization.
+        Refused: keep and absorb are the same organization.
     """
     if keep is absorb or (keep.id is not None and keep.id == absorb.id):
-        raise ValueError("An organization cannot be merged into itself.")
+        raise Refused("An organization cannot be merged into itself.")
     session.flush()
+    record(
+        session,
+        user,
+        "organization.merge",
+        keep,
+        before={"kept": _names_state(keep), "absorbed": {"id": absorb.id, **_names_state(absorb)}},
+        after={"absorbed_members": [person.id for person in absorb.members]},
+    )
     for person in list(absorb.members):
         person.organization = keep
     keys = {alias.key for alias in keep.aliases}
@@ -122,6 +142,13 @@ def merge_organizations(session: Session, keep: Organization, absorb: Organizati
     session.delete(absorb)
     session.flush()
     return keep
+
+
+def _names_state(organization: Organization) -> dict:
+    return {
+        "name": organization.name,
+        "aliases": sorted(alias.name for alias in organization.aliases),
+    }
 
 
 def _organization_by_key(session: Session, key: str) -> Organization | None:

@@ -13,12 +13,12 @@ from datetime import date
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
+from hearings.audit import audited
 from hearings.civic_exports import checked_outcome
 from hearings.errors import Refused
 from hearings.matter_record import recent_hearings
 from hearings.memberships import bodies_by_name, current_members
 from hearings.models import Body, Hearing, Matter, Person, PersonVote, VoteEvent
-from hearings.models.audit import record
 from hearings.models.civic import THRESHOLD_RULES, VOTE_VALUES
 from hearings.record_ids import MAX_ID, record_id
 from hearings.testimony import person_for
@@ -150,10 +150,17 @@ def save_roll_call(
     session: Session, user, matter: Matter, roll_call: RollCall, event: VoteEvent | None = None
 ) -> VoteEvent:
     """Store a new roll call on the matter, or replace an existing one's details."""
-    before = _snapshot(event) if event else None
+    action = "vote_event.create" if event is None else "vote_event.update"
     if event is None:
         event = VoteEvent(matter=matter)
+    hearing_id = roll_call.hearing.id if roll_call.hearing else None
+    with audited(session, user, action, event, _snapshot, hearing_id=hearing_id):
         session.add(event)
+        _fill(session, event, roll_call)
+    return event
+
+
+def _fill(session: Session, event: VoteEvent, roll_call: RollCall) -> None:
     event.body = roll_call.body
     event.date = roll_call.date
     event.motion = roll_call.motion
@@ -178,18 +185,6 @@ def save_roll_call(
     for person, value in roll_call.votes:
         if person.id in wanted:
             event.votes.append(PersonVote(person=person, value=value))
-    session.flush()
-    record(
-        session,
-        user,
-        "vote_event.update" if before else "vote_event.create",
-        event,
-        before=before,
-        after=_snapshot(event),
-        hearing_id=event.hearing_id,
-    )
-    session.flush()
-    return event
 
 
 def _snapshot(event: VoteEvent) -> dict:

@@ -16,6 +16,7 @@ from itertools import groupby
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from hearings.audit import audit_created, audited
 from hearings.errors import Conflict, Refused
 from hearings.models import Hearing, Organization, Person, Segment, Speaker
 from hearings.models.audit import record
@@ -103,24 +104,18 @@ def create_person(
         title=details.title or None,
         organization=_organization(session, user, details.organization),
     )
-    session.add(person)
-    session.flush()
-    record(session, user, "person.create", person, None, person_state(person))
+    with audited(session, user, "person.create", person, person_state):
+        session.add(person)
     return person
 
 
 def update_person(session: Session, user, person: Person, details: PersonDetails) -> Person:
     """Change a person's name, title or affiliation, audited."""
     details = _checked(details)
-    before = person_state(person)
-    person.name = details.name
-    person.title = details.title or None
-    person.organization = _organization(session, user, details.organization)
-    session.flush()
-    after = person_state(person)
-    if after != before:
-        record(session, user, "person.update", person, before, after)
-    session.flush()
+    with audited(session, user, "person.update", person, person_state, skip_unchanged=True):
+        person.name = details.name
+        person.title = details.title or None
+        person.organization = _organization(session, user, details.organization)
     return person
 
 
@@ -129,7 +124,6 @@ def unname_speaker(session: Session, user, speaker: Speaker) -> None:
     if speaker.person_id is None:
         raise Refused(f"{speaker.label} has no name to remove.")
     _set_person(session, user, speaker, None, action="speaker.unname")
-    session.flush()
 
 
 def confirm_suggestion(session: Session, user, speaker: Speaker) -> Person:
@@ -137,16 +131,7 @@ def confirm_suggestion(session: Session, user, speaker: Speaker) -> Person:
     person = speaker.suggested_person
     if person is None:
         raise Refused(f"There is no suggestion for {speaker.label} to confirm.")
-    similarity = speaker.suggested_similarity
-    _set_person(
-        session,
-        user,
-        speaker,
-        person,
-        action="speaker.confirm",
-        extra_before={"suggested_similarity": similarity},
-    )
-    session.flush()
+    _set_person(session, user, speaker, person, action="speaker.confirm")
     return person
 
 
@@ -154,45 +139,19 @@ def dismiss_suggestion(session: Session, user, speaker: Speaker) -> None:
     """Drop the voice-match suggestion for a speaker, audited."""
     if speaker.suggested_person_id is None:
         raise Refused(f"There is no suggestion for {speaker.label} to dismiss.")
-    before = speaker_state(speaker)
-    speaker.suggested_person_id = None
-    speaker.suggested_similarity = None
-    record(
-        session,
-        user,
-        "speaker.dismiss",
-        speaker,
-        before,
-        speaker_state(speaker),
-        hearing_id=speaker.hearing_id,
-    )
-    session.flush()
+    with audited(
+        session, user, "speaker.dismiss", speaker, speaker_state, hearing_id=speaker.hearing_id
+    ):
+        speaker.suggested_person_id = None
+        speaker.suggested_similarity = None
 
 
-def _set_person(
-    session,
-    user,
-    speaker: Speaker,
-    person: Person | None,
-    *,
-    action: str,
-    extra_before: dict | None = None,
-) -> None:
-    before = speaker_state(speaker) | (extra_before or {})
-    speaker.person = person
-    # A confirmed (or removed) name makes an outstanding guess moot.
-    speaker.suggested_person_id = None
-    speaker.suggested_similarity = None
-    session.flush()
-    record(
-        session,
-        user,
-        action,
-        speaker,
-        before,
-        speaker_state(speaker),
-        hearing_id=speaker.hearing_id,
-    )
+def _set_person(session, user, speaker: Speaker, person: Person | None, *, action: str) -> None:
+    with audited(session, user, action, speaker, speaker_state, hearing_id=speaker.hearing_id):
+        speaker.person = person
+        # A confirmed (or removed) name makes an outstanding guess moot.
+        speaker.suggested_person_id = None
+        speaker.suggested_similarity = None
 
 
 def _checked(details: PersonDetails) -> PersonDetails:
@@ -217,7 +176,7 @@ def _organization(session: Session, user, name: str) -> Organization | None:
     if known is not None:
         return known
     organization = organization_named(session, name)
-    record(session, user, "organization.create", organization, None, {"name": organization.name})
+    audit_created(session, user, "organization.create", organization, lambda o: {"name": o.name})
     return organization
 
 
@@ -289,27 +248,23 @@ def reassign_segment(
     if segment.speaker_id == target.id:
         return target
     previous = segment.speaker
-    before = {
-        "speaker_id": segment.speaker_id,
-        "label": previous.label if previous else None,
-        "speaker": previous.display if previous else None,
-    }
-    segment.speaker = target
-    # A person's decision, which processing the recording again must keep.
-    segment.speaker_set_by_clerk = True
-    _relabel_words(segment, previous.label if previous else None, target.label)
-    session.flush()
-    record(
-        session,
-        user,
-        "segment.reassign",
-        segment,
-        before,
-        {"speaker_id": target.id, "label": target.label, "speaker": target.display},
-        hearing_id=segment.hearing_id,
-    )
-    session.flush()
+    with audited(
+        session, user, "segment.reassign", segment, _line_speaker, hearing_id=segment.hearing_id
+    ):
+        segment.speaker = target
+        # A person's decision, which processing the recording again must keep.
+        segment.speaker_set_by_clerk = True
+        _relabel_words(segment, previous.label if previous else None, target.label)
     return target
+
+
+def _line_speaker(segment: Segment) -> dict:
+    speaker = segment.speaker
+    return {
+        "speaker_id": speaker.id if speaker else None,
+        "label": speaker.label if speaker else None,
+        "speaker": speaker.display if speaker else None,
+    }
 
 
 def next_label(session: Session, hearing_id: int) -> str:
@@ -334,6 +289,8 @@ def speaker_state(speaker: Speaker) -> dict:
         "person_id": speaker.person_id,
         "person": speaker.person.display if speaker.person else None,
         "suggested_person_id": speaker.suggested_person_id,
+        # How sure the voice match was: a confirmed or dismissed guess keeps it here.
+        "suggested_similarity": speaker.suggested_similarity,
     }
 
 

@@ -15,11 +15,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hearings.audit import audited
+from hearings.audit import audited, audited_delete
 from hearings.concerns import concerns_for
 from hearings.errors import Conflict, Refused, clean_field
 from hearings.models import Hearing, Matter, Person, Segment, Testimony
-from hearings.models.audit import record
 from hearings.models.civic import POSITIONS, TESTIMONY_KINDS, testimony_segments
 from hearings.positions import suggest_position
 from hearings.storage import keep_pdf
@@ -152,16 +151,10 @@ def _new_testimony(
         suggestion = suggest_position(text_for_suggestion, use_embeddings)
         testimony.suggested_position = suggestion.position
         testimony.suggestion_reasons = suggestion.reasons
-    session.add(testimony)
-    session.flush()
-    record(
-        session,
-        user,
-        "testimony.create",
-        testimony,
-        after=_snapshot(testimony),
-        hearing_id=testimony.hearing_id,
-    )
+    with audited(
+        session, user, "testimony.create", testimony, _snapshot, hearing_id=testimony.hearing_id
+    ):
+        session.add(testimony)
     return testimony
 
 
@@ -389,13 +382,6 @@ def set_organizations(
 
 def delete_testimony(session: Session, user, testimony: Testimony) -> None:
     """Remove a testimony recorded by mistake (the audit log keeps what it was)."""
-    record(
-        session,
-        user,
-        "testimony.delete",
-        testimony,
-        before=_snapshot(testimony),
-        hearing_id=testimony.hearing_id,
+    audited_delete(
+        session, user, "testimony.delete", testimony, _snapshot, hearing_id=testimony.hearing_id
     )
-    session.delete(testimony)
-    session.flush()

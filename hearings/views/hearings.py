@@ -239,6 +239,8 @@ def recording(hearing_id: int):
         from hearings.jobs import note_missing_recording
 
         note_missing_recording(db.session, hearing)
+        # The one write a page view makes: the clerks' notice that a file needs restoring.
+        db.session.commit()
         return render_template(
             "error.html",
             title="Recording not available",

@@ -78,6 +78,7 @@ def new():
     with change_to_the_record(refused):
         matter = add_matter(
             db.session,
+            current_user,
             title=values.get("title", ""),
             file_number=values.get("file_number", ""),
             body_id=form_int("body_id"),

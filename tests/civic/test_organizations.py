@@ -107,6 +107,18 @@ def test_merge_moves_members_testimony_and_aliases(app):
         assert keys == {"aclu of wisconsin", "aclu wi", "wisconsin aclu"}
         for name in ("ACLU-WI", "Wisconsin ACLU", "aclu of wisconsin"):
             assert organization_named(session, name, create=False) is keep
+        # The log keeps what the absorbed organization was, so a wrong merge can be undone.
+        merged = session.scalars(
+            select(models.AuditEntry).where(models.AuditEntry.action == "organization.merge")
+        ).one()
+        assert merged.target == f"organizations:{keep.id}"
+        assert merged.before["absorbed"]["id"] == absorb_id
+        assert merged.before["absorbed"]["aliases"] == ["ACLU-WI", "Wisconsin ACLU"]
+        assert merged.after == {"absorbed_members": [member.id]}
+        aliased = session.scalars(
+            select(models.AuditEntry).where(models.AuditEntry.action == "organization.alias")
+        ).one()
+        assert aliased.after["aliases"] == ["ACLU-WI", "Wisconsin ACLU"]
 
 
 def test_merging_an_organization_into_itself_is_refused(app):

@@ -188,6 +188,12 @@ def test_clerk_adds_a_matter_by_hand(clerk_client, app, testified):
         assert db.session.scalars(
             select(models.Matter.title).where(models.Matter.file_number == "CC 26-0001")
         ).all() == ["Budget"]
+        # A matter typed in by a clerk is in the audit log, with who added it; refusals are not.
+        entries = db.session.scalars(
+            select(models.AuditEntry).where(models.AuditEntry.action == "matter.create")
+        ).all()
+        assert [e.after["file_number"] for e in entries] == ["CC 26-0001"]
+        assert entries[0].user_id is not None and entries[0].before is None
 
 
 def test_unknown_matter_is_not_found(client):
