@@ -7,13 +7,14 @@ from datetime import date
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from hearings.bodies import body_named
 from hearings.errors import Conflict
 from hearings.extensions import db
 from hearings.jobs import queue_transcription
-from hearings.models import Body, Hearing, Recording
+from hearings.models import Hearing, Recording
 from hearings.storage import (
     StoredUpload,
     incoming_sha256,
@@ -44,16 +45,6 @@ class HearingDetails:
     num_speakers: int | None = None
     max_speakers: int | None = None
     clustering_threshold: float | None = None
-
-
-def body_named(name: str) -> Body:
-    """Return the body with this name (any case), creating it if new."""
-    name = " ".join(name.split())
-    body = db.session.scalars(select(Body).where(func.lower(Body.name) == name.lower())).first()
-    if body is None:
-        body = Body(name=name)
-        db.session.add(body)
-    return body
 
 
 def hearing_with_recording(sha256: str) -> Hearing | None:
@@ -98,7 +89,7 @@ def _create(details: HearingDetails, stored: StoredUpload) -> Hearing:
     )
     hearing = Hearing(
         title=" ".join(details.title.split()),
-        body=body_named(details.body_name),
+        body=body_named(db.session, details.body_name),
         date=details.date,
         agenda_text=(details.agenda_text or "").strip() or None,
         recording=recording,

@@ -10,6 +10,7 @@ import requests
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hearings.bodies import body_named
 from hearings.legistar.client import DEFAULT_BASE_URL, fetch_records
 from hearings.legistar.records import (
     RECORD_KEYS,
@@ -266,9 +267,7 @@ class _Importer:
         if legistar_id is None and not name:
             raise RecordProblem("no body: its id and name are both missing")
         body = self._find(Body, legistar_id) if legistar_id is not None else None
-        named = (
-            self.session.scalars(select(Body).where(Body.name == name)).first() if name else None
-        )
+        named = body_named(self.session, name, create=False) if name else None
         if body is None and named is not None:
             if legistar_id is not None and named.legistar_id not in (None, legistar_id):
                 raise RecordProblem(

@@ -282,6 +282,20 @@ def test_a_hearing_a_clerk_created_is_adopted_not_duplicated(app, legistar_dir):
         assert db.session.scalar(select(func.count()).select_from(Hearing)) == 3
 
 
+def test_a_body_a_clerk_typed_in_another_case_is_adopted(app, legistar_dir):
+    # Uploads find bodies by name in any case; the import must use the same rule, or the
+    # clerk's "city council" and Legistar's "City Council" become two bodies.
+    with app.app_context():
+        typed = Body(name="city council")
+        db.session.add(Hearing(title="Full Council, July 29", body=typed, date=date(2019, 7, 29)))
+        db.session.commit()
+        report = import_directory(db.session, legistar_dir)
+        assert report.problems == []
+        assert typed.legistar_id == 138 and typed.name == "City Council"
+        names = db.session.scalars(select(Body.name).where(func.lower(Body.name).like("%city%")))
+        assert list(names) == ["City Council"]
+
+
 def test_import_command_prints_the_report(app, runner, legistar_dir, dump):
     result = runner.invoke(args=["legistar", "import", str(legistar_dir)])
     assert result.exit_code == 0, result.output
