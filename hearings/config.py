@@ -38,9 +38,9 @@ def defaults(instance_path: str) -> dict:
         "WHISPER_CPU_THREADS": os.cpu_count() or 2,
         "DIARIZER": "auto",
         "DIARIZER_PATH": None,
-        # Voice similarity (cosine, CAM++) above which a new label is suggested as a known person;
-        # on the AMI clips the same person scored 0.66-0.85 across meetings, others at most 0.61.
-        "SPEAKER_MATCH_THRESHOLD": 0.6,
+        # Voice similarity (cosine, CAM++) at or above which a new label is suggested as a known
+        # person; unset, transcription.voices.RECOGNITION_THRESHOLD (measured there) applies.
+        "SPEAKER_MATCH_THRESHOLD": None,
         # Position suggestions: the key-phrase method is primary and instant. True also compares
         # with example sentences, whose model takes seconds to load on first use in a process;
         # enable it only where a warm process is kept, so no clerk's request waits on the load.

@@ -22,14 +22,6 @@ from hearings.models import Hearing, Organization, Person, Segment, Speaker
 from hearings.models.audit import record
 from hearings.organizations import normalise_name, organization_named
 
-# Cosine similarity of CAM++ voice embeddings above which a known person is suggested.
-# On the shared AMI clips (single-speaker stretches of 4-29 s, cut with the reference turns),
-# the same person in two different meetings scored 0.66-0.85 (5 pairs, a small sample) and
-# different people at most 0.61 (5 of 82 pairs at or above 0.5, 1 at or above 0.6). 0.6 keeps
-# every true match there while showing an editor few wrong guesses; a wrong guess costs one
-# "Not them" click, a missed one costs naming by hand. Override with SPEAKER_MATCH_THRESHOLD.
-DEFAULT_MATCH_THRESHOLD = 0.6
-
 # Turns of one speaker closer than this are drawn as one stretch on the timeline.
 TIMELINE_JOIN_MS = 1500
 # The narrowest a turn is drawn, in percent of the recording, so short remarks stay clickable.
@@ -310,7 +302,12 @@ def person_state(person: Person) -> dict:
 def match_threshold(config: Mapping) -> float:
     """Return the similarity a voice match needs, from the app's settings."""
     value = config.get("SPEAKER_MATCH_THRESHOLD")
-    return DEFAULT_MATCH_THRESHOLD if value in (None, "") else float(value)
+    if value in (None, ""):
+        # Imported here: transcription's voice module loads numpy, which pages never need.
+        from transcription.voices import RECOGNITION_THRESHOLD
+
+        return RECOGNITION_THRESHOLD
+    return float(value)
 
 
 def known_voices(session: Session, *, excluding_hearing_id: int) -> dict[int, list[list[float]]]:

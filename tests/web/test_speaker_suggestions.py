@@ -10,10 +10,11 @@ import pytest
 
 from hearings.extensions import db
 from hearings.models import AuditEntry, Hearing, Person, Speaker
-from hearings.speakers import DEFAULT_MATCH_THRESHOLD, suggest_returning_speakers
+from hearings.speakers import suggest_returning_speakers
 from tests.fakes import sample_transcript
 from tests.web.conftest import csrf_token, hearing_form, tone_wav
 from tests.web.test_speakers import HTMX, speaker_ids, stored_hearing
+from transcription.voices import RECOGNITION_THRESHOLD
 
 DIM = 192
 
@@ -141,7 +142,7 @@ def test_threshold_comes_from_the_app_config(app, earlier):
     app.config["SPEAKER_MATCH_THRESHOLD"] = 0.65
     assert suggest(app, later) == ["SPEAKER_00"]
     del app.config["SPEAKER_MATCH_THRESHOLD"]
-    assert DEFAULT_MATCH_THRESHOLD == 0.6
+    assert RECOGNITION_THRESHOLD == 0.6
     assert suggest(app, later) == ["SPEAKER_00"]
 
 
@@ -320,13 +321,13 @@ def test_real_voice_embeddings_recognise_the_same_voice_only(app, tmp_path):
     after = state(app, later)
     assert after["SPEAKER_01"][:2] == (None, kerr)
     assert after["SPEAKER_01"][2] == pytest.approx(cosine_similarity(first, returning), abs=1e-4)
-    assert after["SPEAKER_01"][2] >= DEFAULT_MATCH_THRESHOLD
+    assert after["SPEAKER_01"][2] >= RECOGNITION_THRESHOLD
     assert after["SPEAKER_00"] == (None, None, None)
-    assert cosine_similarity(first, newcomer) < DEFAULT_MATCH_THRESHOLD
+    assert cosine_similarity(first, newcomer) < RECOGNITION_THRESHOLD
 
 
 @pytest.mark.parametrize(
-    "setting, expected", [(None, DEFAULT_MATCH_THRESHOLD), ("0.55", 0.55), (0.7, 0.7), (0, 0.0)]
+    "setting, expected", [(None, RECOGNITION_THRESHOLD), ("0.55", 0.55), (0.7, 0.7), (0, 0.0)]
 )
 def test_threshold_setting_is_read_from_config_or_environment(setting, expected):
     from hearings.speakers import match_threshold
