@@ -1,10 +1,12 @@
 """Time codes as people read them (h:mm:ss) and as caption formats need them."""
 
+from transcription import schema
+
 
 def clock(ms: int) -> str:
-    """Return h:mm:ss for a time in milliseconds."""
-    seconds = max(ms, 0) // 1000
-    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+    """Return h:mm:ss for a time in milliseconds (the database's unit)."""
+    # Integer division first: ms / 1000 as a float could land a hair below a whole second.
+    return schema.clock(ms // 1000)
 
 
 def caption_time(ms: int, separator: str = ".") -> str:

@@ -11,13 +11,7 @@ from collections.abc import Sequence
 from transcription.asr import ModelError
 from transcription.audio import AudioError
 from transcription.pipeline import PipelineConfig, TranscriptionPipeline
-from transcription.schema import Transcript
-
-
-def clock(seconds: float) -> str:
-    """Format seconds as h:mm:ss, the way transcript lines show times."""
-    whole = int(seconds)
-    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
+from transcription.schema import Transcript, clock
 
 
 def transcript_lines(transcript: Transcript) -> list[str]:

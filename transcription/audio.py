@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from transcription.schema import StageProgress
+from transcription.schema import StageProgress, clock
 
 if TYPE_CHECKING:
     import av.container
@@ -124,7 +124,7 @@ def probe(path: str | Path) -> AudioInfo:
         elif decoded_end < duration - TRUNCATION_TOLERANCE_S:
             raise AudioError(
                 f"{name}: the recording appears to be cut short. Its header says it lasts "
-                f"{_clock(duration)}, but the audio stops at {_clock(decoded_end)}. "
+                f"{clock(duration)}, but the audio stops at {clock(decoded_end)}. "
                 "The upload or copy was probably interrupted; please upload the complete file."
             )
         container_name = container.format.name
@@ -293,8 +293,8 @@ def _check_wav_header(path: Path) -> float | None:
             if present + block_align <= size:
                 raise AudioError(
                     f"{path.name}: the recording appears to be cut short. Its header says it "
-                    f"lasts {_clock(size / byte_rate)}, but the file holds only "
-                    f"{_clock(present / byte_rate)} of audio. The upload or copy was probably "
+                    f"lasts {clock(size / byte_rate)}, but the file holds only "
+                    f"{clock(present / byte_rate)} of audio. The upload or copy was probably "
                     "interrupted; please upload the complete file."
                 )
             return size / byte_rate
@@ -396,8 +396,3 @@ def _grown(samples: np.ndarray, needed: int) -> np.ndarray:
     grown = np.empty(max(needed, int(samples.size * 1.25)), dtype=np.float32)
     grown[: samples.size] = samples
     return grown
-
-
-def _clock(seconds: float) -> str:
-    whole = int(round(seconds))
-    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"

@@ -6,6 +6,13 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+
+def clock(seconds: float) -> str:
+    """Return h:mm:ss, whole seconds cut, the way players and transcript lines show a time."""
+    whole = int(max(seconds, 0))
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
 # What one stage (decoding, recognition, diarization) reports: the fraction (0-1) done.
 StageProgress = Callable[[float], None]
 # What a whole run reports to its job: the stage's name and the run's percent done.
