@@ -9,7 +9,6 @@ hash before it touches anything, then replaces the database and copies the files
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -21,6 +20,8 @@ from pathlib import Path
 
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
+
+from transcription.audio import file_sha256
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -38,11 +39,6 @@ class BackupSummary:
     files: int
     bytes: int
     rows: dict[str, int]
-
-
-def file_sha256(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def table_rows(engine: Engine) -> dict[str, int]:

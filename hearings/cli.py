@@ -361,9 +361,9 @@ def demo(wait: bool) -> None:
         hearing = duplicate.hearing
         click.echo("The demo hearing is already there.")
     if hearing is None:
-        import hashlib
+        from transcription.audio import file_sha256
 
-        hearing = hearing_with_recording(hashlib.sha256(audio.read_bytes()).hexdigest())
+        hearing = hearing_with_recording(file_sha256(audio))
     _demo_matter(hearing, meta)
     job = hearing.latest_job
     click.echo(
