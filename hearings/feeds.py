@@ -59,9 +59,7 @@ def matter_items(matter: Matter, link: Link) -> list[FeedItem]:
         who = testimony.person.name
         if testimony.organizations:
             who += f" ({', '.join(o.name for o in testimony.organizations)})"
-        stance = (
-            POSITION_LABELS[testimony.position] if testimony.position_confirmed else "testified"
-        )
+        stance = POSITION_LABELS[testimony.counted_position]
         if testimony.start_ms is not None and testimony.hearing_id is not None:
             url = link(
                 "hearings.quote", hearing_id=testimony.hearing_id, start_ms=testimony.start_ms

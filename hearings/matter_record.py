@@ -184,8 +184,8 @@ def public_positions(matter: Matter) -> dict[int, list[str]]:
     """Return person id -> the confirmed positions they took in testimony on the matter."""
     said: dict[int, list[str]] = {}
     for testimony in matter.testimonies:
-        if testimony.position_confirmed and testimony.position != "not_stated":
-            said.setdefault(testimony.person_id, []).append(testimony.position)
+        if testimony.counted_position != "not_stated":
+            said.setdefault(testimony.person_id, []).append(testimony.counted_position)
     return said
 
 
@@ -269,7 +269,7 @@ def positions_by_matter(testimonies: list[Testimony]) -> list[dict]:
     matters: dict[int, dict] = {}
     for testimony in testimonies:
         row = matters.setdefault(testimony.matter_id, {"matter": testimony.matter, "counts": {}})
-        position = testimony.position if testimony.position_confirmed else "not_stated"
+        position = testimony.counted_position
         row["counts"][position] = row["counts"].get(position, 0) + 1
     for row in matters.values():
         stated = [p for p in ("support", "oppose", "neutral") if row["counts"].get(p)]

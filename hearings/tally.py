@@ -76,20 +76,13 @@ class ConcernCount:
         return text
 
 
-def confirmed_position(testimony: Testimony) -> str:
-    """Return the position the tally counts: the confirmed one, else "not_stated"."""
-    if testimony.position_confirmed and testimony.position in STATED:
-        return testimony.position
-    return "not_stated"
-
-
 def position_tally(session: Session, matter: Matter) -> PositionTally:
     """Count the people and organizations supporting, opposing or neutral on a matter."""
     person_positions: dict[int, set[str]] = defaultdict(set)
     organization_positions: dict[int, set[str]] = defaultdict(set)
     organizations: dict[int, Organization] = {}
     for testimony in _testimonies(session, matter):
-        position = confirmed_position(testimony)
+        position = testimony.counted_position
         person_positions[testimony.person_id].add(position)
         for organization in testimony.organizations:
             organizations[organization.id] = organization

@@ -178,6 +178,16 @@ class Testimony(Base):
     )
 
     @property
+    def counted_position(self) -> str:
+        """Return the position the public record shows and counts: a clerk's, else "not_stated".
+
+        A machine suggestion is never counted, shown as a position or exported as one.
+        """
+        if self.position_confirmed and self.position in POSITIONS:
+            return self.position
+        return "not_stated"
+
+    @property
     def start_ms(self) -> int | None:
         return self.segments[0].start_ms if self.segments else self.quote_start_ms
 

@@ -1,5 +1,7 @@
 """Counting positions and concerns in testimony on a matter."""
 
+import pytest
+
 from hearings import models
 from hearings.extensions import db
 from hearings.models import Concern, Matter, Organization, Person
@@ -146,3 +148,22 @@ def test_concern_counts_speakers_and_organizations(app):
         assert counts[0].summary == "data sharing: raised by 2 speakers, 2 organizations"
         assert counts[1].summary == "racial bias: raised by 2 speakers, 1 organization"
         assert counts[2].summary == "cost: not raised"
+
+
+@pytest.mark.parametrize(
+    ("position", "confirmed", "suggested", "counted"),
+    [
+        ("oppose", True, None, "oppose"),
+        ("oppose", False, "oppose", "not_stated"),
+        ("not_stated", False, "support", "not_stated"),
+        ("neutral", True, "oppose", "neutral"),
+    ],
+)
+def test_the_counted_position_is_the_clerks_never_the_machines(
+    position, confirmed, suggested, counted
+):
+    # One rule behind the tally, the pages, the feeds and the search filter's labels.
+    testimony = models.Testimony(
+        position=position, position_confirmed=confirmed, suggested_position=suggested
+    )
+    assert testimony.counted_position == counted
