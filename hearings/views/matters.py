@@ -244,7 +244,7 @@ def concern_choices():
     """Return the concern checkboxes of the chosen matter (the testimony form swaps them in)."""
     matter_id = request.args.get("matter_id", type=record_id)
     matter = db.session.get(Matter, matter_id) if matter_id else None
-    return render_template("civic/_concern_choices.html", matter=matter, chosen=[])
+    return render_template("matters/_concern_choices.html", matter=matter, chosen=[])
 
 
 @bp.get("/testimony/<int:testimony_id>")
@@ -256,7 +256,7 @@ def testimony(testimony_id: int):
 
 def _testimony_page(item: Testimony, status: int = 200, error: str | None = None):
     return render_template(
-        "civic/testimony.html",
+        "matters/testimony.html",
         testimony=item,
         positions=POSITIONS,
         position_labels=record.POSITION_LABELS,

@@ -73,7 +73,7 @@ def test_member_record_lists_seats_votes_and_sponsorships(client, app, voted):
     with app.test_request_context():
         person = db.session.get(models.Person, voted.member_ids[0])
         activity = person_record(db.session, person)
-        html = render_template("civic/_person_record.html", person=person, activity=activity)
+        html = render_template("people/_person_record.html", person=person, activity=activity)
     assert "District 1" in html and "Common Council" in html
     assert 'class="vote vote-yes"' in html and "Adopt" in html
     assert "Sponsored" in html and "ERC 26-0148" in html
