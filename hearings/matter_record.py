@@ -28,12 +28,8 @@ from hearings.models import (
     Testimony,
     VoteEvent,
 )
-from hearings.models.civic import (
-    POSITIONS,
-    matter_sponsors,
-    testimony_organizations,
-    testimony_segments,
-)
+from hearings.models.matters import matter_sponsors
+from hearings.models.testimony import POSITIONS, testimony_organizations, testimony_segments
 from hearings.tally import concern_counts, position_tally
 from hearings.testimony import POSITION_LABELS
 from hearings.votes import result_disagrees

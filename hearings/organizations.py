@@ -19,7 +19,7 @@ from hearings.audit import audited
 from hearings.errors import Conflict, Refused
 from hearings.models import Organization, OrganizationAlias
 from hearings.models.audit import record
-from hearings.models.civic import testimony_organizations
+from hearings.models.testimony import testimony_organizations
 
 # Dropped without a gap, so "A.C.L.U." is "aclu" and "Women's" is "womens".
 _JOINING = re.compile(r"[.'’`]")

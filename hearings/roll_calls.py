@@ -19,7 +19,7 @@ from hearings.errors import Refused
 from hearings.matter_record import recent_hearings
 from hearings.memberships import bodies_by_name, current_members
 from hearings.models import Body, Hearing, Matter, Person, PersonVote, VoteEvent
-from hearings.models.civic import THRESHOLD_RULES, VOTE_VALUES
+from hearings.models.votes import THRESHOLD_RULES, VOTE_VALUES
 from hearings.record_ids import MAX_ID, record_id
 from hearings.testimony import person_for
 from hearings.votes import Outcome, compute_outcome

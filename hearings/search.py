@@ -194,7 +194,7 @@ def _testimony_segment_ids(filters: SearchFilters):
     from sqlalchemy import and_, or_
 
     from hearings.models import AgendaItem, Testimony
-    from hearings.models.civic import testimony_segments
+    from hearings.models.testimony import testimony_segments
 
     testimony = select(testimony_segments.c.segment_id).join(
         Testimony, Testimony.id == testimony_segments.c.testimony_id
@@ -224,7 +224,7 @@ def _testimony_segment_ids(filters: SearchFilters):
 def _organization_segment_ids(organization_id: int):
     """Return segments said by the organization's people or in testimony on its behalf."""
     from hearings.models import Person, Testimony
-    from hearings.models.civic import testimony_organizations, testimony_segments
+    from hearings.models.testimony import testimony_organizations, testimony_segments
 
     by_member = (
         select(Segment.id)

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from hearings.models import Concern, Matter, Organization, Testimony
-from hearings.models.civic import POSITIONS
+from hearings.models.testimony import POSITIONS
 
 STATED = tuple(position for position in POSITIONS if position != "not_stated")
 # Verb phrases by position, singular then plural: "1 supports", "19 oppose".

@@ -19,7 +19,7 @@ from hearings.audit import audited, audited_delete
 from hearings.concerns import concerns_for
 from hearings.errors import Conflict, Refused, clean_field
 from hearings.models import Hearing, Matter, Person, Segment, Testimony
-from hearings.models.civic import POSITIONS, TESTIMONY_KINDS, testimony_segments
+from hearings.models.testimony import POSITIONS, TESTIMONY_KINDS, testimony_segments
 from hearings.positions import suggest_position
 from hearings.storage import keep_pdf
 

@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from hearings.models.civic import THRESHOLD_RULES, VOTE_VALUES, VoteEvent
+from hearings.models.votes import THRESHOLD_RULES, VOTE_VALUES, VoteEvent
 
 PRESENT_VALUES = ("yes", "no", "abstain", "not_voting")
 BODY_RULES = ("majority_body", "two_thirds_body")

@@ -3,17 +3,7 @@
 from hearings.models.accounts import User
 from hearings.models.audit import AuditEntry
 from hearings.models.base import Base
-from hearings.models.bodies import Body
-from hearings.models.civic import (
-    AgendaItem,
-    Concern,
-    Matter,
-    MatterAction,
-    Membership,
-    PersonVote,
-    Testimony,
-    VoteEvent,
-)
+from hearings.models.bodies import Body, Membership
 from hearings.models.hearings import (
     Hearing,
     Job,
@@ -23,7 +13,10 @@ from hearings.models.hearings import (
     Speaker,
     Word,
 )
+from hearings.models.matters import AgendaItem, Concern, Matter, MatterAction
 from hearings.models.people import Organization, OrganizationAlias, Person
+from hearings.models.testimony import Testimony
+from hearings.models.votes import PersonVote, VoteEvent
 
 __all__ = [
     "AgendaItem",

@@ -32,7 +32,7 @@ from hearings.matter_record import (
 )
 from hearings.memberships import bodies_by_name
 from hearings.models import AgendaItem, Concern, Hearing, Matter, Testimony
-from hearings.models.civic import POSITIONS
+from hearings.models.testimony import POSITIONS
 from hearings.record_ids import record_id
 from hearings.views.auth import clerk_required
 from hearings.views.changes import change_to_the_record

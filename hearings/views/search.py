@@ -3,7 +3,7 @@
 from flask import Blueprint, current_app, render_template, request
 
 from hearings.extensions import db, htmx, limiter
-from hearings.models.civic import POSITIONS
+from hearings.models.testimony import POSITIONS
 from hearings.record_ids import optional_record_id
 from hearings.search import SearchFilters, SearchSyntaxError, filter_choices, search_segments
 

@@ -9,7 +9,7 @@ from werkzeug.datastructures import MultiDict
 from hearings.extensions import db
 from hearings.matter_record import roll_call_view
 from hearings.models import Body, Matter, VoteEvent
-from hearings.models.civic import VOTE_VALUES
+from hearings.models.votes import VOTE_VALUES
 from hearings.record_ids import record_id
 from hearings.roll_calls import (
     RULE_LABELS,

@@ -1,0 +1,109 @@
+"""Testimony: one person's contribution on a matter, spoken, written or on a card."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hearings.models.base import Base, utcnow
+from hearings.models.hearings import Hearing, Segment
+from hearings.models.matters import Concern, Matter
+from hearings.models.people import Organization, Person
+
+POSITIONS = ("support", "oppose", "neutral", "not_stated")
+TESTIMONY_KINDS = ("oral", "written", "card")
+
+
+testimony_segments = Table(
+    "testimony_segments",
+    Base.metadata,
+    Column("testimony_id", ForeignKey("testimonies.id"), primary_key=True),
+    Column("segment_id", ForeignKey("segments.id"), primary_key=True),
+)
+testimony_organizations = Table(
+    "testimony_organizations",
+    Base.metadata,
+    Column("testimony_id", ForeignKey("testimonies.id"), primary_key=True),
+    Column("organization_id", ForeignKey("organizations.id"), primary_key=True),
+)
+testimony_concerns = Table(
+    "testimony_concerns",
+    Base.metadata,
+    Column("testimony_id", ForeignKey("testimonies.id"), primary_key=True),
+    Column("concern_id", ForeignKey("concerns.id"), primary_key=True),
+)
+
+
+class Testimony(Base):
+    """One person's contribution on one matter: spoken, written, or a sign-up card."""
+
+    __tablename__ = "testimonies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    matter_id: Mapped[int] = mapped_column(ForeignKey("matters.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    hearing_id: Mapped[int | None] = mapped_column(ForeignKey("hearings.id"))
+    kind: Mapped[str] = mapped_column(String(20), default="oral")
+    # What the clerk confirmed; "not_stated" until then.
+    position: Mapped[str] = mapped_column(String(20), default="not_stated")
+    position_confirmed: Mapped[bool] = mapped_column(default=False)
+    # A machine suggestion is kept apart from the confirmed position, with its reasons.
+    suggested_position: Mapped[str | None] = mapped_column(String(20))
+    suggestion_reasons: Mapped[list | None] = mapped_column(JSON)
+    written_text: Mapped[str | None] = mapped_column(Text)
+    document_name: Mapped[str | None] = mapped_column(String(255))
+    received_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Spoken testimony is anchored to a stretch of the recording and the words the clerk saw
+    # there, not to transcript rows: a new machine transcript replaces the rows, and the
+    # testimony is attached again to whatever lines then cover the same stretch.
+    quote_start_ms: Mapped[int | None]
+    quote_end_ms: Mapped[int | None]
+    quote_text: Mapped[str | None] = mapped_column(Text)
+
+    matter: Mapped[Matter] = relationship(back_populates="testimonies")
+    person: Mapped[Person] = relationship()
+    hearing: Mapped[Hearing | None] = relationship()
+    segments: Mapped[list[Segment]] = relationship(
+        secondary=testimony_segments, order_by="Segment.start_ms"
+    )
+    organizations: Mapped[list[Organization]] = relationship(secondary=testimony_organizations)
+    concerns: Mapped[list[Concern]] = relationship(
+        secondary=testimony_concerns, back_populates="testimonies"
+    )
+
+    @property
+    def counted_position(self) -> str:
+        """Return the position the public record shows and counts: a clerk's, else "not_stated".
+
+        A machine suggestion is never counted, shown as a position or exported as one.
+        """
+        if self.position_confirmed and self.position in POSITIONS:
+            return self.position
+        return "not_stated"
+
+    @property
+    def start_ms(self) -> int | None:
+        return self.segments[0].start_ms if self.segments else self.quote_start_ms
+
+    @property
+    def end_ms(self) -> int | None:
+        return self.segments[-1].end_ms if self.segments else self.quote_end_ms
+
+    @property
+    def quote(self) -> str:
+        """Return the words of the testimony: its lines now, or as the clerk saw them."""
+        if self.segments:
+            return " ".join(s.text for s in self.segments)
+        return self.quote_text or ""
+
+    def anchor_to(self, segments: list[Segment]) -> None:
+        """Attach the testimony to these lines and remember their stretch and words."""
+        self.segments = segments
+        if segments:
+            self.quote_start_ms = segments[0].start_ms
+            self.quote_end_ms = max(s.end_ms for s in segments)
+            self.quote_text = " ".join(s.text for s in segments)
