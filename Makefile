@@ -62,6 +62,7 @@ test-fast: install
 
 lint: install
 	$(VENV)/bin/ruff check hearings transcription tests bench scripts app.py
+	$(PY) -m mypy hearings transcription
 
 format: install
 	$(VENV)/bin/ruff format hearings transcription tests bench scripts app.py

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from hearings.audit import audited, audited_delete
 from hearings.errors import Refused, clean_field
 from hearings.models import AgendaItem, Hearing, Matter
+from hearings.models.base import DbSession
 
 
 def _item_state(item: AgendaItem) -> dict:
@@ -19,7 +19,7 @@ def _times_state(item: AgendaItem) -> dict:
 
 
 def link_agenda_item(
-    session: Session,
+    session: DbSession,
     user,
     hearing: Hearing,
     matter: Matter,
@@ -44,7 +44,7 @@ def link_agenda_item(
 
 
 def set_agenda_times(
-    session: Session, user, item: AgendaItem, start_ms: int | None, end_ms: int | None
+    session: DbSession, user, item: AgendaItem, start_ms: int | None, end_ms: int | None
 ) -> AgendaItem:
     """Change when in the recording an agenda item was heard."""
     _check_range(item.hearing, start_ms, end_ms)
@@ -55,14 +55,14 @@ def set_agenda_times(
     return item
 
 
-def remove_agenda_item(session: Session, user, item: AgendaItem) -> None:
+def remove_agenda_item(session: DbSession, user, item: AgendaItem) -> None:
     """Unlink a matter from a hearing's agenda."""
     audited_delete(
         session, user, "agenda_item.delete", item, _item_state, hearing_id=item.hearing_id
     )
 
 
-def _agenda(session: Session, hearing: Hearing) -> list[AgendaItem]:
+def _agenda(session: DbSession, hearing: Hearing) -> list[AgendaItem]:
     return list(session.scalars(select(AgendaItem).where(AgendaItem.hearing_id == hearing.id)))
 
 
@@ -78,7 +78,7 @@ def _check_range(hearing: Hearing, start_ms: int | None, end_ms: int | None) -> 
         raise Refused("That time is past the end of the recording.")
 
 
-def agenda_for_hearing(session: Session, hearing: Hearing) -> list[AgendaItem]:
+def agenda_for_hearing(session: DbSession, hearing: Hearing) -> list[AgendaItem]:
     """Return the hearing's agenda items in order of when they were heard."""
     items = _agenda(session, hearing)
     return sorted(items, key=lambda a: (a.start_ms is None, a.start_ms or 0, a.sequence))

@@ -12,9 +12,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy.orm import Session
-
 from hearings.models.audit import record
+from hearings.models.base import DbSession
 
 Row = TypeVar("Row")
 State = Callable[[Any], dict | None]
@@ -22,7 +21,7 @@ State = Callable[[Any], dict | None]
 
 @contextmanager
 def audited(
-    session: Session,
+    session: DbSession,
     user: Any,
     action: str,
     row: Row,
@@ -49,7 +48,7 @@ def audited(
 
 
 def audit_created(
-    session: Session,
+    session: DbSession,
     user: Any,
     action: str,
     row: Any,
@@ -63,7 +62,7 @@ def audit_created(
 
 
 def audited_delete(
-    session: Session,
+    session: DbSession,
     user: Any,
     action: str,
     row: Any,

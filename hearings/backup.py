@@ -63,6 +63,8 @@ def back_up(engine: Engine, upload_folder: str | os.PathLike, folder: Path) -> B
     rows = table_rows(engine)
     if engine.dialect.name == "sqlite":
         database = folder / "database.sqlite3"
+        # The site's SQLite database is a file; an in-memory one has no name and nothing to keep.
+        assert engine.url.database is not None
         _sqlite_copy(Path(engine.url.database), database)
     elif engine.dialect.name == "postgresql":
         database = folder / "database.pgdump"
@@ -135,6 +137,7 @@ def restore(
     database = folder / manifest["database"]
     engine.dispose()
     if engine.dialect.name == "sqlite":
+        assert engine.url.database is not None  # a file, as in back_up
         _sqlite_copy(database, Path(engine.url.database))
     else:
         with engine.begin() as connection:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from hearings.models import Body
+from hearings.models.base import DbSession
 
 
-def body_named(session: Session, name: str, create: bool = True) -> Body | None:
+def body_named(session: DbSession, name: str, create: bool = True) -> Body | None:
     """Return the body with this name in any case, adding it if asked; None for a blank name.
 
     Uploads and the Legistar import both use this, so a clerk's "common council" and

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from hearings.exports import speaker_name
 from hearings.models import Hearing, Segment
+from hearings.models.base import DbSession
 from hearings.timecodes import clock
 
 
-def segment_at(session: Session, hearing: Hearing, ms: int) -> Segment | None:
+def segment_at(session: DbSession, hearing: Hearing, ms: int) -> Segment | None:
     """Return the segment being spoken at ms, else the next one, else the last one."""
     base = select(Segment).where(Segment.hearing_id == hearing.id)
     found = session.scalars(

@@ -85,11 +85,14 @@ def testimonies_csv(matter: Matter, link: Link) -> str:
     rows = []
     for testimony in sorted(matter.testimonies, key=testimony_order):
         hearing = testimony.hearing
-        spoken = testimony.start_ms is not None and hearing is not None
-        if spoken:
+        start = end = None
+        if testimony.start_ms is not None and hearing is not None:
             # A testimony waiting for a clerk's review keeps the words it had, at its time.
             url = link("hearings.quote", hearing_id=hearing.id, start_ms=testimony.start_ms)
             quote = testimony.quote
+            # A stretch of the recording always has both ends (see Testimony.anchor_to).
+            assert testimony.end_ms is not None
+            start, end = clock(testimony.start_ms), clock(testimony.end_ms)
         else:
             url = link("matters.testimony", testimony_id=testimony.id)
             quote = testimony.written_text or ""
@@ -107,8 +110,8 @@ def testimonies_csv(matter: Matter, link: Link) -> str:
                 "concerns": "; ".join(c.name for c in testimony.concerns),
                 "hearing": hearing.title if hearing else None,
                 "hearing_date": hearing.date.isoformat() if hearing else None,
-                "start": clock(testimony.start_ms) if spoken else None,
-                "end": clock(testimony.end_ms) if spoken else None,
+                "start": start,
+                "end": end,
                 "received_on": testimony.received_on.isoformat() if testimony.received_on else None,
                 "quote": quote,
                 "document": (

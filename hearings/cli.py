@@ -244,11 +244,12 @@ def _with_inline_queue(wait: bool, fn, *args):
 
     queue = jobs.task_queue()
     original = queue.enqueue
-    queue.enqueue = lambda job: _run_here(job)
+    # Replaced on this one queue object for the call, then put back.
+    queue.enqueue = lambda job: _run_here(job)  # type: ignore[method-assign]
     try:
         return fn(*args)
     finally:
-        queue.enqueue = original
+        queue.enqueue = original  # type: ignore[method-assign]
 
 
 def _run_here(job) -> None:

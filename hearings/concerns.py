@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy.orm import Session
-
 from hearings.audit import audited, audited_delete
 from hearings.errors import Conflict, Refused, clean_field
 from hearings.models import Concern, Matter
+from hearings.models.base import DbSession
 
 
 def concerns_for(matter: Matter, concern_ids: Iterable[int]) -> list[Concern]:
@@ -20,7 +19,7 @@ def concerns_for(matter: Matter, concern_ids: Iterable[int]) -> list[Concern]:
     return chosen
 
 
-def add_concern(session: Session, user, matter: Matter, name: str) -> Concern:
+def add_concern(session: DbSession, user, matter: Matter, name: str) -> Concern:
     """Add a concern to the matter's vocabulary."""
     name = clean_field(name, 100, "A concern")
     if not name:
@@ -33,7 +32,7 @@ def add_concern(session: Session, user, matter: Matter, name: str) -> Concern:
     return concern
 
 
-def remove_concern(session: Session, user, concern: Concern) -> None:
+def remove_concern(session: DbSession, user, concern: Concern) -> None:
     """Remove an unused concern from its matter's vocabulary."""
     if concern.testimonies:
         count = len(concern.testimonies)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from typing import overload
 
 from feedgen.feed import FeedGenerator
 
@@ -24,6 +25,10 @@ class FeedItem:
     content: str
 
 
+@overload
+def _aware(moment: datetime | date) -> datetime: ...
+@overload
+def _aware(moment: None) -> None: ...
 def _aware(moment: datetime | date | None) -> datetime | None:
     """Return a timezone-aware UTC datetime (databases may return naive UTC values)."""
     if moment is None:

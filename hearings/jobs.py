@@ -12,10 +12,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 from flask import Flask, current_app
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from hearings.extensions import db
 from hearings.models import Hearing, Job
@@ -208,17 +209,22 @@ def claim(job_id: int) -> bool:
     One conditional UPDATE, so two workers handed the same job (a task re-queued after a
     crash whose first copy is still on the queue) never run it side by side.
     """
-    claimed = db.session.execute(
-        update(Job)
-        .where(Job.id == job_id, Job.status == "queued")
-        .values(
-            status="running",
-            stage="starting",
-            worker=worker_identity(),
-            lease_expires_at=lease_deadline(),
-            started_at=utcnow(),
-            attempts=Job.attempts + 1,
-        )
+    # An UPDATE returns a CursorResult, which has the row count; execute() is typed as
+    # returning any Result.
+    claimed = cast(
+        CursorResult,
+        db.session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.status == "queued")
+            .values(
+                status="running",
+                stage="starting",
+                worker=worker_identity(),
+                lease_expires_at=lease_deadline(),
+                started_at=utcnow(),
+                attempts=Job.attempts + 1,
+            )
+        ),
     ).rowcount
     db.session.commit()
     return claimed == 1
@@ -349,13 +355,15 @@ def note_missing_recording(session, hearing: Hearing) -> None:
 
     if any(i.kind == "recording missing" for i in hearing.open_review_items):
         return
+    recording = hearing.recording
+    assert recording is not None  # only a hearing with a recording has a file to miss
     session.add(
         ReviewItem(
             hearing_id=hearing.id,
             kind="recording missing",
             message=(
-                f"The recording file ({hearing.recording.original_filename}, stored as "
-                f"{hearing.recording.stored_name}) is not in the upload folder. The transcript "
+                f"The recording file ({recording.original_filename}, stored as "
+                f"{recording.stored_name}) is not in the upload folder. The transcript "
                 "is kept, but the recording cannot be played or processed until the file is "
                 "restored from a backup."
             ),

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from hearings.agenda import agenda_for_hearing
 from hearings.audit import audited
@@ -28,6 +27,7 @@ from hearings.models import (
     Testimony,
     VoteEvent,
 )
+from hearings.models.base import DbSession
 from hearings.models.matters import matter_sponsors
 from hearings.models.testimony import POSITIONS, testimony_organizations, testimony_segments
 from hearings.tally import concern_counts, position_tally
@@ -42,15 +42,15 @@ RECENT_HEARINGS = 200
 # --- lists and choices -------------------------------------------------------------------
 
 
-def matters_newest_first(session: Session, limit: int | None = None) -> list[Matter]:
+def matters_newest_first(session: DbSession, limit: int | None = None) -> list[Matter]:
     """Return matters, most recently introduced first."""
     stmt = select(Matter).order_by(Matter.intro_date.desc().nulls_last(), Matter.id.desc())
     return list(session.scalars(stmt.limit(limit)))
 
 
-def matter_list(session: Session) -> dict:
+def matter_list(session: DbSession) -> dict:
     """Return what the matters list shows: the matters and how much testimony each drew."""
-    counts = dict(
+    counts: dict[int, int] = dict(
         session.execute(
             select(Testimony.matter_id, func.count(Testimony.id)).group_by(Testimony.matter_id)
         ).all()
@@ -58,21 +58,21 @@ def matter_list(session: Session) -> dict:
     return {"matters": matters_newest_first(session), "counts": counts}
 
 
-def organization_names(session: Session) -> list[str]:
+def organization_names(session: DbSession) -> list[str]:
     """Return organization names to pick from, alphabetically."""
     return list(
         session.scalars(select(Organization.name).order_by(Organization.name).limit(CHOICES_LIMIT))
     )
 
 
-def recent_hearings(session: Session) -> list[Hearing]:
+def recent_hearings(session: DbSession) -> list[Hearing]:
     """Return the latest hearings to pick from, newest first."""
     return list(
         session.scalars(select(Hearing).order_by(Hearing.date.desc()).limit(RECENT_HEARINGS))
     )
 
 
-def testimony_choices(session: Session) -> dict:
+def testimony_choices(session: DbSession) -> dict:
     """Return people, organizations and hearings to pick from in clerk forms."""
     return {
         "people": list(session.scalars(select(Person).order_by(Person.name).limit(CHOICES_LIMIT))),
@@ -85,7 +85,7 @@ def testimony_choices(session: Session) -> dict:
 
 
 def add_matter(
-    session: Session,
+    session: DbSession,
     user,
     *,
     title: str,
@@ -185,7 +185,7 @@ def public_positions(matter: Matter) -> dict[int, list[str]]:
     return said
 
 
-def matter_page_context(session: Session, matter: Matter) -> dict:
+def matter_page_context(session: DbSession, matter: Matter) -> dict:
     """Return everything the matter page shows."""
     return {
         "matter": matter,
@@ -203,7 +203,7 @@ def matter_page_context(session: Session, matter: Matter) -> dict:
 # --- people and organizations ------------------------------------------------------------
 
 
-def person_record(session: Session, person: Person) -> dict:
+def person_record(session: DbSession, person: Person) -> dict:
     """Return a person's seats, votes, sponsorships and testimony, for the person page."""
     return {
         "memberships": list(
@@ -240,13 +240,13 @@ def person_record(session: Session, person: Person) -> dict:
     }
 
 
-def organization_list(session: Session, query: str) -> dict:
+def organization_list(session: DbSession, query: str) -> dict:
     """Return organizations whose name contains the query, with how often each testified."""
     query = " ".join(query.split())[:200]
     stmt = select(Organization).order_by(Organization.name)
     if query:
         stmt = stmt.where(func.lower(Organization.name).contains(query.lower(), autoescape=True))
-    counts = dict(
+    counts: dict[int, int] = dict(
         session.execute(
             select(testimony_organizations.c.organization_id, func.count()).group_by(
                 testimony_organizations.c.organization_id
@@ -274,7 +274,7 @@ def positions_by_matter(testimonies: list[Testimony]) -> list[dict]:
     return sorted(matters.values(), key=lambda r: r["matter"].label)
 
 
-def organization_record(session: Session, organization: Organization) -> dict:
+def organization_record(session: DbSession, organization: Organization) -> dict:
     """Return an organization's positions across matters and its representatives' testimony."""
     testimonies = sorted(
         session.scalars(
@@ -296,7 +296,7 @@ def organization_record(session: Session, organization: Organization) -> dict:
 # --- the hearing page's civic hooks ------------------------------------------------------
 
 
-def hearing_record(session: Session, hearing: Hearing, for_clerk: bool) -> dict:
+def hearing_record(session: DbSession, hearing: Hearing, for_clerk: bool) -> dict:
     """Return a hearing's agenda and testimony; for a clerk also what the forms offer.
 
     Args:

@@ -5,22 +5,22 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
 
 from hearings.audit import audited
 from hearings.errors import Refused
 from hearings.models import Body, Hearing, Membership, Person, VoteEvent
+from hearings.models.base import DbSession
 from hearings.testimony import person_for
 
 MAX_SEATS = 1000
 
 
-def bodies_by_name(session: Session) -> list[Body]:
+def bodies_by_name(session: DbSession) -> list[Body]:
     """Return every body, alphabetically."""
     return list(session.scalars(select(Body).order_by(Body.name)))
 
 
-def current_members(session: Session, body: Body, on: date) -> list[Membership]:
+def current_members(session: DbSession, body: Body, on: date) -> list[Membership]:
     """Return the memberships of the body that were current on the day, by member name."""
     return list(
         session.scalars(
@@ -37,7 +37,7 @@ def current_members(session: Session, body: Body, on: date) -> list[Membership]:
 
 
 def add_membership(
-    session: Session,
+    session: DbSession,
     user,
     body: Body,
     *,
@@ -67,7 +67,7 @@ def add_membership(
     return membership
 
 
-def end_membership(session: Session, user, membership: Membership, on: date) -> Membership:
+def end_membership(session: DbSession, user, membership: Membership, on: date) -> Membership:
     """Record the last day of a member's term."""
     if membership.start_date and on < membership.start_date:
         raise Refused("The term cannot end before it starts.")
@@ -88,7 +88,7 @@ def _term_end_state(membership: Membership) -> dict:
     return {"end_date": membership.end_date.isoformat() if membership.end_date else None}
 
 
-def set_body_size(session: Session, user, body: Body, size_text: str) -> Body:
+def set_body_size(session: DbSession, user, body: Body, size_text: str) -> Body:
     """Record how many seats the body has, as the clerk typed it."""
     raw = size_text.strip()
     # Five digits or more is never a seat count; checking length first keeps int() cheap.
@@ -100,7 +100,7 @@ def set_body_size(session: Session, user, body: Body, size_text: str) -> Body:
     return body
 
 
-def body_list(session: Session, today: date) -> dict:
+def body_list(session: DbSession, today: date) -> dict:
     """Return the bodies by name, with their hearing counts and members seated today."""
     bodies = bodies_by_name(session)
     hearings = dict(
@@ -112,7 +112,7 @@ def body_list(session: Session, today: date) -> dict:
     return {"bodies": bodies, "hearings": hearings, "members": members}
 
 
-def body_record(session: Session, body: Body, today: date) -> dict:
+def body_record(session: DbSession, body: Body, today: date) -> dict:
     """Return what the body page shows: current, past and future seats, meetings and votes."""
     return {
         "body": body,

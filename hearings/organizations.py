@@ -13,12 +13,12 @@ import unicodedata
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from hearings.audit import audited
 from hearings.errors import Conflict, Refused
 from hearings.models import Organization, OrganizationAlias
 from hearings.models.audit import record
+from hearings.models.base import DbSession
 from hearings.models.testimony import testimony_organizations
 
 # Dropped without a gap, so "A.C.L.U." is "aclu" and "Women's" is "womens".
@@ -38,7 +38,7 @@ def normalise_name(name: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def organization_named(session: Session, name: str, create: bool = True) -> Organization | None:
+def organization_named(session: DbSession, name: str, create: bool = True) -> Organization | None:
     """Return the organization known by this name or alias, creating it if asked.
 
     Returns None for a blank name, or when nothing matches and create is False.
@@ -57,7 +57,7 @@ def organization_named(session: Session, name: str, create: bool = True) -> Orga
 
 
 def add_alias(
-    session: Session, organization: Organization, alias: str, user: Any = None
+    session: DbSession, organization: Organization, alias: str, user: Any = None
 ) -> OrganizationAlias:
     """Record another name of the organization and return the alias row.
 
@@ -88,7 +88,7 @@ def add_alias(
 
 
 def merge_organizations(
-    session: Session, keep: Organization, absorb: Organization, user: Any = None
+    session: DbSession, keep: Organization, absorb: Organization, user: Any = None
 ) -> Organization:
     """Fold absorb into keep: its members, testimony, aliases and name; then delete it.
 
@@ -151,7 +151,7 @@ def _names_state(organization: Organization) -> dict:
     }
 
 
-def _organization_by_key(session: Session, key: str) -> Organization | None:
+def _organization_by_key(session: DbSession, key: str) -> Organization | None:
     alias = session.scalars(select(OrganizationAlias).where(OrganizationAlias.key == key)).first()
     if alias is not None:
         return alias.organization

@@ -18,10 +18,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from hearings.errors import Refused
 from hearings.models import Hearing, ReviewItem, Segment, Speaker, Testimony
+from hearings.models.base import DbSession
 from hearings.timecodes import clock
 
 # Share of a speaker's talk time that one voice of the new transcript must cover, both ways,
@@ -66,7 +66,8 @@ class ClerkLine:
     """A line a clerk gave to a speaker by hand."""
 
     span: Span
-    speaker_id: int
+    # Copied from Segment.speaker_id, which the model allows to be None.
+    speaker_id: int | None
     person_id: int | None
     shown_as: str
 
@@ -107,7 +108,7 @@ class CarryOverPlan:
         return bool(self.testimonies or self.named_speakers or self.clerk_lines)
 
 
-def plan(session: Session, hearing: Hearing) -> CarryOverPlan:
+def plan(session: DbSession, hearing: Hearing) -> CarryOverPlan:
     """Count the clerks' work that processing the hearing again must carry over."""
     return CarryOverPlan(
         testimonies=session.scalar(
@@ -132,7 +133,7 @@ def plan(session: Session, hearing: Hearing) -> CarryOverPlan:
     )
 
 
-def collect(session: Session, hearing: Hearing) -> ClerkWork:
+def collect(session: DbSession, hearing: Hearing) -> ClerkWork:
     """Read the clerks' work on the current transcript into times; unlink testimony from rows.
 
     After this the old rows can be deleted: no testimony points at them any more.
@@ -238,7 +239,7 @@ def _talk_overlap(work: ClerkWork, new_segments: Sequence[Segment]) -> dict[tupl
 
 
 def carry_over(
-    session: Session,
+    session: DbSession,
     hearing: Hearing,
     work: ClerkWork,
     speakers: dict[str, Speaker],
@@ -282,7 +283,7 @@ def _covering(segments: Sequence[Segment], span: Span) -> list[Segment]:
 
 
 def _reapply_clerk_lines(
-    session: Session,
+    session: DbSession,
     hearing: Hearing,
     work: ClerkWork,
     speakers: dict[str, Speaker],
@@ -350,7 +351,7 @@ def quote_similarity(before: str, after: str) -> float:
 
 
 def _reattach_testimony(
-    session: Session, hearing: Hearing, work: ClerkWork, new_segments: Sequence[Segment]
+    session: DbSession, hearing: Hearing, work: ClerkWork, new_segments: Sequence[Segment]
 ) -> list[ReviewItem]:
     reviews = []
     for quoted in work.testimonies:
@@ -417,7 +418,7 @@ def _shortened(text: str, length: int = 200) -> str:
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
-def resolve(session: Session, user, item: ReviewItem) -> None:
+def resolve(session: DbSession, user, item: ReviewItem) -> None:
     """Record that a clerk checked a review item (the caller commits)."""
     from hearings.models.audit import record
     from hearings.models.base import utcnow
@@ -438,7 +439,7 @@ def resolve(session: Session, user, item: ReviewItem) -> None:
     )
 
 
-def attach_where_it_was(session: Session, user, item: ReviewItem) -> Testimony:
+def attach_where_it_was(session: DbSession, user, item: ReviewItem) -> Testimony:
     """Attach an item's testimony to the lines now at its time, on a clerk's word.
 
     The clerk has compared the words: this is the decision the machine would not take.

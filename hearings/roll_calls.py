@@ -10,7 +10,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from hearings.audit import audited
@@ -19,6 +18,7 @@ from hearings.errors import Refused
 from hearings.matter_record import recent_hearings
 from hearings.memberships import bodies_by_name, current_members
 from hearings.models import Body, Hearing, Matter, Person, PersonVote, VoteEvent
+from hearings.models.base import DbSession
 from hearings.models.votes import THRESHOLD_RULES, VOTE_VALUES
 from hearings.record_ids import MAX_ID, record_id
 from hearings.testimony import person_for
@@ -68,7 +68,7 @@ def _extra_votes(form: MultiDict) -> list[tuple[str, str]]:
     ]
 
 
-def parse_roll_call(session: Session, form: MultiDict) -> RollCall:
+def parse_roll_call(session: DbSession, form: MultiDict) -> RollCall:
     """Check a submitted roll-call form and return it; raise Refused saying what is wrong."""
     body_id = _int(form, "body_id", "The body")
     body = session.get(Body, body_id) if body_id else None
@@ -147,7 +147,7 @@ def _vote_value(value: str | None, name: str) -> str:
 
 
 def save_roll_call(
-    session: Session, user, matter: Matter, roll_call: RollCall, event: VoteEvent | None = None
+    session: DbSession, user, matter: Matter, roll_call: RollCall, event: VoteEvent | None = None
 ) -> VoteEvent:
     """Store a new roll call on the matter, or replace an existing one's details."""
     action = "vote_event.create" if event is None else "vote_event.update"
@@ -160,7 +160,7 @@ def save_roll_call(
     return event
 
 
-def _fill(session: Session, event: VoteEvent, roll_call: RollCall) -> None:
+def _fill(session: DbSession, event: VoteEvent, roll_call: RollCall) -> None:
     event.body = roll_call.body
     event.date = roll_call.date
     event.motion = roll_call.motion
@@ -204,7 +204,7 @@ def _snapshot(event: VoteEvent) -> dict:
 
 
 def roll_call_form(
-    session: Session, matter: Matter, form: MultiDict, event: VoteEvent | None = None
+    session: DbSession, matter: Matter, form: MultiDict, event: VoteEvent | None = None
 ) -> dict:
     """Return what the roll-call form shows: an empty form, a stored roll call, or a retry.
 
@@ -263,7 +263,7 @@ def vote_day(raw: str | None, event: VoteEvent | None = None) -> date:
 
 
 def member_rows(
-    session: Session,
+    session: DbSession,
     body: Body | None,
     on: date,
     form: MultiDict | None = None,
@@ -285,7 +285,7 @@ def member_rows(
     return chosen
 
 
-def preview_outcome(session: Session, form: MultiDict) -> Outcome | str:
+def preview_outcome(session: DbSession, form: MultiDict) -> Outcome | str:
     """Return the outcome of the entered votes, or a message saying what is missing."""
     values = [value for key, value in form.items(multi=True) if key.startswith("vote-")]
     values += [value for _, value in _extra_votes(form)]

@@ -10,9 +10,9 @@ from markupsafe import Markup, escape
 from sqlalchemy import DDL, column, event, func, literal_column, select, table, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DatabaseError
-from sqlalchemy.orm import Session
 
 from hearings.models import Body, Hearing, Segment, Speaker
+from hearings.models.base import DbSession
 
 # Marks around matched words in snippets; unlikely to occur in speech, escaped before display.
 _OPEN, _CLOSE = "\x02", "\x03"
@@ -93,7 +93,7 @@ def unindex_segments(connection: Connection, segments: list[tuple[int, str]]) ->
 
 
 def search_segments(
-    session: Session,
+    session: DbSession,
     query: str,
     filters: SearchFilters | None = None,
     limit: int = 50,
@@ -241,7 +241,7 @@ def _organization_segment_ids(organization_id: int):
     return by_member.union(on_behalf)
 
 
-def filter_choices(session: Session) -> dict:
+def filter_choices(session: DbSession) -> dict:
     """Return the options of the search filters: bodies, people, organizations, matters."""
     from hearings.models import Matter, Organization, Person
 

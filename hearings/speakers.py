@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from itertools import groupby
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from hearings.audit import audit_created, audited
 from hearings.errors import Conflict, Refused
 from hearings.models import Hearing, Organization, Person, Segment, Speaker
 from hearings.models.audit import record
+from hearings.models.base import DbSession
 from hearings.organizations import normalise_name, organization_named
 
 # Turns of one speaker closer than this are drawn as one stretch on the timeline.
@@ -51,7 +52,7 @@ class PersonDetails:
 
 
 def name_speaker(
-    session: Session,
+    session: DbSession,
     user,
     speaker: Speaker,
     *,
@@ -78,7 +79,7 @@ def name_speaker(
 
 
 def create_person(
-    session: Session, user, details: PersonDetails, *, same_name_ok: bool = False
+    session: DbSession, user, details: PersonDetails, *, same_name_ok: bool = False
 ) -> Person:
     """Add a person (and their organization if new), audited; the caller commits."""
     details = _checked(details)
@@ -101,7 +102,7 @@ def create_person(
     return person
 
 
-def update_person(session: Session, user, person: Person, details: PersonDetails) -> Person:
+def update_person(session: DbSession, user, person: Person, details: PersonDetails) -> Person:
     """Change a person's name, title or affiliation, audited."""
     details = _checked(details)
     with audited(session, user, "person.update", person, person_state, skip_unchanged=True):
@@ -111,14 +112,14 @@ def update_person(session: Session, user, person: Person, details: PersonDetails
     return person
 
 
-def unname_speaker(session: Session, user, speaker: Speaker) -> None:
+def unname_speaker(session: DbSession, user, speaker: Speaker) -> None:
     """Take the name off a speaker label, back to the diarizer's label."""
     if speaker.person_id is None:
         raise Refused(f"{speaker.label} has no name to remove.")
     _set_person(session, user, speaker, None, action="speaker.unname")
 
 
-def confirm_suggestion(session: Session, user, speaker: Speaker) -> Person:
+def confirm_suggestion(session: DbSession, user, speaker: Speaker) -> Person:
     """Accept the voice-match suggestion as the speaker's name."""
     person = speaker.suggested_person
     if person is None:
@@ -127,7 +128,7 @@ def confirm_suggestion(session: Session, user, speaker: Speaker) -> Person:
     return person
 
 
-def dismiss_suggestion(session: Session, user, speaker: Speaker) -> None:
+def dismiss_suggestion(session: DbSession, user, speaker: Speaker) -> None:
     """Drop the voice-match suggestion for a speaker, audited."""
     if speaker.suggested_person_id is None:
         raise Refused(f"There is no suggestion for {speaker.label} to dismiss.")
@@ -160,7 +161,7 @@ def _checked(details: PersonDetails) -> PersonDetails:
     return details
 
 
-def _organization(session: Session, user, name: str) -> Organization | None:
+def _organization(session: DbSession, user, name: str) -> Organization | None:
     """Return the organization known by this name or one of its aliases, adding it if new."""
     if not normalise_name(name):
         return None
@@ -175,7 +176,7 @@ def _organization(session: Session, user, name: str) -> Organization | None:
 # --- Merging and reassigning ---------------------------------------------------------------
 
 
-def merge_speakers(session: Session, user, source: Speaker, target: Speaker) -> Speaker:
+def merge_speakers(session: DbSession, user, source: Speaker, target: Speaker) -> Speaker:
     """Give all of source's lines to target and remove the source label.
 
     Raises:
@@ -187,6 +188,8 @@ def merge_speakers(session: Session, user, source: Speaker, target: Speaker) -> 
     if source.hearing_id != target.hearing_id:
         raise Refused("Only speakers of the same hearing can be merged.")
     if source.person_id and target.person_id and source.person_id != target.person_id:
+        # Both are named, so both have a person.
+        assert source.person is not None and target.person is not None
         raise Conflict(
             f"{source.label} is named {source.person.name} and {target.label} is named "
             f"{target.person.name}. Remove one of the names first if they are one person."
@@ -224,7 +227,7 @@ def merge_speakers(session: Session, user, source: Speaker, target: Speaker) -> 
 
 
 def reassign_segment(
-    session: Session, user, segment: Segment, speaker_id: int | None, *, new_label: bool = False
+    session: DbSession, user, segment: Segment, speaker_id: int | None, *, new_label: bool = False
 ) -> Speaker:
     """Give one transcript line to another speaker of its hearing, or to a new label."""
     if new_label:
@@ -234,9 +237,10 @@ def reassign_segment(
         session.add(target)
         session.flush()
     else:
-        target = session.get(Speaker, speaker_id) if speaker_id is not None else None
-        if target is None or target.hearing_id != segment.hearing_id:
+        chosen = session.get(Speaker, speaker_id) if speaker_id is not None else None
+        if chosen is None or chosen.hearing_id != segment.hearing_id:
             raise Refused("Pick one of this hearing's speakers.")
+        target = chosen
     if segment.speaker_id == target.id:
         return target
     previous = segment.speaker
@@ -259,7 +263,7 @@ def _line_speaker(segment: Segment) -> dict:
     }
 
 
-def next_label(session: Session, hearing_id: int) -> str:
+def next_label(session: DbSession, hearing_id: int) -> str:
     """Return the next free diarizer-style label in a hearing, e.g. SPEAKER_04."""
     labels = session.scalars(select(Speaker.label).where(Speaker.hearing_id == hearing_id))
     numbers = [int(m.group(1)) for label in labels if (m := _LABEL_NUMBER.match(label))]
@@ -310,7 +314,7 @@ def match_threshold(config: Mapping) -> float:
     return float(value)
 
 
-def known_voices(session: Session, *, excluding_hearing_id: int) -> dict[int, list[list[float]]]:
+def known_voices(session: DbSession, *, excluding_hearing_id: int) -> dict[int, list[list[float]]]:
     """Return the stored embeddings of named speakers per person, from other hearings."""
     rows = session.execute(
         select(Speaker.person_id, Speaker.embedding).where(
@@ -321,6 +325,7 @@ def known_voices(session: Session, *, excluding_hearing_id: int) -> dict[int, li
     )
     voices: dict[int, list[list[float]]] = defaultdict(list)
     for person_id, embedding in rows:
+        assert person_id is not None  # the query keeps named speakers only
         if embedding:
             voices[person_id].append(embedding)
     return dict(voices)
@@ -341,7 +346,7 @@ def best_match(
 
 
 def suggest_returning_speakers(
-    session: Session, hearing: Hearing, threshold: float | None = None
+    session: DbSession, hearing: Hearing, threshold: float | None = None
 ) -> list[Speaker]:
     """Suggest a known person for each unnamed label that sounds like them.
 
@@ -399,7 +404,8 @@ def speaker_timeline(hearing: Hearing) -> tuple[list[SpeakerBand], int]:
     duration = max([recorded] + [s.end_ms for s in segments]) or 1
     bands = {speaker.id: SpeakerBand(speaker) for speaker in hearing.speakers}
     for segment in segments:
-        band = bands.get(segment.speaker_id)
+        # A line without a speaker has no band.
+        band = bands.get(segment.speaker_id) if segment.speaker_id is not None else None
         if band is None:
             continue
         band.talk_ms += segment.end_ms - segment.start_ms
@@ -427,7 +433,7 @@ def speaker_timeline(hearing: Hearing) -> tuple[list[SpeakerBand], int]:
     return ordered, duration
 
 
-def speakers_panel(session: Session, hearing: Hearing, for_clerk: bool) -> dict:
+def speakers_panel(session: DbSession, hearing: Hearing, for_clerk: bool) -> dict:
     """Return what the speakers panel shows: timeline bands and, for clerks, the choices."""
     bands, duration = speaker_timeline(hearing)
     panel: dict = {"bands": bands, "duration_ms": duration, "editor": for_clerk}
@@ -451,7 +457,7 @@ class PersonSummary:
     lines: int
 
 
-def people_listing(session: Session, query: str = "") -> list[PersonSummary]:
+def people_listing(session: DbSession, query: str = "") -> list[PersonSummary]:
     """Return people by name, with how many hearings and lines each spoke in."""
     spoken = (
         select(
@@ -496,7 +502,7 @@ class PersonQuotes:
 
 
 def person_quotes(
-    session: Session, person: Person, page: int = 1, per_page: int = 200
+    session: DbSession, person: Person, page: int = 1, per_page: int = 200
 ) -> PersonQuotes:
     """Return everything a person said across hearings, a page at a time."""
     said = (
@@ -521,7 +527,7 @@ def person_quotes(
     return PersonQuotes(groups, total, page, pages)
 
 
-def people_choices(session: Session) -> list[Person]:
+def people_choices(session: DbSession) -> list[Person]:
     """Return everyone an editor can pick when naming a speaker."""
     return list(
         session.scalars(
@@ -532,6 +538,6 @@ def people_choices(session: Session) -> list[Person]:
     )
 
 
-def organization_choices(session: Session) -> list[str]:
+def organization_choices(session: DbSession) -> list[str]:
     """Return organization names to offer while typing an affiliation."""
     return list(session.scalars(select(Organization.name).order_by(func.lower(Organization.name))))

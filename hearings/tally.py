@@ -21,9 +21,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from hearings.models import Concern, Matter, Organization, Testimony
+from hearings.models.base import DbSession
 from hearings.models.testimony import POSITIONS
 
 STATED = tuple(position for position in POSITIONS if position != "not_stated")
@@ -76,7 +77,7 @@ class ConcernCount:
         return text
 
 
-def position_tally(session: Session, matter: Matter) -> PositionTally:
+def position_tally(session: DbSession, matter: Matter) -> PositionTally:
     """Count the people and organizations supporting, opposing or neutral on a matter."""
     person_positions: dict[int, set[str]] = defaultdict(set)
     organization_positions: dict[int, set[str]] = defaultdict(set)
@@ -112,7 +113,7 @@ def position_tally(session: Session, matter: Matter) -> PositionTally:
     )
 
 
-def concern_counts(session: Session, matter: Matter) -> list[ConcernCount]:
+def concern_counts(session: DbSession, matter: Matter) -> list[ConcernCount]:
     """Count, for each concern of the matter, the speakers and organizations that raised it.
 
     Every concern in the matter's vocabulary is listed, those nobody raised last with 0.
@@ -144,7 +145,7 @@ def concern_counts(session: Session, matter: Matter) -> list[ConcernCount]:
     return counts
 
 
-def _testimonies(session: Session, matter: Matter) -> list[Testimony]:
+def _testimonies(session: DbSession, matter: Matter) -> list[Testimony]:
     return list(
         session.scalars(
             select(Testimony)

@@ -13,12 +13,12 @@ from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from hearings.audit import audited, audited_delete
 from hearings.concerns import concerns_for
 from hearings.errors import Conflict, Refused, clean_field
 from hearings.models import Hearing, Matter, Person, Segment, Testimony
+from hearings.models.base import DbSession
 from hearings.models.testimony import POSITIONS, TESTIMONY_KINDS, testimony_segments
 from hearings.positions import suggest_position
 from hearings.storage import keep_pdf
@@ -40,7 +40,7 @@ def check_position(position: str | None) -> str:
 
 
 def person_for(
-    session: Session,
+    session: DbSession,
     person_id: int | None,
     person_name: str | None,
     segments: Iterable[Segment] = (),
@@ -75,7 +75,7 @@ def person_for(
     raise Refused("The selected lines have no named speaker: choose a person or type their name.")
 
 
-def organizations_for(session: Session, names: Iterable[str]) -> list:
+def organizations_for(session: DbSession, names: Iterable[str]) -> list:
     """Return the organizations with these names (or aliases), creating the new ones."""
     from hearings.organizations import organization_named
 
@@ -117,13 +117,13 @@ def _organizations_state(testimony: Testimony) -> dict:
 
 
 def _new_testimony(
-    session: Session,
+    session: DbSession,
     user,
     *,
     kind: str,
     matter: Matter,
     person: Person,
-    position: str,
+    position: str | None,
     organization_names: Iterable[str],
     concern_ids: Iterable[int],
     text_for_suggestion: str = "",
@@ -159,7 +159,7 @@ def _new_testimony(
 
 
 def create_oral_testimony(
-    session: Session,
+    session: DbSession,
     user,
     hearing: Hearing,
     matter: Matter,
@@ -216,7 +216,7 @@ def create_oral_testimony(
 
 
 def create_written_testimony(
-    session: Session,
+    session: DbSession,
     user,
     matter: Matter,
     *,
@@ -257,6 +257,7 @@ def create_written_testimony(
     try:
         person = person_for(session, person_id, person_name)
         if has_document:
+            assert max_pdf_bytes is not None  # refused above when a document comes without it
             stored_name, created = keep_pdf(document, upload_folder, max_pdf_bytes)
         testimony = _new_testimony(
             session,
@@ -276,14 +277,14 @@ def create_written_testimony(
         )
     except Exception:
         # The rows go with the caller's rollback; a file written for them goes here.
-        if created:
+        if created and stored_name is not None:
             (Path(upload_folder) / stored_name).unlink(missing_ok=True)
         raise
     return testimony
 
 
 def create_card_testimony(
-    session: Session,
+    session: DbSession,
     user,
     matter: Matter,
     *,
@@ -313,7 +314,7 @@ def create_card_testimony(
     )
 
 
-def set_position(session: Session, user, testimony: Testimony, position: str) -> Testimony:
+def set_position(session: DbSession, user, testimony: Testimony, position: str) -> Testimony:
     """Record the position a clerk chose for the testimony."""
     if not position:
         raise Refused("Choose a position to record.")
@@ -332,7 +333,7 @@ def set_position(session: Session, user, testimony: Testimony, position: str) ->
 
 
 def confirm_suggestion(
-    session: Session, user, testimony: Testimony, shown: str | None
+    session: DbSession, user, testimony: Testimony, shown: str | None
 ) -> Testimony:
     """Make the suggested position the testimony's position, as the clerk saw it.
 
@@ -347,7 +348,7 @@ def confirm_suggestion(
 
 
 def set_concerns(
-    session: Session, user, testimony: Testimony, concern_ids: Iterable[int]
+    session: DbSession, user, testimony: Testimony, concern_ids: Iterable[int]
 ) -> Testimony:
     """Tag the testimony with concerns from its matter's vocabulary."""
     concerns = concerns_for(testimony.matter, concern_ids)
@@ -364,7 +365,7 @@ def set_concerns(
 
 
 def set_organizations(
-    session: Session, user, testimony: Testimony, names: Iterable[str]
+    session: DbSession, user, testimony: Testimony, names: Iterable[str]
 ) -> Testimony:
     """Replace the organizations the testimony was given for."""
     organizations = organizations_for(session, names)
@@ -380,7 +381,7 @@ def set_organizations(
     return testimony
 
 
-def delete_testimony(session: Session, user, testimony: Testimony) -> None:
+def delete_testimony(session: DbSession, user, testimony: Testimony) -> None:
     """Remove a testimony recorded by mistake (the audit log keeps what it was)."""
     audited_delete(
         session, user, "testimony.delete", testimony, _snapshot, hearing_id=testimony.hearing_id

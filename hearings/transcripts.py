@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from hearings import reprocessing, search
 from hearings.models import Hearing, Segment, Speaker, Word
-from hearings.models.base import utcnow
+from hearings.models.base import DbSession, utcnow
 from transcription.schema import Transcript
 
 
@@ -16,7 +15,7 @@ def to_ms(seconds: float) -> int:
     return int(round(seconds * 1000))
 
 
-def store_transcript(session: Session, hearing: Hearing, transcript: Transcript) -> None:
+def store_transcript(session: DbSession, hearing: Hearing, transcript: Transcript) -> None:
     """Replace the hearing's transcript with this one and index it; the caller commits.
 
     Clerks' work on the old transcript (testimony quotes, speaker names, lines given to
@@ -59,7 +58,7 @@ def store_transcript(session: Session, hearing: Hearing, transcript: Transcript)
     search.index_segments(session.connection(), [s.id for s in new_segments])
 
 
-def _clear_transcript(session: Session, hearing: Hearing) -> None:
+def _clear_transcript(session: DbSession, hearing: Hearing) -> None:
     old = session.execute(
         select(Segment.id, Segment.text).where(Segment.hearing_id == hearing.id)
     ).all()
@@ -71,7 +70,9 @@ def _clear_transcript(session: Session, hearing: Hearing) -> None:
     session.flush()
 
 
-def _speakers_for(session: Session, hearing: Hearing, transcript: Transcript) -> dict[str, Speaker]:
+def _speakers_for(
+    session: DbSession, hearing: Hearing, transcript: Transcript
+) -> dict[str, Speaker]:
     """Return a new Speaker row per label of the transcript, with its voice embedding."""
     speakers: dict[str, Speaker] = {}
     for label in dict.fromkeys(transcript.speakers or []):

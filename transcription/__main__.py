@@ -37,13 +37,13 @@ def with_choices(
     diarizer: str | None = None,
 ) -> PipelineConfig:
     """Return the config with what the person running a transcribe command chose (None: keep)."""
-    chosen = {
-        "vad": vad,
-        "normalise_loudness": normalise,
-        "cpu_threads": threads,
-        "diarizer": diarizer,
-    }
-    return replace(config, **{name: value for name, value in chosen.items() if value is not None})
+    return replace(
+        config,
+        vad=config.vad if vad is None else vad,
+        normalise_loudness=config.normalise_loudness if normalise is None else normalise,
+        cpu_threads=config.cpu_threads if threads is None else threads,
+        diarizer=config.diarizer if diarizer is None else diarizer,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

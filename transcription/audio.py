@@ -15,6 +15,7 @@ import numpy as np
 from transcription.schema import StageProgress, clock
 
 if TYPE_CHECKING:
+    import av.audio.stream
     import av.container
     import av.stream
 
@@ -320,7 +321,9 @@ def _scan_duration(container: av.container.InputContainer, stream: av.stream.Str
     return end
 
 
-def _decodes_some_audio(container: av.container.InputContainer, stream: av.stream.Stream) -> bool:
+def _decodes_some_audio(
+    container: av.container.InputContainer, stream: av.audio.stream.AudioStream
+) -> bool:
     import av
 
     failures = 0
@@ -339,12 +342,14 @@ def _decodes_some_audio(container: av.container.InputContainer, stream: av.strea
 
 
 def _decoded_end(
-    container: av.container.InputContainer, stream: av.stream.Stream, duration: float
+    container: av.container.InputContainer, stream: av.audio.stream.AudioStream, duration: float
 ) -> float:
     """Return the time at which decodable audio really ends, looking only near the end."""
     import av
 
     start = max(0.0, duration - END_CHECK_S)
+    # FFmpeg gives every stream it demuxes a time base.
+    assert stream.time_base is not None
     try:
         container.seek(int(start / stream.time_base), stream=stream, backward=True)
     except av.error.FFmpegError:

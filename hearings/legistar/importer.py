@@ -8,7 +8,6 @@ from pathlib import Path
 
 import requests
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from hearings.bodies import body_named
 from hearings.legistar.client import DEFAULT_BASE_URL, fetch_records
@@ -36,9 +35,10 @@ from hearings.models import (
     PersonVote,
     VoteEvent,
 )
+from hearings.models.base import DbSession
 
 
-def import_directory(session: Session, directory: Path) -> ImportReport:
+def import_directory(session: DbSession, directory: Path) -> ImportReport:
     """Import every Legistar JSON file in a directory and commit; return what happened."""
     report = ImportReport()
     records = read_directory(Path(directory), report)
@@ -46,7 +46,7 @@ def import_directory(session: Session, directory: Path) -> ImportReport:
 
 
 def import_records(
-    session: Session, records: Iterable[LegistarRecord], report: ImportReport | None = None
+    session: DbSession, records: Iterable[LegistarRecord], report: ImportReport | None = None
 ) -> ImportReport:
     """Import records, each in its own savepoint, then commit; return what happened."""
     report = report or ImportReport()
@@ -59,7 +59,7 @@ def import_records(
 
 
 class _Importer:
-    def __init__(self, session: Session, report: ImportReport):
+    def __init__(self, session: DbSession, report: ImportReport):
         self.session = session
         self.report = report
         # Rows already counted in this run, so a body shared by many events counts once.
@@ -148,8 +148,9 @@ class _Importer:
         data = record.data
         legistar_id = required_id(data, "MatterId")
         body_id, body_name = optional_id(data, "MatterBodyId"), text_field(data, "MatterBodyName")
+        file_number = text_field(data, "MatterFile")
         values = {
-            "file_number": text_field(data, "MatterFile"),
+            "file_number": file_number,
             "title": text_field(data, "MatterTitle")
             or text_field(data, "MatterName")
             or text_field(data, "MatterFile")
@@ -159,7 +160,7 @@ class _Importer:
             "intro_date": optional_date(data, "MatterIntroDate"),
             "body": self.body(body_id, body_name) if body_id or body_name else None,
         }
-        matter, created = self._matter_row(legistar_id, values["file_number"])
+        matter, created = self._matter_row(legistar_id, file_number)
         changed = _assign(matter, legistar_id=legistar_id, **values)
         self._save("matter", matter, created, changed)
 
@@ -186,7 +187,8 @@ class _Importer:
         action_name = text_field(data, "EventItemActionName")
         action_text = text_field(data, "EventItemActionText")
         passed_name = text_field(data, "EventItemPassedFlagName")
-        if matter is not None and (action_name or action_text or passed_name):
+        said = action_name or action_text or passed_name
+        if matter is not None and said:
             action = self._find(MatterAction, legistar_id)
             created = action is None
             if created:
@@ -196,7 +198,7 @@ class _Importer:
                 matter=matter,
                 date=hearing.date,
                 body=hearing.body,
-                action=(action_name or action_text or passed_name)[:300],
+                action=said[:300],
                 result=passed_name,
             )
             self._save("matter_action", action, created, changed)
@@ -275,7 +277,7 @@ class _Importer:
                 )
             body = named
         created = body is None
-        if created:
+        if body is None:
             if not name:
                 raise RecordProblem(f"body {legistar_id} is not imported and has no name here")
             body = Body(name=name)
@@ -362,7 +364,7 @@ class _Importer:
 
 
 def sync(
-    session: Session,
+    session: DbSession,
     client: str,
     base_url: str = DEFAULT_BASE_URL,
     since: date | None = None,

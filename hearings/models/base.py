@@ -1,12 +1,19 @@
 """Declarative base shared by every model."""
 
 from datetime import UTC, datetime
+from typing import Any, TypeAlias
 
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 
 
 class Base(DeclarativeBase):
     pass
+
+
+# What the services are handed: a plain Session (the worker, scripts, tests) or the site's
+# db.session, a scoped_session that stands in for one Session per request. Defined here, not
+# in extensions.py, so the services need not import the Flask app's extensions to name it.
+DbSession: TypeAlias = Session | scoped_session[Any]
 
 
 def utcnow() -> datetime:

@@ -71,7 +71,7 @@ def new():
 def detail(hearing_id: int):
     """Show a hearing: player, progress while processing, and the transcript."""
     hearing = db.get_or_404(Hearing, hearing_id)
-    return hearing_page(hearing, start_ms=request.args.get("t", type=float, default=0) * 1000)
+    return hearing_page(hearing, start_ms=request.args.get("t", type=float, default=0.0) * 1000)
 
 
 def hearing_page(hearing: Hearing, status: int = 200, settings=None, quote=None, **context):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     Response,
@@ -36,7 +38,7 @@ def transcript(hearing_id: int):
     speaker_id = request.args.get("speaker", type=int)
     if speaker_id is not None and _speaker_of(hearing, speaker_id) is None:
         abort(404, "That speaker is not part of this hearing.")
-    context = dict(
+    context: dict[str, Any] = dict(
         hearing=hearing,
         segments=service.spoken_by(hearing, speaker_id),
         selected_speaker=speaker_id,
@@ -192,11 +194,12 @@ def _apply(hearing: Hearing, change, message, anchor: str | None = None):
 
 def _refused(hearing: Hearing, error: str, status: int):
     """Show why an edit was refused, leaving the record as it was."""
+    # Only views call this, so the request was routed and has its view arguments.
+    assert request.view_args is not None
+    open_speaker = request.view_args.get("speaker_id")
     if htmx:
         response = Response(
-            _speakers_fragment(
-                hearing, speaker_error=error, open_speaker=request.view_args.get("speaker_id")
-            ),
+            _speakers_fragment(hearing, speaker_error=error, open_speaker=open_speaker),
             status=status,
         )
         # htmx does not swap error responses unless told; app.js reads this header.
@@ -204,9 +207,7 @@ def _refused(hearing: Hearing, error: str, status: int):
         response.headers["HX-Retarget"] = "#hearing-speakers"
         response.headers["HX-Reswap"] = "outerHTML"
         return response
-    return hearing_page(
-        hearing, status, speaker_error=error, open_speaker=request.view_args.get("speaker_id")
-    )
+    return hearing_page(hearing, status, speaker_error=error, open_speaker=open_speaker)
 
 
 def _speaker_or_404(hearing_id: int, speaker_id: int) -> tuple[Hearing, Speaker]:

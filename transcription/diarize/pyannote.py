@@ -123,7 +123,9 @@ def _campplus_model_class() -> type:
         def dimension(self) -> int:
             return EMBEDDING_DIMENSION
 
-        def forward(
+        # pyannote types Model.forward as taking any keywords, but its embedding models (as
+        # this one) take just `weights`, which is all pyannote passes them.
+        def forward(  # type: ignore[override]
             self, waveforms: torch.Tensor, weights: torch.Tensor | None = None
         ) -> torch.Tensor:
             embeddings = torch.full((waveforms.shape[0], EMBEDDING_DIMENSION), math.nan)
