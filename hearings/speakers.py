@@ -11,17 +11,15 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from itertools import groupby
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import select
 
-from hearings.audit import audit_created, audited
+from hearings.audit import audited
 from hearings.errors import Conflict, Refused
-from hearings.models import Hearing, Organization, Person, Segment, Speaker
+from hearings.models import Hearing, Person, Segment, Speaker
 from hearings.models.audit import record
 from hearings.models.base import DbSession
-from hearings.organizations import normalise_name, organization_named
+from hearings.people import PersonDetails, create_person, organization_choices, people_choices
 
 # Turns of one speaker closer than this are drawn as one stretch on the timeline.
 TIMELINE_JOIN_MS = 1500
@@ -29,23 +27,6 @@ TIMELINE_JOIN_MS = 1500
 TIMELINE_MIN_WIDTH = 0.2
 
 _LABEL_NUMBER = re.compile(r"^SPEAKER_(\d+)$")
-
-
-@dataclass
-class PersonDetails:
-    """What an editor typed about a person: name, title/role and affiliation."""
-
-    name: str = ""
-    title: str = ""
-    organization: str = ""
-
-    def cleaned(self) -> PersonDetails:
-        return PersonDetails(
-            *(
-                " ".join((value or "").split())
-                for value in (self.name, self.title, self.organization)
-            )
-        )
 
 
 # --- Naming -------------------------------------------------------------------------------
@@ -75,40 +56,6 @@ def name_speaker(
         person = create_person(session, user, details or PersonDetails(), same_name_ok=same_name_ok)
     _set_person(session, user, speaker, person, action="speaker.name")
     session.flush()
-    return person
-
-
-def create_person(
-    session: DbSession, user, details: PersonDetails, *, same_name_ok: bool = False
-) -> Person:
-    """Add a person (and their organization if new), audited; the caller commits."""
-    details = _checked(details)
-    if not same_name_ok:
-        namesake = session.scalars(
-            select(Person).where(func.lower(Person.name) == details.name.lower())
-        ).first()
-        if namesake is not None:
-            raise Conflict(
-                f"{namesake.display} is already in the record. Pick them from the list, or tick "
-                "“a different person with the same name”."
-            )
-    person = Person(
-        name=details.name,
-        title=details.title or None,
-        organization=_organization(session, user, details.organization),
-    )
-    with audited(session, user, "person.create", person, person_state):
-        session.add(person)
-    return person
-
-
-def update_person(session: DbSession, user, person: Person, details: PersonDetails) -> Person:
-    """Change a person's name, title or affiliation, audited."""
-    details = _checked(details)
-    with audited(session, user, "person.update", person, person_state, skip_unchanged=True):
-        person.name = details.name
-        person.title = details.title or None
-        person.organization = _organization(session, user, details.organization)
     return person
 
 
@@ -145,32 +92,6 @@ def _set_person(session, user, speaker: Speaker, person: Person | None, *, actio
         # A confirmed (or removed) name makes an outstanding guess moot.
         speaker.suggested_person_id = None
         speaker.suggested_similarity = None
-
-
-def _checked(details: PersonDetails) -> PersonDetails:
-    details = details.cleaned()
-    if not details.name:
-        raise Refused("Give the person's name, or pick someone already in the record.")
-    for label, value in (
-        ("name", details.name),
-        ("title", details.title),
-        ("organization", details.organization),
-    ):
-        if len(value) > 200:
-            raise Refused(f"The {label} is too long (200 characters at most).")
-    return details
-
-
-def _organization(session: DbSession, user, name: str) -> Organization | None:
-    """Return the organization known by this name or one of its aliases, adding it if new."""
-    if not normalise_name(name):
-        return None
-    known = organization_named(session, name, create=False)
-    if known is not None:
-        return known
-    organization = organization_named(session, name)
-    audit_created(session, user, "organization.create", organization, lambda o: {"name": o.name})
-    return organization
 
 
 # --- Merging and reassigning ---------------------------------------------------------------
@@ -290,16 +211,6 @@ def speaker_state(speaker: Speaker) -> dict:
     }
 
 
-def person_state(person: Person) -> dict:
-    """Return what the audit log keeps about a person."""
-    return {
-        "name": person.name,
-        "title": person.title,
-        "organization_id": person.organization_id,
-        "organization": person.organization.name if person.organization else None,
-    }
-
-
 # --- Recognising returning speakers --------------------------------------------------------
 
 
@@ -373,7 +284,7 @@ def suggest_returning_speakers(
     return suggested
 
 
-# --- Reading: timeline, people, quotes ------------------------------------------------------
+# --- Reading: the timeline and the lines ------------------------------------------------------
 
 
 @dataclass
@@ -448,96 +359,3 @@ def spoken_by(hearing: Hearing, speaker_id: int | None) -> list[Segment]:
     if speaker_id is None:
         return list(hearing.segments)
     return [s for s in hearing.segments if s.speaker_id == speaker_id]
-
-
-@dataclass
-class PersonSummary:
-    person: Person
-    hearings: int
-    lines: int
-
-
-def people_listing(session: DbSession, query: str = "") -> list[PersonSummary]:
-    """Return people by name, with how many hearings and lines each spoke in."""
-    spoken = (
-        select(
-            Speaker.person_id,
-            func.count(func.distinct(Speaker.hearing_id)).label("hearings"),
-            func.count(Segment.id).label("lines"),
-        )
-        .join(Segment, Segment.speaker_id == Speaker.id)
-        .where(Speaker.person_id.is_not(None))
-        .group_by(Speaker.person_id)
-        .subquery()
-    )
-    stmt = (
-        select(Person, spoken.c.hearings, spoken.c.lines)
-        .outerjoin(spoken, spoken.c.person_id == Person.id)
-        .options(selectinload(Person.organization))
-        .order_by(func.lower(Person.name), Person.id)
-    )
-    if query.strip():
-        stmt = stmt.where(Person.name.ilike(f"%{_escape_like(query.strip())}%", escape="\\"))
-    return [PersonSummary(p, h or 0, n or 0) for p, h, n in session.execute(stmt)]
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-@dataclass
-class HearingQuotes:
-    hearing: Hearing
-    segments: list[Segment]
-
-
-@dataclass
-class PersonQuotes:
-    """One page of what a person said, grouped by hearing, newest hearing first."""
-
-    groups: list[HearingQuotes]
-    total: int
-    page: int
-    pages: int
-
-
-def person_quotes(
-    session: DbSession, person: Person, page: int = 1, per_page: int = 200
-) -> PersonQuotes:
-    """Return everything a person said across hearings, a page at a time."""
-    said = (
-        select(Segment)
-        .join(Speaker, Speaker.id == Segment.speaker_id)
-        .join(Hearing, Hearing.id == Segment.hearing_id)
-        .where(Speaker.person_id == person.id)
-    )
-    total = session.scalar(select(func.count()).select_from(said.subquery())) or 0
-    pages = max(1, -(-total // per_page))
-    page = min(max(page, 1), pages)
-    segments = session.scalars(
-        said.order_by(Hearing.date.desc(), Hearing.id.desc(), Segment.start_ms)
-        .options(selectinload(Segment.hearing).selectinload(Hearing.body))
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
-    groups = []
-    for _, grouped in groupby(segments, key=lambda s: s.hearing_id):
-        lines = list(grouped)
-        groups.append(HearingQuotes(lines[0].hearing, lines))
-    return PersonQuotes(groups, total, page, pages)
-
-
-def people_choices(session: DbSession) -> list[Person]:
-    """Return everyone an editor can pick when naming a speaker."""
-    return list(
-        session.scalars(
-            select(Person)
-            .options(selectinload(Person.organization))
-            .order_by(func.lower(Person.name), Person.id)
-        )
-    )
-
-
-def organization_choices(session: DbSession) -> list[str]:
-    """Return organization names to offer while typing an affiliation."""
-    return list(session.scalars(select(Organization.name).order_by(func.lower(Organization.name))))

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from hearings.audit import audited, audited_delete
 from hearings.concerns import concerns_for
@@ -20,6 +20,7 @@ from hearings.errors import Conflict, Refused, clean_field
 from hearings.models import Hearing, Matter, Person, Segment, Testimony
 from hearings.models.base import DbSession
 from hearings.models.testimony import POSITIONS, TESTIMONY_KINDS, testimony_segments
+from hearings.people import person_named
 from hearings.positions import suggest_position
 from hearings.storage import keep_pdf
 
@@ -53,9 +54,7 @@ def person_for(
         return person
     name = clean_field(person_name, 200, "The name")
     if name:
-        existing = session.scalars(
-            select(Person).where(func.lower(Person.name) == name.lower()).order_by(Person.id)
-        ).first()
+        existing = person_named(session, name)
         if existing:
             return existing
         person = Person(name=name)

@@ -36,6 +36,7 @@ from hearings.models import (
     VoteEvent,
 )
 from hearings.models.base import DbSession
+from hearings.people import people_named
 
 
 def import_directory(session: DbSession, directory: Path) -> ImportReport:
@@ -351,7 +352,7 @@ class _Importer:
     def _person_row(self, legistar_id: int, name: str) -> tuple[Person, bool]:
         person = self._find(Person, legistar_id)
         if person is None:
-            person = self._unlinked(select(Person).where(Person.name == name))
+            person = self._unlinked(people_named(name))
         if person is None:
             return Person(name=name), True
         return person, False

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from hearings import speakers as service
+from hearings import people as service
 from hearings.extensions import db
 from hearings.matter_record import person_record
 from hearings.models import Person

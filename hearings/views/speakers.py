@@ -16,6 +16,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from hearings import people
 from hearings import speakers as service
 from hearings.extensions import db, htmx
 from hearings.matter_record import hearing_record
@@ -63,7 +64,7 @@ def name(hearing_id: int, speaker_id: int):
     choice = request.form.get("person_id", "").strip()
     if choice and not choice.isdigit():
         return _refused(hearing, "Pick a person from the list.", 400)
-    details = service.PersonDetails(
+    details = people.PersonDetails(
         request.form.get("name", ""),
         request.form.get("title", ""),
         request.form.get("organization", ""),

@@ -296,6 +296,21 @@ def test_a_body_a_clerk_typed_in_another_case_is_adopted(app, legistar_dir):
         assert list(names) == ["City Council"]
 
 
+def test_a_person_a_clerk_typed_in_another_case_is_adopted(app, legistar_dir):
+    # Testimony and seats find people by name in any case; the import uses the same rule.
+    with app.app_context():
+        typed = Person(name="sally bagshaw")
+        db.session.add(typed)
+        db.session.commit()
+        report = import_directory(db.session, legistar_dir)
+        assert report.problems == []
+        assert typed.legistar_id == 183
+        named = db.session.scalars(
+            select(Person).where(func.lower(Person.name) == "sally bagshaw")
+        ).all()
+        assert named == [typed]
+
+
 def test_import_command_prints_the_report(app, runner, legistar_dir, dump):
     result = runner.invoke(args=["legistar", "import", str(legistar_dir)])
     assert result.exit_code == 0, result.output

@@ -11,7 +11,7 @@ import pytest
 from hearings.extensions import db
 from hearings.models import AuditEntry, Hearing, Organization, Person, Speaker
 from hearings.organizations import organization_named
-from hearings.speakers import person_quotes
+from hearings.people import person_quotes
 from tests.fakes import sample_transcript
 from tests.web.conftest import csrf_token
 from tests.web.test_speakers import speaker_ids, stored_hearing
