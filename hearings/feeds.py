@@ -8,10 +8,11 @@ from typing import overload
 
 from feedgen.feed import FeedGenerator
 
-from hearings.civic_exports import Link, checked_outcome
 from hearings.models import Matter
+from hearings.spreadsheets import Link
 from hearings.testimony import POSITION_LABELS
 from hearings.timecodes import clock
+from hearings.votes import checked_outcome
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

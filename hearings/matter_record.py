@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 
 from hearings.agenda import agenda_for_hearing
 from hearings.audit import audited
-from hearings.civic_exports import checked_outcome, seats_on, testimony_order
 from hearings.errors import Conflict, Refused
 from hearings.models import (
     Body,
@@ -31,8 +30,8 @@ from hearings.models.base import DbSession
 from hearings.models.matters import matter_sponsors
 from hearings.models.testimony import POSITIONS, testimony_organizations, testimony_segments
 from hearings.tally import concern_counts, position_tally
-from hearings.testimony import POSITION_LABELS
-from hearings.votes import result_disagrees
+from hearings.testimony import POSITION_LABELS, testimony_order
+from hearings.votes import checked_outcome, result_disagrees, seats_on
 
 # Enough for any council's pick lists while keeping a page bounded.
 CHOICES_LIMIT = 2000

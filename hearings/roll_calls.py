@@ -13,7 +13,6 @@ from datetime import date
 from werkzeug.datastructures import MultiDict
 
 from hearings.audit import audited
-from hearings.civic_exports import checked_outcome
 from hearings.errors import Refused
 from hearings.matter_record import recent_hearings
 from hearings.memberships import bodies_by_name, current_members
@@ -22,7 +21,7 @@ from hearings.models.base import DbSession
 from hearings.models.votes import THRESHOLD_RULES, VOTE_VALUES
 from hearings.record_ids import MAX_ID, record_id
 from hearings.testimony import person_for
-from hearings.votes import Outcome, compute_outcome
+from hearings.votes import Outcome, checked_outcome, compute_outcome
 
 RULE_LABELS = {
     "majority_present": "Majority of members present and voting",

@@ -23,6 +23,10 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from sqlalchemy import or_, select
+from sqlalchemy.orm import object_session
+
+from hearings.models import Membership
 from hearings.models.votes import THRESHOLD_RULES, VOTE_VALUES, VoteEvent
 
 PRESENT_VALUES = ("yes", "no", "abstain", "not_voting")
@@ -159,3 +163,26 @@ def result_disagrees(vote_event: VoteEvent) -> bool:
     except ValueError:
         return False
     return computed.passed != recorded
+
+
+def checked_outcome(event: VoteEvent) -> tuple[Outcome | None, str | None]:
+    """Return (the computed outcome, None), or (None, why it cannot be computed)."""
+    try:
+        return outcome(event), None
+    except ValueError as problem:
+        return None, f"cannot be computed: {problem}"
+
+
+def seats_on(event: VoteEvent) -> dict[int, str | None]:
+    """Return person id -> seat held on the vote's body on the day of the vote."""
+    session = object_session(event)
+    if session is None:
+        return {}
+    memberships = session.scalars(
+        select(Membership).where(
+            Membership.body_id == event.body_id,
+            or_(Membership.start_date.is_(None), Membership.start_date <= event.date),
+            or_(Membership.end_date.is_(None), Membership.end_date >= event.date),
+        )
+    )
+    return {m.person_id: m.seat for m in memberships}

@@ -20,7 +20,6 @@ from flask_login import current_user
 
 from hearings import agenda, concerns
 from hearings import testimony as record
-from hearings.civic_exports import testimonies_csv, votes_csv
 from hearings.extensions import db
 from hearings.feeds import matter_feed
 from hearings.matter_record import (
@@ -34,6 +33,7 @@ from hearings.memberships import bodies_by_name
 from hearings.models import AgendaItem, Concern, Hearing, Matter, Testimony
 from hearings.models.testimony import POSITIONS
 from hearings.record_ids import record_id
+from hearings.spreadsheets import testimonies_csv, votes_csv
 from hearings.views.auth import clerk_required
 from hearings.views.changes import change_to_the_record
 from hearings.views.forms import (

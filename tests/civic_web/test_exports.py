@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from hearings import agenda, civic_exports, models
+from hearings import agenda, models, spreadsheets
 from hearings import testimony as clerk
 from hearings.extensions import db
 
@@ -131,7 +131,7 @@ def test_exports_of_an_empty_matter_still_parse(client, civic):
 def test_testimony_csv_function_needs_no_request(app, on_record):
     with app.app_context():
         matter = db.session.get(models.Matter, on_record.matter_id)
-        text = civic_exports.testimonies_csv(
+        text = spreadsheets.testimonies_csv(
             matter, lambda endpoint, **values: f"{endpoint}:{values}"
         )
     assert "matters.testimony:" in text and "hearings.quote:" in text

@@ -6,12 +6,10 @@ import csv
 import io
 from collections.abc import Callable
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import object_session
-
-from hearings.models import Matter, Membership, Testimony, VoteEvent
+from hearings.models import Matter
+from hearings.testimony import testimony_order
 from hearings.timecodes import clock
-from hearings.votes import Outcome, outcome, result_disagrees
+from hearings.votes import checked_outcome, result_disagrees, seats_on
 
 # Builds an absolute URL: link(endpoint, **values). Passed in so this module needs no request.
 Link = Callable[..., str]
@@ -72,12 +70,6 @@ def _write(columns: list[str], rows) -> str:
     for row in rows:
         writer.writerow([_cell(row.get(column)) for column in columns])
     return out.getvalue()
-
-
-def testimony_order(testimony: Testimony) -> tuple:
-    """Sort key: by hearing date, then time in the recording, then when it was recorded."""
-    hearing_date = testimony.hearing.date if testimony.hearing else testimony.received_on
-    return (hearing_date is None, hearing_date, testimony.start_ms or 0, testimony.id)
 
 
 def testimonies_csv(matter: Matter, link: Link) -> str:
@@ -157,26 +149,3 @@ def votes_csv(matter: Matter, link: Link) -> str:
                 }
             )
     return _write(VOTE_COLUMNS, rows)
-
-
-def checked_outcome(event: VoteEvent) -> tuple[Outcome | None, str | None]:
-    """Return (the computed outcome, None), or (None, why it cannot be computed)."""
-    try:
-        return outcome(event), None
-    except ValueError as problem:
-        return None, f"cannot be computed: {problem}"
-
-
-def seats_on(event) -> dict[int, str | None]:
-    """Return person id -> seat held on the vote's body on the day of the vote."""
-    session = object_session(event)
-    if session is None:
-        return {}
-    memberships = session.scalars(
-        select(Membership).where(
-            Membership.body_id == event.body_id,
-            or_(Membership.start_date.is_(None), Membership.start_date <= event.date),
-            or_(Membership.end_date.is_(None), Membership.end_date >= event.date),
-        )
-    )
-    return {m.person_id: m.seat for m in memberships}
