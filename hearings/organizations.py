@@ -12,14 +12,14 @@ import re
 import unicodedata
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from hearings.audit import audited
 from hearings.errors import Conflict, Refused
-from hearings.models import Organization, OrganizationAlias
+from hearings.models import Organization, OrganizationAlias, Testimony
 from hearings.models.audit import record
 from hearings.models.base import DbSession
-from hearings.models.testimony import testimony_organizations
+from hearings.models.testimony import testimony_order, testimony_organizations
 
 # Dropped without a gap, so "A.C.L.U." is "aclu" and "Women's" is "womens".
 _JOINING = re.compile(r"[.'’`]")
@@ -159,3 +159,59 @@ def _organization_by_key(session: DbSession, key: str) -> Organization | None:
         if normalise_name(organization.name) == key:
             return organization
     return None
+
+
+# --- the organization pages ---------------------------------------------------------------
+
+
+def organization_list(session: DbSession, query: str) -> dict:
+    """Return organizations whose name contains the query, with how often each testified."""
+    query = " ".join(query.split())[:200]
+    stmt = select(Organization).order_by(Organization.name)
+    if query:
+        stmt = stmt.where(func.lower(Organization.name).contains(query.lower(), autoescape=True))
+    counts: dict[int, int] = dict(
+        session.execute(
+            select(testimony_organizations.c.organization_id, func.count()).group_by(
+                testimony_organizations.c.organization_id
+            )
+        ).all()
+    )
+    return {
+        "organizations": list(session.scalars(stmt.limit(1000))),
+        "counts": counts,
+        "query": query,
+    }
+
+
+def positions_by_matter(testimonies: list[Testimony]) -> list[dict]:
+    """Return, per matter, how many testimonies on the organization's behalf took each position."""
+    matters: dict[int, dict] = {}
+    for testimony in testimonies:
+        row = matters.setdefault(testimony.matter_id, {"matter": testimony.matter, "counts": {}})
+        position = testimony.counted_position
+        row["counts"][position] = row["counts"].get(position, 0) + 1
+    for row in matters.values():
+        stated = [p for p in ("support", "oppose", "neutral") if row["counts"].get(p)]
+        row["stance"] = " and ".join(stated) if stated else "not stated"
+        row["mixed"] = len(stated) > 1
+    return sorted(matters.values(), key=lambda r: r["matter"].label)
+
+
+def organization_record(session: DbSession, organization: Organization) -> dict:
+    """Return an organization's positions across matters and its representatives' testimony."""
+    testimonies = sorted(
+        session.scalars(
+            select(Testimony)
+            .join(testimony_organizations, testimony_organizations.c.testimony_id == Testimony.id)
+            .where(testimony_organizations.c.organization_id == organization.id)
+        ),
+        key=testimony_order,
+    )
+    representatives = {t.person.id: t.person for t in testimonies}
+    return {
+        "organization": organization,
+        "testimonies": testimonies,
+        "positions": positions_by_matter(testimonies),
+        "representatives": sorted(representatives.values(), key=lambda p: p.name),
+    }

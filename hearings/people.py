@@ -14,8 +14,20 @@ from sqlalchemy.orm import selectinload
 
 from hearings.audit import audit_created, audited
 from hearings.errors import Conflict, Refused
-from hearings.models import Hearing, Organization, Person, Segment, Speaker
+from hearings.models import (
+    Hearing,
+    Matter,
+    Membership,
+    Organization,
+    Person,
+    PersonVote,
+    Segment,
+    Speaker,
+    Testimony,
+    VoteEvent,
+)
 from hearings.models.base import DbSession
+from hearings.models.matters import matter_sponsors
 from hearings.organizations import normalise_name, organization_named
 
 
@@ -212,3 +224,40 @@ def people_choices(session: DbSession) -> list[Person]:
 def organization_choices(session: DbSession) -> list[str]:
     """Return organization names to offer while typing an affiliation."""
     return list(session.scalars(select(Organization.name).order_by(func.lower(Organization.name))))
+
+
+def person_activity(session: DbSession, person: Person) -> dict:
+    """Return a person's seats, votes, sponsorships and testimony, for the person page."""
+    return {
+        "memberships": list(
+            session.scalars(
+                select(Membership)
+                .where(Membership.person_id == person.id)
+                .order_by(Membership.start_date.desc().nulls_last())
+            )
+        ),
+        "votes": list(
+            session.scalars(
+                select(PersonVote)
+                .join(VoteEvent, VoteEvent.id == PersonVote.vote_event_id)
+                .where(PersonVote.person_id == person.id)
+                .order_by(VoteEvent.date.desc())
+                .limit(200)
+            )
+        ),
+        "sponsored": list(
+            session.scalars(
+                select(Matter)
+                .join(matter_sponsors, matter_sponsors.c.matter_id == Matter.id)
+                .where(matter_sponsors.c.person_id == person.id)
+                .order_by(Matter.intro_date.desc().nulls_last())
+            )
+        ),
+        "testimonies": list(
+            session.scalars(
+                select(Testimony)
+                .where(Testimony.person_id == person.id)
+                .order_by(Testimony.id.desc())
+            )
+        ),
+    }

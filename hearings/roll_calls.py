@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 
 from hearings.audit import audited
 from hearings.errors import Refused
-from hearings.matter_record import recent_hearings
+from hearings.matters import recent_hearings
 from hearings.memberships import bodies_by_name, current_members
 from hearings.models import Body, Hearing, Matter, Person, PersonVote, VoteEvent
 from hearings.models.base import DbSession

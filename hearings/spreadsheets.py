@@ -7,7 +7,7 @@ import io
 from collections.abc import Callable
 
 from hearings.models import Matter
-from hearings.testimony import testimony_order
+from hearings.models.testimony import testimony_order
 from hearings.timecodes import clock
 from hearings.votes import checked_outcome, result_disagrees, seats_on
 

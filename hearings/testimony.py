@@ -385,9 +385,3 @@ def delete_testimony(session: DbSession, user, testimony: Testimony) -> None:
     audited_delete(
         session, user, "testimony.delete", testimony, _snapshot, hearing_id=testimony.hearing_id
     )
-
-
-def testimony_order(testimony: Testimony) -> tuple:
-    """Sort key: by hearing date, then time in the recording, then when it was recorded."""
-    hearing_date = testimony.hearing.date if testimony.hearing else testimony.received_on
-    return (hearing_date is None, hearing_date, testimony.start_ms or 0, testimony.id)

@@ -186,3 +186,22 @@ def seats_on(event: VoteEvent) -> dict[int, str | None]:
         )
     )
     return {m.person_id: m.seat for m in memberships}
+
+
+def roll_call_view(event: VoteEvent) -> dict:
+    """Return a roll call as the vote partial shows it: outcome, flag, members with seats."""
+    seats = seats_on(event)
+    result, problem = checked_outcome(event)
+    return {
+        "event": event,
+        "outcome": result,
+        "problem": problem,
+        "disagrees": result_disagrees(event),
+        "members": sorted(
+            (
+                {"person": v.person, "value": v.value, "seat": seats.get(v.person_id)}
+                for v in event.votes
+            ),
+            key=lambda m: m["person"].name,
+        ),
+    }

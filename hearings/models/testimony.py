@@ -107,3 +107,9 @@ class Testimony(Base):
             self.quote_start_ms = segments[0].start_ms
             self.quote_end_ms = max(s.end_ms for s in segments)
             self.quote_text = " ".join(s.text for s in segments)
+
+
+def testimony_order(testimony: Testimony) -> tuple:
+    """Sort key: by hearing date, then time in the recording, then when it was recorded."""
+    hearing_date = testimony.hearing.date if testimony.hearing else testimony.received_on
+    return (hearing_date is None, hearing_date, testimony.start_ms or 0, testimony.id)

@@ -19,7 +19,7 @@ from hearings.exports import FORMATS
 from hearings.extensions import db, htmx, limiter
 from hearings.forms import HearingForm, SpeakerSettingsForm
 from hearings.intake import DuplicateRecording, HearingDetails, create_hearing_from_upload
-from hearings.matter_record import hearing_record
+from hearings.matters import matters_heard
 from hearings.models import Hearing, ReviewItem
 from hearings.speakers import speakers_panel
 from hearings.views.auth import can_edit, clerk_required
@@ -91,7 +91,7 @@ def hearing_page(hearing: Hearing, status: int = 200, settings=None, quote=None,
         hearing=hearing,
         job=hearing.latest_job,
         quote=quote,
-        heard=hearing_record(db.session, hearing, for_clerk=clerk),
+        heard=matters_heard(db.session, hearing, for_clerk=clerk),
         panel=speakers_panel(db.session, hearing, for_clerk=clerk),
         speaker_settings=settings if offer_settings else None,
         carry_over=reprocessing.plan(db.session, hearing) if offer_settings else None,

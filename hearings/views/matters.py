@@ -22,7 +22,7 @@ from hearings import agenda, concerns
 from hearings import testimony as record
 from hearings.extensions import db
 from hearings.feeds import matter_feed
-from hearings.matter_record import (
+from hearings.matters import (
     add_matter,
     matter_list,
     matter_page_context,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from hearings.extensions import db
-from hearings.matter_record import organization_list, organization_record
 from hearings.models import Organization
+from hearings.organizations import organization_list, organization_record
 
 bp = Blueprint("organizations", __name__)
 

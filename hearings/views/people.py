@@ -7,7 +7,6 @@ from flask_login import current_user
 
 from hearings import people as service
 from hearings.extensions import db
-from hearings.matter_record import person_record
 from hearings.models import Person
 from hearings.views.auth import clerk_required
 from hearings.views.changes import change_to_the_record
@@ -33,7 +32,7 @@ def detail(person_id: int):
         "people/detail.html",
         person=person,
         quotes=quotes,
-        activity=person_record(db.session, person),
+        activity=service.person_activity(db.session, person),
     )
 
 

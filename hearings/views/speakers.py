@@ -19,7 +19,7 @@ from flask_login import current_user
 from hearings import people
 from hearings import speakers as service
 from hearings.extensions import db, htmx
-from hearings.matter_record import hearing_record
+from hearings.matters import matters_heard
 from hearings.models import Hearing, Segment, Speaker
 from hearings.timecodes import clock
 from hearings.views.auth import can_edit, clerk_required
@@ -49,7 +49,7 @@ def transcript(hearing_id: int):
         at = request.args.get("at", type=int)
         quote = next((s for s in hearing.segments if s.start_ms == at), None)
         # Only the lines' testimony tags are needed here, not the clerk's form choices.
-        heard = hearing_record(db.session, hearing, for_clerk=False)
+        heard = matters_heard(db.session, hearing, for_clerk=False)
         return render_template(
             "speakers/_filtered_transcript.html", quote=quote, heard=heard, **context
         )

@@ -7,7 +7,6 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from hearings.extensions import db
-from hearings.matter_record import roll_call_view
 from hearings.models import Body, Matter, VoteEvent
 from hearings.models.votes import VOTE_VALUES
 from hearings.record_ids import record_id
@@ -22,6 +21,7 @@ from hearings.roll_calls import (
 )
 from hearings.views.auth import clerk_required
 from hearings.views.changes import change_to_the_record
+from hearings.votes import roll_call_view
 
 bp = Blueprint("votes", __name__)
 

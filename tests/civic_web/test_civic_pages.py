@@ -68,12 +68,12 @@ def test_body_page_lists_members_meetings_and_votes(client, voted):
 def test_member_record_lists_seats_votes_and_sponsorships(client, app, voted):
     from flask import render_template
 
-    from hearings.matter_record import person_record
+    from hearings.people import person_activity
 
     with app.test_request_context():
         person = db.session.get(models.Person, voted.member_ids[0])
-        activity = person_record(db.session, person)
-        html = render_template("people/_person_record.html", person=person, activity=activity)
+        activity = person_activity(db.session, person)
+        html = render_template("people/_activity.html", person=person, activity=activity)
     assert "District 1" in html and "Common Council" in html
     assert 'class="vote vote-yes"' in html and "Adopt" in html
     assert "Sponsored" in html and "ERC 26-0148" in html

@@ -1,8 +1,8 @@
-"""What the public record shows around a matter, and adding a matter by hand.
+"""Matters: adding one by hand, the matter page, what a hearing took up, the clerk's choices.
 
-The matter page (where it was heard, what the public said, how members voted), a person's
-civic record, an organization's positions across matters, what a hearing page's civic hooks
-show, and the choices clerk forms offer. Functions take a session and rows, never a request.
+The matter page shows where a matter was heard, what the public said and how members voted;
+a hearing page shows the matters on its agenda and the testimony its lines hold. Functions take
+a session and rows, never a request.
 """
 
 from __future__ import annotations
@@ -18,27 +18,24 @@ from hearings.models import (
     Body,
     Hearing,
     Matter,
-    Membership,
     Organization,
     Person,
-    PersonVote,
     Speaker,
     Testimony,
-    VoteEvent,
 )
 from hearings.models.base import DbSession
-from hearings.models.matters import matter_sponsors
-from hearings.models.testimony import POSITIONS, testimony_organizations, testimony_segments
+from hearings.models.testimony import (
+    POSITIONS,
+    testimony_order,
+    testimony_segments,
+)
 from hearings.tally import concern_counts, position_tally
-from hearings.testimony import POSITION_LABELS, testimony_order
-from hearings.votes import checked_outcome, result_disagrees, seats_on
+from hearings.testimony import POSITION_LABELS
+from hearings.votes import roll_call_view
 
 # Enough for any council's pick lists while keeping a page bounded.
 CHOICES_LIMIT = 2000
 RECENT_HEARINGS = 200
-
-
-# --- lists and choices -------------------------------------------------------------------
 
 
 def matters_newest_first(session: DbSession, limit: int | None = None) -> list[Matter]:
@@ -78,9 +75,6 @@ def testimony_choices(session: DbSession) -> dict:
         "organization_names": organization_names(session),
         "hearings": recent_hearings(session),
     }
-
-
-# --- adding a matter ---------------------------------------------------------------------
 
 
 def add_matter(
@@ -127,9 +121,6 @@ def _matter_state(matter: Matter) -> dict:
     return {"file_number": matter.file_number, "title": matter.title, "body_id": matter.body_id}
 
 
-# --- the matter page ---------------------------------------------------------------------
-
-
 def _heard(hearing: Hearing, start_ms=None, end_ms=None, title=None, item=None) -> dict:
     return {
         "hearing": hearing,
@@ -156,25 +147,6 @@ def hearings_of(matter: Matter) -> list[dict]:
     return sorted(rows, key=lambda r: (r["hearing"].date, r["hearing"].id, r["start_ms"] or 0))
 
 
-def roll_call_view(event: VoteEvent) -> dict:
-    """Return a roll call as the vote partial shows it: outcome, flag, members with seats."""
-    seats = seats_on(event)
-    result, problem = checked_outcome(event)
-    return {
-        "event": event,
-        "outcome": result,
-        "problem": problem,
-        "disagrees": result_disagrees(event),
-        "members": sorted(
-            (
-                {"person": v.person, "value": v.value, "seat": seats.get(v.person_id)}
-                for v in event.votes
-            ),
-            key=lambda m: m["person"].name,
-        ),
-    }
-
-
 def public_positions(matter: Matter) -> dict[int, list[str]]:
     """Return person id -> the confirmed positions they took in testimony on the matter."""
     said: dict[int, list[str]] = {}
@@ -199,103 +171,7 @@ def matter_page_context(session: DbSession, matter: Matter) -> dict:
     }
 
 
-# --- people and organizations ------------------------------------------------------------
-
-
-def person_record(session: DbSession, person: Person) -> dict:
-    """Return a person's seats, votes, sponsorships and testimony, for the person page."""
-    return {
-        "memberships": list(
-            session.scalars(
-                select(Membership)
-                .where(Membership.person_id == person.id)
-                .order_by(Membership.start_date.desc().nulls_last())
-            )
-        ),
-        "votes": list(
-            session.scalars(
-                select(PersonVote)
-                .join(VoteEvent, VoteEvent.id == PersonVote.vote_event_id)
-                .where(PersonVote.person_id == person.id)
-                .order_by(VoteEvent.date.desc())
-                .limit(200)
-            )
-        ),
-        "sponsored": list(
-            session.scalars(
-                select(Matter)
-                .join(matter_sponsors, matter_sponsors.c.matter_id == Matter.id)
-                .where(matter_sponsors.c.person_id == person.id)
-                .order_by(Matter.intro_date.desc().nulls_last())
-            )
-        ),
-        "testimonies": list(
-            session.scalars(
-                select(Testimony)
-                .where(Testimony.person_id == person.id)
-                .order_by(Testimony.id.desc())
-            )
-        ),
-    }
-
-
-def organization_list(session: DbSession, query: str) -> dict:
-    """Return organizations whose name contains the query, with how often each testified."""
-    query = " ".join(query.split())[:200]
-    stmt = select(Organization).order_by(Organization.name)
-    if query:
-        stmt = stmt.where(func.lower(Organization.name).contains(query.lower(), autoescape=True))
-    counts: dict[int, int] = dict(
-        session.execute(
-            select(testimony_organizations.c.organization_id, func.count()).group_by(
-                testimony_organizations.c.organization_id
-            )
-        ).all()
-    )
-    return {
-        "organizations": list(session.scalars(stmt.limit(1000))),
-        "counts": counts,
-        "query": query,
-    }
-
-
-def positions_by_matter(testimonies: list[Testimony]) -> list[dict]:
-    """Return, per matter, how many testimonies on the organization's behalf took each position."""
-    matters: dict[int, dict] = {}
-    for testimony in testimonies:
-        row = matters.setdefault(testimony.matter_id, {"matter": testimony.matter, "counts": {}})
-        position = testimony.counted_position
-        row["counts"][position] = row["counts"].get(position, 0) + 1
-    for row in matters.values():
-        stated = [p for p in ("support", "oppose", "neutral") if row["counts"].get(p)]
-        row["stance"] = " and ".join(stated) if stated else "not stated"
-        row["mixed"] = len(stated) > 1
-    return sorted(matters.values(), key=lambda r: r["matter"].label)
-
-
-def organization_record(session: DbSession, organization: Organization) -> dict:
-    """Return an organization's positions across matters and its representatives' testimony."""
-    testimonies = sorted(
-        session.scalars(
-            select(Testimony)
-            .join(testimony_organizations, testimony_organizations.c.testimony_id == Testimony.id)
-            .where(testimony_organizations.c.organization_id == organization.id)
-        ),
-        key=testimony_order,
-    )
-    representatives = {t.person.id: t.person for t in testimonies}
-    return {
-        "organization": organization,
-        "testimonies": testimonies,
-        "positions": positions_by_matter(testimonies),
-        "representatives": sorted(representatives.values(), key=lambda p: p.name),
-    }
-
-
-# --- the hearing page's civic hooks ------------------------------------------------------
-
-
-def hearing_record(session: DbSession, hearing: Hearing, for_clerk: bool) -> dict:
+def matters_heard(session: DbSession, hearing: Hearing, for_clerk: bool) -> dict:
     """Return a hearing's agenda and testimony; for a clerk also what the forms offer.
 
     Args:
