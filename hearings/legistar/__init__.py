@@ -1,6 +1,6 @@
 """Import meetings, agenda items, matters, people and roll-call votes from the Legistar Web API.
 
-How Legistar records map onto the civic record:
+How Legistar records map onto the public record:
 
 - Event (a meeting) -> Hearing without a recording, on the Body named by EventBodyId/EventBodyName.
   A hearing a clerk already created for that body and date (with no Legistar id) is adopted
