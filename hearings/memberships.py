@@ -1,23 +1,16 @@
-"""Seats on bodies: who held them when, recording and ending terms, and the bodies' pages."""
+"""Seats on bodies: who held them when, and recording and ending a member's term."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from hearings.audit import audited
 from hearings.errors import Refused
-from hearings.models import Body, Hearing, Membership, Person, VoteEvent
+from hearings.models import Body, Membership, Person
 from hearings.models.base import DbSession
 from hearings.testimony import person_for
-
-MAX_SEATS = 1000
-
-
-def bodies_by_name(session: DbSession) -> list[Body]:
-    """Return every body, alphabetically."""
-    return list(session.scalars(select(Body).order_by(Body.name)))
 
 
 def current_members(session: DbSession, body: Body, on: date) -> list[Membership]:
@@ -86,64 +79,3 @@ def _seat_state(membership: Membership) -> dict:
 
 def _term_end_state(membership: Membership) -> dict:
     return {"end_date": membership.end_date.isoformat() if membership.end_date else None}
-
-
-def set_body_size(session: DbSession, user, body: Body, size_text: str) -> Body:
-    """Record how many seats the body has, as the clerk typed it."""
-    raw = size_text.strip()
-    # Five digits or more is never a seat count; checking length first keeps int() cheap.
-    size = int(raw) if raw.isdigit() and len(raw) < 5 else None
-    if not size or size > MAX_SEATS:
-        raise Refused(f"Give the number of seats, a whole number from 1 to {MAX_SEATS}.")
-    with audited(session, user, "body.size", body, lambda b: {"size": b.size}):
-        body.size = size
-    return body
-
-
-def body_list(session: DbSession, today: date) -> dict:
-    """Return the bodies by name, with their hearing counts and members seated today."""
-    bodies = bodies_by_name(session)
-    hearings = dict(
-        session.execute(
-            select(Hearing.body_id, func.count(Hearing.id)).group_by(Hearing.body_id)
-        ).all()
-    )
-    members = {body.id: len(current_members(session, body, today)) for body in bodies}
-    return {"bodies": bodies, "hearings": hearings, "members": members}
-
-
-def body_record(session: DbSession, body: Body, today: date) -> dict:
-    """Return what the body page shows: current, past and future seats, meetings and votes."""
-    return {
-        "body": body,
-        "current": current_members(session, body, today),
-        "past": list(
-            session.scalars(
-                select(Membership)
-                .join(Person, Person.id == Membership.person_id)
-                .where(Membership.body_id == body.id, Membership.end_date < today)
-                .order_by(Person.name)
-            )
-        ),
-        "future": list(
-            session.scalars(
-                select(Membership).where(
-                    Membership.body_id == body.id, Membership.start_date > today
-                )
-            )
-        ),
-        "hearings": list(
-            session.scalars(
-                select(Hearing).where(Hearing.body_id == body.id).order_by(Hearing.date.desc())
-            )
-        ),
-        "votes": list(
-            session.scalars(
-                select(VoteEvent)
-                .where(VoteEvent.body_id == body.id)
-                .order_by(VoteEvent.date.desc())
-                .limit(100)
-            )
-        ),
-        "today": today,
-    }

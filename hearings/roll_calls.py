@@ -13,9 +13,10 @@ from datetime import date
 from werkzeug.datastructures import MultiDict
 
 from hearings.audit import audited
+from hearings.bodies import bodies_by_name
 from hearings.errors import Refused
 from hearings.matters import recent_hearings
-from hearings.memberships import bodies_by_name, current_members
+from hearings.memberships import current_members
 from hearings.models import Body, Hearing, Matter, Person, PersonVote, VoteEvent
 from hearings.models.base import DbSession
 from hearings.models.votes import THRESHOLD_RULES, VOTE_VALUES

@@ -7,14 +7,9 @@ from datetime import date
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from hearings.bodies import body_list, body_page_context, set_body_size
 from hearings.extensions import db
-from hearings.memberships import (
-    add_membership,
-    body_list,
-    body_record,
-    end_membership,
-    set_body_size,
-)
+from hearings.memberships import add_membership, end_membership
 from hearings.models import Body, Membership
 from hearings.views.auth import clerk_required
 from hearings.views.changes import change_to_the_record
@@ -32,7 +27,7 @@ def index():
 def _page(body: Body, status: int = 200, error: str | None = None, values=None):
     return render_template(
         "bodies/detail.html",
-        **body_record(db.session, body, date.today()),
+        **body_page_context(db.session, body, date.today()),
         error=error,
         values=values or {},
     ), status

@@ -20,6 +20,7 @@ from flask_login import current_user
 
 from hearings import agenda, concerns
 from hearings import testimony as record
+from hearings.bodies import bodies_by_name
 from hearings.extensions import db
 from hearings.feeds import matter_feed
 from hearings.matters import (
@@ -29,7 +30,6 @@ from hearings.matters import (
     organization_names,
     testimony_choices,
 )
-from hearings.memberships import bodies_by_name
 from hearings.models import AgendaItem, Concern, Hearing, Matter, Testimony
 from hearings.models.testimony import POSITIONS
 from hearings.record_ids import record_id
