@@ -37,14 +37,14 @@ def person_named(session: DbSession, name: str) -> Person | None:
     The one rule for a person by name: testimony, roll calls, seats and the namesake check
     when naming a speaker all use it, so "maria lopez" and "Maria Lopez" are one person.
     """
-    name = " ".join((name or "").split())
-    if not name:
+    if not (name or "").strip():
         return None
     return session.scalars(people_named(name).limit(1)).first()
 
 
 def people_named(name: str):
-    """Return the query for people with this name in any case, oldest first."""
+    """Return the query for people with this name in any case and spacing, oldest first."""
+    name = " ".join(name.split())
     return select(Person).where(func.lower(Person.name) == name.lower()).order_by(Person.id)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shutil
 import tempfile
@@ -14,7 +15,7 @@ from flask import Request, current_app
 from werkzeug.utils import secure_filename
 
 from hearings.errors import Refused
-from transcription.audio import AudioError, AudioInfo, probe
+from transcription.audio import AudioError, AudioInfo, file_sha256, probe
 
 ALLOWED_EXTENSIONS = {
     ".mp3",
@@ -162,8 +163,7 @@ def keep_local_file(path: Path, upload_folder: str | os.PathLike) -> StoredUploa
     suffix = path.suffix.lower()
     if suffix not in ALLOWED_EXTENSIONS:
         raise Refused(f"{path.name}: not a supported recording type.")
-    with path.open("rb") as source:
-        sha256 = hashlib.file_digest(source, "sha256").hexdigest()
+    sha256 = file_sha256(path)
     try:
         info = probe(path)
     except AudioError as error:
@@ -253,8 +253,6 @@ def keep_pdf(document, upload_folder: str | os.PathLike, max_bytes: int) -> tupl
     target = Path(upload_folder) / stored_name
     if target.exists():
         return stored_name, False
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=target.parent, prefix="incoming-", delete=False) as out:
-        out.write(content)
-    os.replace(out.name, target)
+    # Written beside its final place, then renamed: a reader never sees half a file.
+    os.replace(_spill(io.BytesIO(content), target.parent), target)
     return stored_name, True

@@ -270,7 +270,7 @@ class _Importer:
         if legistar_id is None and not name:
             raise RecordProblem("no body: its id and name are both missing")
         body = self._find(Body, legistar_id) if legistar_id is not None else None
-        named = body_named(self.session, name, create=False) if name else None
+        named = body_named(self.session, name or "", create=False)
         if body is None and named is not None:
             if legistar_id is not None and named.legistar_id not in (None, legistar_id):
                 raise RecordProblem(
