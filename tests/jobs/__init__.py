@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from flask import Flask
 
 from hearings.extensions import db
+from hearings.jobs import TASK_NAME
 from hearings.models import Job
 
 
@@ -52,3 +53,13 @@ def job_state(app: Flask, job_id: int) -> dict:
             "error": job.error,
             "warning": job.warning,
         }
+
+
+def transcriptions_waiting(app: Flask) -> int:
+    """Count transcription tasks still on the queue, pending or scheduled for a retry.
+
+    Only transcriptions: the consumer's scheduler also enqueues the once-a-minute recovery
+    sweep, and a test that crosses a minute boundary would otherwise see it as work left over.
+    """
+    huey = app.extensions["task_queue"].huey
+    return sum(task.name == TASK_NAME for task in [*huey.pending(), *huey.scheduled()])

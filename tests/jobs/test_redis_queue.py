@@ -12,7 +12,7 @@ import redis
 from hearings.extensions import db
 from hearings.models import Hearing
 from tests.fakes import FakePipeline
-from tests.jobs import job_state, running_consumer, wait_for
+from tests.jobs import job_state, running_consumer, transcriptions_waiting, wait_for
 from tests.web.conftest import hearing_form, sign_in, tone_wav
 
 
@@ -101,7 +101,7 @@ def test_job_queued_on_redis_is_run_by_the_consumer(
         done = wait_for(lambda: (s := job_state(app, job_id))["status"] == "done" and s)
 
     assert (done["progress"], done["attempts"]) == (100, 1)
-    assert huey.pending_count() == 0
+    assert transcriptions_waiting(app) == 0
     assert len(pipeline.runs) == 1
     with app.app_context():
         assert len(db.session.get(Hearing, hearing_id).segments) == 3

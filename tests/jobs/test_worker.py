@@ -18,7 +18,7 @@ from hearings.models import Hearing, Segment, Word
 from hearings.storage import recording_path
 from tests.conftest import shared
 from tests.fakes import LINES, FakePipeline, sample_transcript
-from tests.jobs import job_state, running_consumer, wait_for
+from tests.jobs import job_state, running_consumer, transcriptions_waiting, wait_for
 from tests.web.conftest import csrf_token, sign_in, tone_wav
 from transcription.schema import Segment as TranscriptSegment
 from transcription.schema import Transcript
@@ -121,11 +121,6 @@ def transcript_rows(app, hearing_id: int) -> list[tuple[int, int, str]]:
         ]
 
 
-def queue_is_empty(app) -> bool:
-    huey = app.extensions["task_queue"].huey
-    return huey.pending_count() == 0 and huey.scheduled_count() == 0
-
-
 def test_consumer_takes_a_queued_job_through_running_to_done(app, clerk_client, tmp_path, pipeline):
     pipeline.gate.clear()
     hearing_id, job_id = upload(app, clerk_client, tone_wav(tmp_path / "tone.wav"))
@@ -154,7 +149,7 @@ def test_consumer_takes_a_queued_job_through_running_to_done(app, clerk_client, 
     with app.app_context():
         stored = db.session.get(Hearing, hearing_id).recording.stored_name
         assert pipeline.runs == [str(recording_path(stored))]
-    assert queue_is_empty(app)
+    assert transcriptions_waiting(app) == 0
 
 
 def test_failing_pipeline_marks_the_job_failed_after_its_retries(
@@ -175,7 +170,7 @@ def test_failing_pipeline_marks_the_job_failed_after_its_retries(
             ),
             timeout=60,
         )
-        wait_for(lambda: queue_is_empty(app), timeout=10)
+        wait_for(lambda: transcriptions_waiting(app) == 0, timeout=10)
 
     assert final["error"] == "RuntimeError: speech model file is damaged"
     assert final["stage"] == "failed"
