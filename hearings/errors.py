@@ -13,6 +13,12 @@ class Refused(ValueError):
     status = 422
 
 
+class Malformed(Refused):
+    """The form holds what its page could not have sent (a stale page or an edited form)."""
+
+    status = 400
+
+
 class Conflict(Refused):
     """The change clashes with what is already recorded (or changed since the page loaded)."""
 

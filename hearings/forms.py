@@ -1,17 +1,170 @@
-"""Forms (Flask-WTF gives each one its CSRF token)."""
+"""Forms: every form a view reads is one of these (Flask-WTF gives each its CSRF token).
 
+The fields check only what a value can be (a record id, a date, a time in the recording); what
+the record will take (a named speaker, a matter with a body) is the services' to refuse. The
+clerk's record forms are written out in their templates, where htmx swaps parts of them, so
+their fields carry the names the templates give their inputs.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, TypeVar
+
+from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+from werkzeug.datastructures import CombinedMultiDict
 from wtforms import (
     BooleanField,
     DateField,
+    Field,
     FloatField,
     IntegerField,
     PasswordField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from hearings.errors import Malformed, Refused
+from hearings.people import PersonDetails
+from hearings.record_ids import MAX_ID, record_id
+from hearings.timecodes import parse_time
+
+FormT = TypeVar("FormT", bound=FlaskForm)
+
+
+def submitted(form_class: type[FormT]) -> FormT:
+    """Return the posted form read into its class; Refused with the first problem found.
+
+    Views call this inside ``change_to_the_record``, so the problem is shown beside the form
+    the clerk sent, with what they typed still in it.
+    """
+    # The form body only: these forms are posted by the site's pages, and a JSON body (which
+    # Flask-WTF would otherwise read) could put lists and numbers where text belongs.
+    posted: CombinedMultiDict[str, Any] = CombinedMultiDict((request.files, request.form))
+    form = form_class(formdata=posted)
+    if not form.validate():
+        field = next(field for field in form if field.errors)
+        raise getattr(field, "refusal", Refused)(field.errors[0])
+    return form
+
+
+# --- fields for inputs the templates write out --------------------------------------------
+
+
+def _typed(valuelist: list) -> list[str]:
+    """Return the values as sent; a file sent where text belongs is refused, not read."""
+    if any(not isinstance(value, str) for value in valuelist):
+        raise ValueError("A file was sent where the form expects text; reload the form.")
+    return valuelist
+
+
+class TextField(StringField):
+    """Text the clerk typed; blank is ""."""
+
+    def process_formdata(self, valuelist: list) -> None:
+        super().process_formdata(_typed(valuelist))
+
+
+class ChosenTextField(TextField):
+    """A value the page offers as a choice; one it does not offer was not sent by the page."""
+
+    refusal = Malformed
+
+
+def _sentence(phrase: str) -> str:
+    return phrase[:1].upper() + phrase[1:]
+
+
+class WholeNumberField(Field):
+    """One optional whole number: a record id a <select> sends, or a count the clerk typed.
+
+    Blank is None. The label is the noun phrase the message names ("the body"). A choice from
+    a list that is not a number was not sent by the page (400); a typed count is a typo (422).
+    """
+
+    data: int | None
+
+    def __init__(self, label: str, message: str | None = None, typed: bool = False, **kwargs):
+        super().__init__(label, **kwargs)
+        self.message = message or f"{_sentence(label)} must be a whole number."
+        self.refusal = Refused if typed else Malformed
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        raw = _typed(valuelist)[0].strip() if valuelist else ""
+        self.data = None
+        if raw:
+            if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_ID:
+                raise ValueError(self.message)
+            self.data = int(raw)
+
+
+class RecordIdsField(Field):
+    """Record ids sent once each (checkboxes, selected transcript lines); blanks skipped."""
+
+    data: list[int]
+    refusal = Malformed
+
+    def __init__(self, label: str | None = None, **kwargs):
+        super().__init__(label, default=list, **kwargs)
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = []
+        for raw in _typed(valuelist):
+            if not raw.strip():
+                continue
+            try:
+                self.data.append(record_id(raw))
+            except ValueError:
+                raise ValueError(f"“{raw}” is not a valid choice for {self.name}.") from None
+
+
+class RepeatedTextField(Field):
+    """A text input the form repeats (one per organization): every value, in order."""
+
+    data: list[str]
+
+    def __init__(self, label: str | None = None, **kwargs):
+        super().__init__(label, default=list, **kwargs)
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = list(_typed(valuelist))
+
+
+class IsoDateField(Field):
+    """An optional date as <input type="date"> sends it (YYYY-MM-DD); blank is None."""
+
+    data: date | None
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        raw = _typed(valuelist)[0].strip() if valuelist else ""
+        self.data = None
+        if raw:
+            try:
+                self.data = date.fromisoformat(raw)
+            except ValueError:
+                raise ValueError(
+                    f"Write {self.label.text} as YYYY-MM-DD (“{raw}” is not a date)."
+                ) from None
+
+
+class TimecodeField(Field):
+    """An optional time in the recording, typed as h:mm:ss (or seconds), as milliseconds."""
+
+    data: int | None
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        raw = _typed(valuelist)[0] if valuelist else ""
+        self.data = parse_time(raw)
+        if raw.strip() and self.data is None:
+            raise ValueError("Write times as h:mm:ss, for example 1:02:30.")
+
+
+def _text() -> TextField:
+    # Length limits and blank checks are the services', which say which field is too long.
+    return TextField(default="")
 
 
 class LoginForm(FlaskForm):
@@ -52,3 +205,166 @@ class HearingForm(SpeakerSettingsForm):
         validators=[FileRequired("Choose the audio or video file of the hearing.")],
         description="mp3, wav, m4a, flac, ogg/opus, webm or mp4; long meetings are fine.",
     )
+
+
+# --- the clerk's record forms --------------------------------------------------------------
+
+
+class MatterForm(FlaskForm):
+    title = _text()
+    file_number = _text()
+    body_id = WholeNumberField("the body")
+    matter_type = _text()
+    status = _text()
+    intro_date = IsoDateField("the date introduced")
+    summary = _text()
+
+
+class ConcernForm(FlaskForm):
+    name = _text()
+
+
+class TestimonyFields(FlaskForm):
+    """Who testified, for whom, their position and concerns: the fields every kind shares."""
+
+    person_id = WholeNumberField("the person")
+    person_name = _text()
+    organization = RepeatedTextField()
+    position = _text()
+    concern_ids = RecordIdsField()
+
+    def testimony_fields(self) -> dict:
+        """Return the fields as the testimony services take them."""
+        return {
+            "person_id": self.person_id.data,
+            "person_name": self.person_name.data,
+            "organization_names": self.organization.data or [],
+            "position": self.position.data or "not_stated",
+            "concern_ids": self.concern_ids.data or [],
+        }
+
+
+class OralTestimonyForm(TestimonyFields):
+    matter_id = WholeNumberField("the matter")
+    segment_ids = RecordIdsField()
+
+
+class CardTestimonyForm(TestimonyFields):
+    received_on = IsoDateField("the date received")
+    hearing_id = WholeNumberField("the hearing")
+
+
+class WrittenTestimonyForm(CardTestimonyForm):
+    written_text = _text()
+    # Size and type are checked where the PDF is kept, which reads the upload itself.
+    document = FileField()
+
+
+class PositionForm(FlaskForm):
+    position = _text()
+
+
+class ConfirmSuggestionForm(FlaskForm):
+    suggested = _text()
+
+
+class ConcernsForm(FlaskForm):
+    concern_ids = RecordIdsField()
+
+
+class OrganizationsForm(FlaskForm):
+    organization = RepeatedTextField()
+
+
+class AgendaTimesForm(FlaskForm):
+    start = TimecodeField()
+    end = TimecodeField()
+
+
+class AgendaItemForm(AgendaTimesForm):
+    matter_id = WholeNumberField("the matter")
+    title = _text()
+
+
+class MembershipForm(FlaskForm):
+    person_id = WholeNumberField("the person")
+    person_name = _text()
+    seat = _text()
+    role = _text()
+    start_date = IsoDateField("the start of the term")
+    end_date = IsoDateField("the end of the term")
+
+
+class EndMembershipForm(FlaskForm):
+    end_date = IsoDateField("the end of the term")
+
+
+class BodySizeForm(FlaskForm):
+    size = _text()
+
+
+class RollCallForm(FlaskForm):
+    body_id = WholeNumberField("the body")
+    date = IsoDateField("the date of the vote")
+    motion = _text()
+    threshold_rule = _text()
+    hearing_id = WholeNumberField("the hearing")
+    recorded_result = _text()
+    body_size = WholeNumberField("the number of seats", typed=True)
+    required_yes = WholeNumberField("the yes votes needed", typed=True)
+    # Rows added for people who are not listed members: a name and a vote each, in order.
+    extra_name = RepeatedTextField()
+    extra_value = RepeatedTextField()
+
+    def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs) -> None:
+        super().process(formdata, obj, data, extra_filters, **kwargs)
+        # One select per member, named vote-<person id>: which members are listed depends on
+        # the body and the day, so these cannot be declared fields.
+        self.member_votes: list[tuple[str, str]] = [
+            (key.removeprefix("vote-"), value)
+            for key, value in (formdata.items(multi=True) if formdata else [])
+            if key.startswith("vote-")
+        ]
+
+
+# --- people and speaker labels -------------------------------------------------------------
+
+
+class PersonDetailsForm(FlaskForm):
+    name = _text()
+    title = _text()
+    organization = _text()
+
+    def details(self) -> PersonDetails:
+        return PersonDetails(self.name.data, self.title.data, self.organization.data)
+
+
+class SpeakerNameForm(PersonDetailsForm):
+    """Name a speaker label: a person picked from the list, or the details of a new one."""
+
+    person_id = WholeNumberField("the person", message="Pick a person from the list.")
+    same_name_ok = BooleanField()
+
+
+_PICK_TWO = "Pick two of this hearing's speakers to merge."
+
+
+class MergeSpeakersForm(FlaskForm):
+    source = WholeNumberField("the speaker to merge", message=_PICK_TWO)
+    target = WholeNumberField("the speaker to keep", message=_PICK_TWO)
+
+
+class SegmentSpeakerForm(FlaskForm):
+    # A speaker label's id, or "new" for a label of its own.
+    speaker = ChosenTextField(default="")
+
+    def validate_speaker(self, field: ChosenTextField) -> None:
+        choice = field.data.strip()
+        if choice != "new" and not (
+            choice.isascii() and choice.isdigit() and int(choice) <= MAX_ID
+        ):
+            raise ValidationError("Pick a speaker for the line.")
+
+    def speaker_id(self) -> int | None:
+        choice = self.speaker.data.strip()
+        return None if choice == "new" else int(choice)

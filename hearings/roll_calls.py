@@ -1,7 +1,8 @@
 """Roll calls as a clerk enters them: checking the form's values, storing them, the form itself.
 
-Functions take the submitted fields as a werkzeug MultiDict (what a form posts: repeated
-fields such as extra_name keep every value), never the request.
+Functions take the submitted fields (the checked RollCallForm, or for redrawing the form a
+werkzeug MultiDict, where repeated fields such as extra_name keep every value), never the
+request.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from werkzeug.datastructures import MultiDict
 
@@ -20,9 +22,12 @@ from hearings.memberships import current_members
 from hearings.models import Body, Hearing, Matter, Person, PersonVote, VoteEvent
 from hearings.models.base import DbSession
 from hearings.models.votes import THRESHOLD_RULES, VOTE_VALUES
-from hearings.record_ids import MAX_ID, record_id
+from hearings.record_ids import record_id
 from hearings.testimony import person_for
 from hearings.votes import Outcome, checked_outcome, compute_outcome
+
+if TYPE_CHECKING:
+    from hearings.forms import RollCallForm
 
 RULE_LABELS = {
     "majority_present": "Majority of members present and voting",
@@ -48,65 +53,49 @@ class RollCall:
     votes: list[tuple[Person, str]] = field(default_factory=list)
 
 
-def _int(form: MultiDict, name: str, what: str) -> int | None:
-    raw = (form.get(name) or "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit() or int(raw) > MAX_ID:
-        raise Refused(f"{what} must be a whole number.")
-    return int(raw)
+def added_rows(names: list[str], values: list[str]) -> list[tuple[str, str]]:
+    """Return (name, vote) of the rows added for people who are not listed members."""
+    return [(name, value) for name, value in zip(names, values, strict=False) if name.strip()]
 
 
 def _extra_votes(form: MultiDict) -> list[tuple[str, str]]:
-    """Return (name, value) of the rows added for people who are not listed members."""
-    return [
-        (name, value)
-        for name, value in zip(
-            form.getlist("extra_name"), form.getlist("extra_value"), strict=False
-        )
-        if name.strip()
-    ]
+    return added_rows(form.getlist("extra_name"), form.getlist("extra_value"))
 
 
-def parse_roll_call(session: DbSession, form: MultiDict) -> RollCall:
-    """Check a submitted roll-call form and return it; raise Refused saying what is wrong."""
-    body_id = _int(form, "body_id", "The body")
-    body = session.get(Body, body_id) if body_id else None
+def check_roll_call(session: DbSession, form: RollCallForm) -> RollCall:
+    """Check a submitted roll call and return it; raise Refused saying what is wrong."""
+    body = session.get(Body, form.body_id.data) if form.body_id.data else None
     if body is None:
         raise Refused("Choose the body that voted.")
-    try:
-        when = date.fromisoformat((form.get("date") or "").strip())
-    except ValueError:
-        raise Refused("Give the date of the vote (YYYY-MM-DD).") from None
-    motion = " ".join((form.get("motion") or "").split())
+    when = form.date.data
+    if when is None:
+        raise Refused("Give the date of the vote (YYYY-MM-DD).")
+    motion = " ".join(form.motion.data.split())
     if not motion:
         raise Refused("Write the motion voted on, for example “Adopt the ordinance”.")
     if len(motion) > 2000:
         raise Refused("The motion is too long (2,000 characters at most).")
-    rule = form.get("threshold_rule") or "majority_present"
+    rule = form.threshold_rule.data or "majority_present"
     if rule not in THRESHOLD_RULES:
         raise Refused(f"“{rule}” is not a voting rule.")
-    hearing_id = _int(form, "hearing_id", "The hearing")
+    hearing_id = form.hearing_id.data
     hearing = session.get(Hearing, hearing_id) if hearing_id else None
     if hearing_id and hearing is None:
         raise Refused("That hearing is not in the record.")
-    result = (form.get("recorded_result") or "").strip()
+    result = form.recorded_result.data.strip()
     if result not in RESULTS:
         raise Refused("The recorded result is pass, fail, or left blank.")
 
     votes: list[tuple[Person, str]] = []
-    for key in form:
-        if not key.startswith("vote-"):
-            continue
-        person_id = key.removeprefix("vote-")
+    for person_id, value in form.member_votes:
         try:
             person = session.get(Person, record_id(person_id))
         except ValueError:
             person = None
         if person is None:
             raise Refused("A member in the roll call is not in the record; reload the form.")
-        votes.append((person, _vote_value(form.get(key), person.name)))
-    for name, value in _extra_votes(form):
+        votes.append((person, _vote_value(value, person.name)))
+    for name, value in added_rows(form.extra_name.data, form.extra_value.data):
         person = person_for(session, None, name)
         votes.append((person, _vote_value(value, name.strip())))
     if not votes:
@@ -116,7 +105,7 @@ def parse_roll_call(session: DbSession, form: MultiDict) -> RollCall:
         twice = next(p.name for p, _ in votes if people[id(p)] > 1)
         raise Refused(f"{twice} is in the roll call twice.")
 
-    body_size = _int(form, "body_size", "The number of seats")
+    body_size = form.body_size.data
     if body_size is None:
         body_size = body.size or len(votes)
     if body_size < 1:
@@ -126,7 +115,7 @@ def parse_roll_call(session: DbSession, form: MultiDict) -> RollCall:
             f"{len(votes)} members voted but the body has {body_size} seats; correct the seats "
             "or remove a member."
         )
-    required = _int(form, "required_yes", "The yes votes needed")
+    required = form.required_yes.data
     if rule == "explicit":
         if not required or required > body_size:
             raise Refused(

@@ -9,11 +9,11 @@ from flask_login import current_user
 
 from hearings.bodies import body_list, body_page_context, set_body_size
 from hearings.extensions import db
+from hearings.forms import BodySizeForm, EndMembershipForm, MembershipForm, submitted
 from hearings.memberships import add_membership, end_membership
 from hearings.models import Body, Membership
 from hearings.views.auth import clerk_required
 from hearings.views.changes import change_to_the_record
-from hearings.views.forms import form_date, form_int
 
 bp = Blueprint("bodies", __name__)
 
@@ -47,16 +47,17 @@ def add_member(body_id: int):
     with change_to_the_record(
         lambda problem: _page(body, problem.status, str(problem), request.form)
     ):
+        form = submitted(MembershipForm)
         membership = add_membership(
             db.session,
             current_user,
             body,
-            person_id=form_int("person_id"),
-            person_name=request.form.get("person_name"),
-            seat=request.form.get("seat"),
-            role=request.form.get("role"),
-            start_date=form_date("start_date"),
-            end_date=form_date("end_date"),
+            person_id=form.person_id.data,
+            person_name=form.person_name.data,
+            seat=form.seat.data,
+            role=form.role.data,
+            start_date=form.start_date.data,
+            end_date=form.end_date.data,
         )
     flash(f"{membership.person.name} added to {body.name}.", "success")
     return redirect(url_for("bodies.detail", body_id=body.id, _anchor="members"))
@@ -68,7 +69,8 @@ def end_member(membership_id: int):
     """Record the end of a member's term."""
     membership = db.get_or_404(Membership, membership_id)
     with change_to_the_record(lambda problem: _page(membership.body, problem.status, str(problem))):
-        end_membership(db.session, current_user, membership, form_date("end_date") or date.today())
+        end_date = submitted(EndMembershipForm).end_date.data or date.today()
+        end_membership(db.session, current_user, membership, end_date)
     flash(f"{membership.person.name}'s term ended.", "success")
     return redirect(url_for("bodies.detail", body_id=membership.body_id, _anchor="members"))
 
@@ -79,6 +81,6 @@ def set_size(body_id: int):
     """Record how many seats the body has (votes need it for majorities of the full body)."""
     body = db.get_or_404(Body, body_id)
     with change_to_the_record(lambda problem: _page(body, problem.status, str(problem))):
-        set_body_size(db.session, current_user, body, request.form.get("size", ""))
+        set_body_size(db.session, current_user, body, submitted(BodySizeForm).size.data)
     flash("Number of seats saved.", "success")
     return redirect(url_for("bodies.detail", body_id=body.id))

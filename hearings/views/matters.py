@@ -21,8 +21,23 @@ from flask_login import current_user
 from hearings import agenda, concerns
 from hearings import testimony as record
 from hearings.bodies import bodies_by_name
+from hearings.errors import Refused
 from hearings.extensions import db
 from hearings.feeds import matter_feed
+from hearings.forms import (
+    AgendaItemForm,
+    AgendaTimesForm,
+    CardTestimonyForm,
+    ConcernForm,
+    ConcernsForm,
+    ConfirmSuggestionForm,
+    MatterForm,
+    OralTestimonyForm,
+    OrganizationsForm,
+    PositionForm,
+    WrittenTestimonyForm,
+    submitted,
+)
 from hearings.matters import (
     add_matter,
     matter_list,
@@ -36,14 +51,6 @@ from hearings.record_ids import record_id
 from hearings.spreadsheets import testimonies_csv, votes_csv
 from hearings.views.auth import clerk_required
 from hearings.views.changes import change_to_the_record
-from hearings.views.forms import (
-    form_date,
-    form_int,
-    form_ints,
-    form_matter,
-    form_time_range,
-    testimony_fields,
-)
 from hearings.views.hearings import hearing_page
 
 bp = Blueprint("matters", __name__)
@@ -76,16 +83,17 @@ def new():
         return page, problem.status
 
     with change_to_the_record(refused):
+        form = submitted(MatterForm)
         matter = add_matter(
             db.session,
             current_user,
-            title=values.get("title", ""),
-            file_number=values.get("file_number", ""),
-            body_id=form_int("body_id"),
-            matter_type=values.get("matter_type"),
-            status=values.get("status"),
-            intro_date=form_date("intro_date"),
-            summary=values.get("summary"),
+            title=form.title.data,
+            file_number=form.file_number.data,
+            body_id=form.body_id.data,
+            matter_type=form.matter_type.data,
+            status=form.status.data,
+            intro_date=form.intro_date.data,
+            summary=form.summary.data,
         )
     flash("Matter added.", "success")
     return redirect(url_for("matters.detail", matter_id=matter.id))
@@ -114,7 +122,7 @@ def add_concern(matter_id: int):
     matter = db.get_or_404(Matter, matter_id)
     with change_to_the_record(_refused_concern(matter)):
         concern = concerns.add_concern(
-            db.session, current_user, matter, request.form.get("name", "")
+            db.session, current_user, matter, submitted(ConcernForm).name.data
         )
     flash(f"Added the concern “{concern.name}”.", "success")
     return redirect(url_for("matters.detail", matter_id=matter.id, _anchor="concerns"))
@@ -163,6 +171,14 @@ def feed(matter_id: int):
 # --- testimony ---------------------------------------------------------------------------
 
 
+def _chosen_matter(matter_id: int | None, missing: str) -> Matter:
+    """Return the matter the form chose; Refused saying `missing` if there is none."""
+    matter = db.session.get(Matter, matter_id) if matter_id else None
+    if matter is None:
+        raise Refused(missing)
+    return matter
+
+
 @bp.post("/hearings/<int:hearing_id>/testimony")
 @clerk_required
 def create_oral(hearing_id: int):
@@ -175,15 +191,16 @@ def create_oral(hearing_id: int):
         )
 
     with change_to_the_record(refused):
-        matter = form_matter("Choose the matter the testimony was on.")
+        form = submitted(OralTestimonyForm)
+        matter = _chosen_matter(form.matter_id.data, "Choose the matter the testimony was on.")
         testimony = record.create_oral_testimony(
             db.session,
             current_user,
             hearing,
             matter,
-            form_ints("segment_ids"),
+            form.segment_ids.data,
             use_embeddings=current_app.config["POSITION_EMBEDDINGS"],
-            **testimony_fields(),
+            **form.testimony_fields(),
         )
     flash(f"Testimony by {testimony.person.name} recorded.", "success")
     return redirect(url_for("matters.testimony", testimony_id=testimony.id))
@@ -208,27 +225,29 @@ def create_other(matter_id: int, kind: str):
 
     with change_to_the_record(refused):
         if kind == "written":
+            written = submitted(WrittenTestimonyForm)
             testimony = record.create_written_testimony(
                 db.session,
                 current_user,
                 matter,
                 upload_folder=current_app.config["UPLOAD_FOLDER"],
-                text=request.form.get("written_text"),
-                document=request.files.get("document"),
-                received_on=form_date("received_on"),
-                hearing_id=form_int("hearing_id"),
+                text=written.written_text.data,
+                document=written.document.data,
+                received_on=written.received_on.data,
+                hearing_id=written.hearing_id.data,
                 max_pdf_bytes=current_app.config["TESTIMONY_MAX_PDF_BYTES"],
                 use_embeddings=current_app.config["POSITION_EMBEDDINGS"],
-                **testimony_fields(),
+                **written.testimony_fields(),
             )
         else:
+            card = submitted(CardTestimonyForm)
             testimony = record.create_card_testimony(
                 db.session,
                 current_user,
                 matter,
-                received_on=form_date("received_on"),
-                hearing_id=form_int("hearing_id"),
-                **testimony_fields(),
+                received_on=card.received_on.data,
+                hearing_id=card.hearing_id.data,
+                **card.testimony_fields(),
             )
     flash(
         f"{'Written comment' if kind == 'written' else 'Sign-up card'} by "
@@ -296,7 +315,7 @@ def set_position(testimony_id: int):
     return _testimony_change(
         testimony_id,
         lambda item: record.set_position(
-            db.session, current_user, item, request.form.get("position", "")
+            db.session, current_user, item, submitted(PositionForm).position.data
         ),
     )
 
@@ -308,7 +327,7 @@ def confirm_suggestion(testimony_id: int):
     return _testimony_change(
         testimony_id,
         lambda item: record.confirm_suggestion(
-            db.session, current_user, item, request.form.get("suggested")
+            db.session, current_user, item, submitted(ConfirmSuggestionForm).suggested.data
         ),
     )
 
@@ -317,9 +336,11 @@ def confirm_suggestion(testimony_id: int):
 @clerk_required
 def set_concerns(testimony_id: int):
     """Tag the testimony with concerns from its matter's vocabulary."""
-    concern_ids = form_ints("concern_ids")
     return _testimony_change(
-        testimony_id, lambda item: record.set_concerns(db.session, current_user, item, concern_ids)
+        testimony_id,
+        lambda item: record.set_concerns(
+            db.session, current_user, item, submitted(ConcernsForm).concern_ids.data
+        ),
     )
 
 
@@ -327,9 +348,11 @@ def set_concerns(testimony_id: int):
 @clerk_required
 def set_organizations(testimony_id: int):
     """Replace the organizations the testimony was given for."""
-    names = request.form.getlist("organization")
     return _testimony_change(
-        testimony_id, lambda item: record.set_organizations(db.session, current_user, item, names)
+        testimony_id,
+        lambda item: record.set_organizations(
+            db.session, current_user, item, submitted(OrganizationsForm).organization.data
+        ),
     )
 
 
@@ -360,10 +383,16 @@ def link_agenda_item(hearing_id: int):
         )
 
     with change_to_the_record(refused):
-        matter = form_matter("Choose the matter that was heard.")
-        start_ms, end_ms = form_time_range()
+        form = submitted(AgendaItemForm)
+        matter = _chosen_matter(form.matter_id.data, "Choose the matter that was heard.")
         agenda.link_agenda_item(
-            db.session, current_user, hearing, matter, start_ms, end_ms, request.form.get("title")
+            db.session,
+            current_user,
+            hearing,
+            matter,
+            form.start.data,
+            form.end.data,
+            form.title.data,
         )
     flash(f"{matter.label} added to this hearing's agenda.", "success")
     return redirect(url_for("hearings.detail", hearing_id=hearing.id, _anchor="agenda"))
@@ -379,8 +408,8 @@ def set_agenda_times(item_id: int):
         return hearing_page(item.hearing, problem.status, agenda_error=str(problem))
 
     with change_to_the_record(refused):
-        start_ms, end_ms = form_time_range()
-        agenda.set_agenda_times(db.session, current_user, item, start_ms, end_ms)
+        times = submitted(AgendaTimesForm)
+        agenda.set_agenda_times(db.session, current_user, item, times.start.data, times.end.data)
     flash("Times saved.", "success")
     return redirect(url_for("hearings.detail", hearing_id=item.hearing_id, _anchor="agenda"))
 

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from hearings import people as service
 from hearings.extensions import db
+from hearings.forms import PersonDetailsForm, submitted
 from hearings.models import Person
 from hearings.views.auth import clerk_required
 from hearings.views.changes import change_to_the_record
@@ -43,15 +44,14 @@ def edit(person_id: int):
     person = db.get_or_404(Person, person_id)
     if request.method == "GET":
         return _edit_page(person)
-    details = service.PersonDetails(
-        request.form.get("name", ""),
-        request.form.get("title", ""),
-        request.form.get("organization", ""),
-    )
-    with change_to_the_record(
-        lambda problem: (_edit_page(person, error=str(problem), details=details), problem.status)
-    ):
-        service.update_person(db.session, current_user, person, details)
+    typed: service.PersonDetails | None = None
+
+    def refused(problem):
+        return _edit_page(person, error=str(problem), details=typed), problem.status
+
+    with change_to_the_record(refused):
+        typed = submitted(PersonDetailsForm).details()
+        service.update_person(db.session, current_user, person, typed)
     flash(f"Saved {person.display}.", "success")
     return redirect(url_for("people.detail", person_id=person.id))
 

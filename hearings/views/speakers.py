@@ -16,9 +16,10 @@ from flask import (
 )
 from flask_login import current_user
 
-from hearings import people
 from hearings import speakers as service
+from hearings.errors import Malformed
 from hearings.extensions import db, htmx
+from hearings.forms import MergeSpeakersForm, SegmentSpeakerForm, SpeakerNameForm, submitted
 from hearings.matters import matters_heard
 from hearings.models import Hearing, Segment, Speaker
 from hearings.timecodes import clock
@@ -61,61 +62,47 @@ def transcript(hearing_id: int):
 def name(hearing_id: int, speaker_id: int):
     """Name a speaker label: an existing person, or a new one with title and affiliation."""
     hearing, speaker = _speaker_or_404(hearing_id, speaker_id)
-    choice = request.form.get("person_id", "").strip()
-    if choice and not choice.isdigit():
-        return _refused(hearing, "Pick a person from the list.", 400)
-    details = people.PersonDetails(
-        request.form.get("name", ""),
-        request.form.get("title", ""),
-        request.form.get("organization", ""),
-    )
-    return _apply(
-        hearing,
-        lambda: service.name_speaker(
+
+    def change():
+        form = submitted(SpeakerNameForm)
+        return service.name_speaker(
             db.session,
             current_user,
             speaker,
-            person_id=int(choice) if choice else None,
-            details=details,
-            same_name_ok=bool(request.form.get("same_name_ok")),
-        ),
-        lambda person: f"{speaker.label} is now {person.display}.",
-    )
+            person_id=form.person_id.data,
+            details=form.details(),
+            same_name_ok=form.same_name_ok.data,
+        )
+
+    return _apply(hearing, change, lambda person: f"{speaker.label} is now {person.display}.")
 
 
-@bp.post("/hearings/<int:hearing_id>/speakers/<int:speaker_id>/unname")
+# The one-button edits of a speaker label: the change, and what the clerk is told after it.
+LABEL_ACTIONS = {
+    "unname": (service.unname_speaker, lambda speaker, _: f"{speaker.label} has no name now."),
+    "confirm": (
+        service.confirm_suggestion,
+        lambda speaker, person: f"{speaker.label} is now {person.display}.",
+    ),
+    "dismiss": (
+        service.dismiss_suggestion,
+        lambda speaker, _: f"Suggestion for {speaker.label} dismissed.",
+    ),
+}
+
+
+@bp.post("/hearings/<int:hearing_id>/speakers/<int:speaker_id>/<action>")
 @clerk_required
-def unname(hearing_id: int, speaker_id: int):
-    """Take the name off a speaker label."""
+def label_action(hearing_id: int, speaker_id: int, action: str):
+    """Take the name off a label, or confirm or dismiss its voice-match suggestion."""
+    if action not in LABEL_ACTIONS:
+        abort(404)
     hearing, speaker = _speaker_or_404(hearing_id, speaker_id)
+    change, message = LABEL_ACTIONS[action]
     return _apply(
         hearing,
-        lambda: service.unname_speaker(db.session, current_user, speaker),
-        lambda _: f"{speaker.label} has no name now.",
-    )
-
-
-@bp.post("/hearings/<int:hearing_id>/speakers/<int:speaker_id>/confirm")
-@clerk_required
-def confirm(hearing_id: int, speaker_id: int):
-    """Confirm the voice-match suggestion for a speaker."""
-    hearing, speaker = _speaker_or_404(hearing_id, speaker_id)
-    return _apply(
-        hearing,
-        lambda: service.confirm_suggestion(db.session, current_user, speaker),
-        lambda person: f"{speaker.label} is now {person.display}.",
-    )
-
-
-@bp.post("/hearings/<int:hearing_id>/speakers/<int:speaker_id>/dismiss")
-@clerk_required
-def dismiss(hearing_id: int, speaker_id: int):
-    """Dismiss the voice-match suggestion for a speaker."""
-    hearing, speaker = _speaker_or_404(hearing_id, speaker_id)
-    return _apply(
-        hearing,
-        lambda: service.dismiss_suggestion(db.session, current_user, speaker),
-        lambda _: f"Suggestion for {speaker.label} dismissed.",
+        lambda: change(db.session, current_user, speaker),
+        lambda result: message(speaker, result),
     )
 
 
@@ -124,16 +111,17 @@ def dismiss(hearing_id: int, speaker_id: int):
 def merge(hearing_id: int):
     """Merge one speaker label into another."""
     hearing = db.get_or_404(Hearing, hearing_id)
-    source = _speaker_of(hearing, request.form.get("source", type=int))
-    target = _speaker_of(hearing, request.form.get("target", type=int))
-    if source is None or target is None:
-        return _refused(hearing, "Pick two of this hearing's speakers to merge.", 400)
-    source_label = source.label
-    return _apply(
-        hearing,
-        lambda: service.merge_speakers(db.session, current_user, source, target),
-        lambda kept: f"{source_label} merged into {kept.display}.",
-    )
+
+    def change():
+        form = submitted(MergeSpeakersForm)
+        source = _speaker_of(hearing, form.source.data)
+        target = _speaker_of(hearing, form.target.data)
+        if source is None or target is None:
+            raise Malformed("Pick two of this hearing's speakers to merge.")
+        source_label = source.label
+        return source_label, service.merge_speakers(db.session, current_user, source, target)
+
+    return _apply(hearing, change, lambda merged: f"{merged[0]} merged into {merged[1].display}.")
 
 
 @bp.post("/hearings/<int:hearing_id>/speakers/suggest")
@@ -163,18 +151,16 @@ def segment_speaker(hearing_id: int, segment_id: int):
     if request.method == "GET":
         template = "speakers/_segment_form.html" if htmx else "speakers/segment.html"
         return render_template(template, hearing=hearing, segment=segment)
-    choice = request.form.get("speaker", "").strip()
-    if choice != "new" and not choice.isdigit():
-        return _refused(hearing, "Pick a speaker for the line.", 400)
+
+    def change():
+        speaker_id = submitted(SegmentSpeakerForm).speaker_id()
+        return service.reassign_segment(
+            db.session, current_user, segment, speaker_id, new_label=speaker_id is None
+        )
+
     return _apply(
         hearing,
-        lambda: service.reassign_segment(
-            db.session,
-            current_user,
-            segment,
-            None if choice == "new" else int(choice),
-            new_label=choice == "new",
-        ),
+        change,
         lambda speaker: f"The line at {clock(segment.start_ms)} is now {speaker.display}'s.",
         anchor=f"seg-{segment.start_ms}",
     )

@@ -7,13 +7,14 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from hearings.extensions import db
+from hearings.forms import RollCallForm, submitted
 from hearings.models import Body, Matter, VoteEvent
 from hearings.models.votes import VOTE_VALUES
 from hearings.record_ids import record_id
 from hearings.roll_calls import (
     RULE_LABELS,
+    check_roll_call,
     member_rows,
-    parse_roll_call,
     preview_outcome,
     roll_call_form,
     save_roll_call,
@@ -63,7 +64,7 @@ def _save(matter: Matter, event: VoteEvent | None):
     with change_to_the_record(
         lambda problem: _form_page(matter, request.form, event, str(problem), problem.status)
     ):
-        roll_call = parse_roll_call(db.session, request.form)
+        roll_call = check_roll_call(db.session, submitted(RollCallForm))
         event = save_roll_call(db.session, current_user, matter, roll_call, event)
     flash("Roll call recorded.", "success")
     return redirect(url_for("votes.detail", vote_id=event.id))
