@@ -72,11 +72,11 @@ def matter_items(matter: Matter, link: Link) -> list[FeedItem]:
             )
             content = testimony.quote
         else:
-            url = link("matters.testimony", testimony_id=testimony.id)
+            url = link("testimony.detail", testimony_id=testimony.id)
             content = testimony.written_text or f"{testimony.kind} testimony"
         items.append(
             FeedItem(
-                id=link("matters.testimony", testimony_id=testimony.id),
+                id=link("testimony.detail", testimony_id=testimony.id),
                 title=f"{who}: {stance}" if testimony.position_confirmed else f"{who} testified",
                 url=url,
                 updated=_aware(testimony.created_at) or EPOCH,

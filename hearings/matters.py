@@ -77,6 +77,14 @@ def testimony_choices(session: DbSession) -> dict:
     }
 
 
+def chosen_matter(session: DbSession, matter_id: int | None, missing: str) -> Matter:
+    """Return the matter a form chose; Refused saying ``missing`` if there is none."""
+    matter = session.get(Matter, matter_id) if matter_id else None
+    if matter is None:
+        raise Refused(missing)
+    return matter
+
+
 def add_matter(
     session: DbSession,
     user,

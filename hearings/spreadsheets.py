@@ -86,7 +86,7 @@ def testimonies_csv(matter: Matter, link: Link) -> str:
             assert testimony.end_ms is not None
             start, end = clock(testimony.start_ms), clock(testimony.end_ms)
         else:
-            url = link("matters.testimony", testimony_id=testimony.id)
+            url = link("testimony.detail", testimony_id=testimony.id)
             quote = testimony.written_text or ""
         rows.append(
             {
@@ -107,7 +107,7 @@ def testimonies_csv(matter: Matter, link: Link) -> str:
                 "received_on": testimony.received_on.isoformat() if testimony.received_on else None,
                 "quote": quote,
                 "document": (
-                    link("matters.testimony_document", testimony_id=testimony.id)
+                    link("testimony.document", testimony_id=testimony.id)
                     if testimony.document_name
                     else None
                 ),

@@ -5,6 +5,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from hearings.views import (
+        agenda,
         auth,
         bodies,
         hearings,
@@ -13,9 +14,11 @@ def register_blueprints(app: Flask) -> None:
         people,
         search,
         speakers,
+        testimony,
         votes,
     )
 
-    for module in (auth, hearings, search, speakers, people, matters, organizations, bodies, votes):
+    blueprints = (auth, hearings, search, speakers, people, matters, testimony, agenda)
+    for module in (*blueprints, organizations, bodies, votes):
         app.register_blueprint(module.bp)
     app.add_url_rule("/", endpoint="index", view_func=hearings.index)

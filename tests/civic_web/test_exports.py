@@ -134,4 +134,4 @@ def test_testimony_csv_function_needs_no_request(app, on_record):
         text = spreadsheets.testimonies_csv(
             matter, lambda endpoint, **values: f"{endpoint}:{values}"
         )
-    assert "matters.testimony:" in text and "hearings.quote:" in text
+    assert "testimony.detail:" in text and "hearings.quote:" in text
