@@ -1,0 +1,118 @@
+"""The shipped pyannote pipeline on real audio, and a user's own pipeline folder."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.transcription.diarize.helpers import (
+    PIPELINE_CONFIG,
+    assert_inside,
+    build_pipeline_folder,
+    der,
+    settings,
+)
+from transcription.diarize import Diarization, DiarizerUnavailable, create_diarizer, pyannote
+from transcription.voices import EMBEDDING_DIMENSION, SAMPLE_RATE
+
+# Measured DER of the default engine on the pyannote sample (collar 0, overlap scored): 0.072.
+SAMPLE_DER_BOUND = 0.10
+
+
+@pytest.fixture(scope="module")
+def default_result(sample: np.ndarray) -> tuple[Diarization, list[float]]:
+    reported: list[float] = []
+    result = create_diarizer(settings()).diarize(sample, progress=reported.append)
+    return result, reported
+
+
+@pytest.mark.model
+def test_default_engine_finds_the_two_speakers_of_the_sample(
+    default_result, sample, sample_reference
+) -> None:
+    result, _ = default_result
+
+    assert result.speakers == ["SPEAKER_00", "SPEAKER_01"]
+    assert der(sample_reference, result.turns, sample.size / SAMPLE_RATE) < SAMPLE_DER_BOUND
+    assert_inside(result.turns, sample.size / SAMPLE_RATE)
+    # The sample is silent for its first 6.7 s.
+    assert result.turns[0].start > 6.0
+
+
+@pytest.mark.model
+def test_default_engine_gives_each_speaker_a_distinct_voice_embedding(default_result) -> None:
+    from transcription.voices import cosine_similarity
+
+    result, _ = default_result
+
+    assert set(result.embeddings) == set(result.speakers)
+    for vector in result.embeddings.values():
+        assert len(vector) == EMBEDDING_DIMENSION
+        assert np.isfinite(vector).all()
+    first, second = (result.embeddings[label] for label in result.speakers)
+    assert cosine_similarity(first, second) < 0.6
+
+
+@pytest.mark.model
+def test_default_engine_reports_progress_up_to_done(default_result) -> None:
+    _, reported = default_result
+
+    assert reported[-1] == 1.0
+    assert reported == sorted(reported)
+    assert all(0.0 <= fraction <= 1.0 for fraction in reported)
+    assert len(reported) > 3
+
+
+@pytest.mark.model
+def test_a_known_speaker_count_is_honoured(sample) -> None:
+    result = create_diarizer(settings(num_speakers=1)).diarize(sample)
+
+    assert result.speakers == ["SPEAKER_00"]
+    assert "speakers=1" in result.name
+
+
+@pytest.mark.model
+def test_default_engine_copes_with_very_quiet_audio(sample, sample_reference) -> None:
+    # 40 dB down, as an unamplified room microphone might be, with no normalisation.
+    quiet = sample * np.float32(0.01)
+
+    result = create_diarizer(settings(diarizer="pyannote")).diarize(quiet)
+
+    assert len(result.speakers) == 2
+    assert der(sample_reference, result.turns, sample.size / SAMPLE_RATE) < SAMPLE_DER_BOUND
+
+
+@pytest.mark.model
+def test_silence_gives_no_turns() -> None:
+    result = create_diarizer(settings()).diarize(np.zeros(5 * SAMPLE_RATE, dtype=np.float32))
+
+    assert result.turns == []
+    assert result.embeddings == {}
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("layout", ["community-1", "3.1"])
+def test_a_local_pipeline_folder_is_loaded_and_run(layout, tmp_path, sample, monkeypatch) -> None:
+    # Any attempt to reach the hub fails loudly instead of waiting on a network.
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    folder = build_pipeline_folder(tmp_path / "my-pipeline", layout)
+    excerpt = sample[: 15 * SAMPLE_RATE]
+
+    diarizer = create_diarizer(settings(diarizer="pyannote-pipeline", diarizer_path=str(folder)))
+    result = diarizer.diarize(excerpt)
+
+    assert "my-pipeline" in diarizer.name
+    assert_inside(result.turns, excerpt.size / SAMPLE_RATE)
+    assert all(len(v) == EMBEDDING_DIMENSION for v in result.embeddings.values())
+
+
+def test_a_pipeline_folder_that_names_a_hub_model_is_refused(tmp_path) -> None:
+    (tmp_path / "config.yaml").write_text(
+        PIPELINE_CONFIG.format(
+            segmentation="pyannote/segmentation-3.0", embedding="pyannote/wespeaker-resnet34"
+        ),
+        encoding="utf-8",
+    )
+
+    with pytest.raises(DiarizerUnavailable, match="not a local file"):
+        pyannote._local_pipeline_config(tmp_path, allow_download=False)
