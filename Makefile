@@ -55,7 +55,7 @@ worker: install
 ## test: the whole suite on SQLite (real model, real browser), then the web suite on PostgreSQL
 test: install system-packages lint
 	$(PY) -m pytest -q
-	scripts/with_postgres.sh $(PY) -m pytest -q -m "not model and not browser" tests/web tests/civic tests/civic_web tests/jobs
+	scripts/with_postgres.sh $(PY) -m pytest -q -m "not model and not browser" tests/web tests/hearings tests/jobs
 
 test-fast: install
 	$(PY) -m pytest -q -m "not model and not browser"

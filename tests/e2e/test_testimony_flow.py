@@ -9,8 +9,8 @@ import pytest
 
 from hearings import models
 from hearings.extensions import db
-from tests.civic_web.conftest import build_civic_record
 from tests.e2e.conftest import sign_in
+from tests.web.conftest import build_heard_matter
 
 pytestmark = pytest.mark.browser
 
@@ -24,11 +24,11 @@ def live_app_config(live_app_config):
 @pytest.fixture
 def record(app):
     """The sample hearing, a matter with concerns, a 15-seat council and its 10-5 veto override."""
-    civic = build_civic_record(app)
+    heard_matter = build_heard_matter(app)
     with app.app_context():
         event = models.VoteEvent(
-            body_id=civic.council_id,
-            matter_id=civic.matter_id,
+            body_id=heard_matter.council_id,
+            matter_id=heard_matter.matter_id,
             date=date(2026, 4, 7),
             motion="Override the mayor's veto",
             threshold_rule="explicit",
@@ -37,12 +37,12 @@ def record(app):
             recorded_result="fail",
             votes=[
                 models.PersonVote(person_id=pid, value="yes" if i < 10 else "no")
-                for i, pid in enumerate(civic.member_ids)
+                for i, pid in enumerate(heard_matter.member_ids)
             ],
         )
         db.session.add(event)
         db.session.commit()
-    return civic
+    return heard_matter
 
 
 def test_clerk_records_testimony_and_sees_it_beside_the_vote(page, live_server, clerk, record):

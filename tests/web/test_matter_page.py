@@ -8,22 +8,22 @@ from sqlalchemy import select
 from hearings import models
 from hearings import testimony as clerk
 from hearings.extensions import db
-from tests.civic_web.conftest import token
+from tests.web.conftest import token
 
 
 @pytest.fixture
-def testified(app, civic):
+def testified(app, heard_matter):
     """Three people: two for the ACLU against, one for the Urban League in support."""
     with app.app_context():
-        hearing = db.session.get(models.Hearing, civic.hearing_id)
-        matter = db.session.get(models.Matter, civic.matter_id)
-        ids = civic.concern_ids
+        hearing = db.session.get(models.Hearing, heard_matter.hearing_id)
+        matter = db.session.get(models.Matter, heard_matter.matter_id)
+        ids = heard_matter.concern_ids
         clerk.create_oral_testimony(
             db.session,
             None,
             hearing,
             matter,
-            [civic.segments["SPEAKER_02"]],
+            [heard_matter.segments["SPEAKER_02"]],
             organization_names=["ACLU of Wisconsin"],
             position="oppose",
             concern_ids=[ids["misidentification"], ids["racial bias"]],
@@ -51,7 +51,7 @@ def testified(app, civic):
             concern_ids=[ids["misidentification"], ids["data storage and sharing"]],
         )
         db.session.commit()
-    return civic
+    return heard_matter
 
 
 def test_matter_list_links_to_the_matter(client, testified):

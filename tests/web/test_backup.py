@@ -52,14 +52,14 @@ def flask(app, *args):
 
 
 @pytest.fixture
-def stored_record(app, civic, tmp_path):
-    """The civic record plus a real recording file in the upload folder."""
+def stored_record(app, heard_matter, tmp_path):
+    """The heard matter plus a real recording file in the upload folder."""
     wav = tone_wav(tmp_path / "hearing.wav")
     with app.app_context():
         target = Path(app.config["UPLOAD_FOLDER"]) / "ab" / "hearing.wav"
         target.parent.mkdir(parents=True)
         target.write_bytes(wav.read_bytes())
-        hearing = db.session.get(Hearing, civic.hearing_id)
+        hearing = db.session.get(Hearing, heard_matter.hearing_id)
         hearing.recording = Recording(
             sha256=hashlib.sha256(wav.read_bytes()).hexdigest(),
             original_filename="hearing.wav",
@@ -69,7 +69,7 @@ def stored_record(app, civic, tmp_path):
             media_type="audio/wav",
         )
         db.session.commit()
-    return civic
+    return heard_matter
 
 
 def test_a_backup_restored_on_a_new_site_gives_back_every_row_and_file(

@@ -8,39 +8,41 @@ from sqlalchemy import select
 from hearings import models
 from hearings import testimony as clerk
 from hearings.extensions import db
-from tests.civic_web.conftest import token
+from tests.web.conftest import token
 
 
 @pytest.fixture
-def voted(app, civic):
+def voted(app, heard_matter):
     with app.app_context():
-        hearing = db.session.get(models.Hearing, civic.hearing_id)
-        matter = db.session.get(models.Matter, civic.matter_id)
-        member = db.session.get(models.Person, civic.member_ids[0])
+        hearing = db.session.get(models.Hearing, heard_matter.hearing_id)
+        matter = db.session.get(models.Matter, heard_matter.matter_id)
+        member = db.session.get(models.Person, heard_matter.member_ids[0])
         matter.sponsors.append(member)
         clerk.create_oral_testimony(
             db.session,
             None,
             hearing,
             matter,
-            [civic.segments["SPEAKER_02"]],
+            [heard_matter.segments["SPEAKER_02"]],
             organization_names=["ACLU of Wisconsin"],
             position="oppose",
         )
         db.session.commit()
         event = models.VoteEvent(
-            body_id=civic.council_id,
+            body_id=heard_matter.council_id,
             matter=matter,
             date=date(2026, 4, 7),
             motion="Adopt",
             threshold_rule="majority_present",
-            votes=[models.PersonVote(person_id=pid, value="yes") for pid in civic.member_ids],
+            votes=[
+                models.PersonVote(person_id=pid, value="yes") for pid in heard_matter.member_ids
+            ],
         )
         db.session.add(event)
         db.session.commit()
         organization_id = db.session.scalars(select(models.Organization.id)).one()
-    civic.organization_id = organization_id
-    return civic
+    heard_matter.organization_id = organization_id
+    return heard_matter
 
 
 def test_organization_page_shows_positions_and_quotes(client, voted):
@@ -84,8 +86,8 @@ def test_person_page_includes_the_record(client, app, voted):
     assert 'id="person-record"' in html and "District 1" in html
 
 
-def test_clerk_records_members_and_seats(clerk_client, app, civic):
-    path = f"/bodies/{civic.council_id}"
+def test_clerk_records_members_and_seats(clerk_client, app, heard_matter):
+    path = f"/bodies/{heard_matter.council_id}"
     added = clerk_client.post(
         f"{path}/members",
         data={
@@ -116,7 +118,7 @@ def test_clerk_records_members_and_seats(clerk_client, app, civic):
         membership = db.session.scalars(
             select(models.Membership).where(models.Membership.seat == "District 16")
         ).one()
-        assert db.session.get(models.Body, civic.council_id).size == 15
+        assert db.session.get(models.Body, heard_matter.council_id).size == 15
     ended = clerk_client.post(
         f"/memberships/{membership.id}/end",
         data={"csrf_token": token(clerk_client), "end_date": "2026-02-01"},

@@ -66,8 +66,8 @@ def url_for_rule(rule, value: str) -> str:
     return url
 
 
-def test_no_route_answers_hostile_input_with_a_server_error(app, civic, clerk_client):
-    token = csrf_token(clerk_client, f"/hearings/{civic.hearing_id}")
+def test_no_route_answers_hostile_input_with_a_server_error(app, heard_matter, clerk_client):
+    token = csrf_token(clerk_client, f"/hearings/{heard_matter.hearing_id}")
     failures, statuses = [], []
     for rule, method in routes(app):
         for value in HOSTILE:
@@ -89,3 +89,4 @@ def test_no_route_answers_hostile_input_with_a_server_error(app, civic, clerk_cl
     assert failures == []
     # The clerk stayed signed in: refusals came from the views, not from the sign-in page.
     assert statuses.count(302) < len(statuses) / 4
+

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from hearings import models
 from hearings.extensions import db
 from hearings.models import AuditEntry, Organization, Person
-from tests.civic_web.conftest import token
+from tests.web.conftest import token
 
 
 def count(app, model) -> int:
@@ -15,26 +15,29 @@ def count(app, model) -> int:
         return db.session.scalar(select(func.count()).select_from(model))
 
 
-def post_testimony(client, civic, **overrides):
+def post_testimony(client, heard_matter, **overrides):
     data = {
-        "csrf_token": token(client, f"/hearings/{civic.hearing_id}"),
-        "matter_id": civic.matter_id,
-        "segment_ids": [civic.segments["SPEAKER_02"]],
+        "csrf_token": token(client, f"/hearings/{heard_matter.hearing_id}"),
+        "matter_id": heard_matter.matter_id,
+        "segment_ids": [heard_matter.segments["SPEAKER_02"]],
         "organization": ["ACLU of Wisconsin", ""],
         "position": "not_stated",
-        "concern_ids": [civic.concern_ids["misidentification"], civic.concern_ids["racial bias"]],
+        "concern_ids": [
+            heard_matter.concern_ids["misidentification"],
+            heard_matter.concern_ids["racial bias"],
+        ],
         **overrides,
     }
-    return client.post(f"/hearings/{civic.hearing_id}/testimony", data=data)
+    return client.post(f"/hearings/{heard_matter.hearing_id}/testimony", data=data)
 
 
-def test_anonymous_is_sent_to_sign_in_and_nothing_is_created(client, app, civic):
+def test_anonymous_is_sent_to_sign_in_and_nothing_is_created(client, app, heard_matter):
     response = client.post(
-        f"/hearings/{civic.hearing_id}/testimony",
+        f"/hearings/{heard_matter.hearing_id}/testimony",
         data={
             "csrf_token": token(client, "/auth/login"),
-            "matter_id": civic.matter_id,
-            "segment_ids": civic.segments["SPEAKER_02"],
+            "matter_id": heard_matter.matter_id,
+            "segment_ids": heard_matter.segments["SPEAKER_02"],
         },
     )
     assert response.status_code == 302
@@ -42,50 +45,57 @@ def test_anonymous_is_sent_to_sign_in_and_nothing_is_created(client, app, civic)
     assert count(app, models.Testimony) == 0
 
 
-def test_form_without_csrf_token_is_refused(clerk_client, app, civic):
+def test_form_without_csrf_token_is_refused(clerk_client, app, heard_matter):
     response = clerk_client.post(
-        f"/hearings/{civic.hearing_id}/testimony",
-        data={"matter_id": civic.matter_id, "segment_ids": civic.segments["SPEAKER_02"]},
+        f"/hearings/{heard_matter.hearing_id}/testimony",
+        data={
+            "matter_id": heard_matter.matter_id,
+            "segment_ids": heard_matter.segments["SPEAKER_02"],
+        },
     )
     assert response.status_code == 400
     assert count(app, models.Testimony) == 0
 
 
-def test_account_that_cannot_edit_is_refused(reader_client, app, civic):
-    response = post_testimony(reader_client, civic)
+def test_account_that_cannot_edit_is_refused(reader_client, app, heard_matter):
+    response = post_testimony(reader_client, heard_matter)
     assert response.status_code == 403
     assert count(app, models.Testimony) == 0
 
 
-def test_transcript_lines_have_checkboxes_for_the_form_only_for_clerks(client, clerk_client, civic):
-    html = clerk_client.get(f"/hearings/{civic.hearing_id}").get_data(as_text=True)
+def test_transcript_lines_have_checkboxes_for_the_form_only_for_clerks(
+    client, clerk_client, heard_matter
+):
+    html = clerk_client.get(f"/hearings/{heard_matter.hearing_id}").get_data(as_text=True)
     assert 'id="testimony-form"' in html
     assert html.count('form="testimony-form"') == 3
     assert "ERC 26-0148" in html
     client.post("/auth/logout", data={"csrf_token": token(client, "/")})
-    public = client.get(f"/hearings/{civic.hearing_id}").get_data(as_text=True)
+    public = client.get(f"/hearings/{heard_matter.hearing_id}").get_data(as_text=True)
     assert 'form="testimony-form"' not in public and 'id="testimony-form"' not in public
 
 
-def test_the_form_offers_every_matter_with_those_on_the_agenda_starred(clerk_client, app, civic):
+def test_the_form_offers_every_matter_with_those_on_the_agenda_starred(
+    clerk_client, app, heard_matter
+):
     from hearings import agenda
     from hearings.models import Hearing, Matter
 
-    html = clerk_client.get(f"/hearings/{civic.hearing_id}").get_data(as_text=True)
+    html = clerk_client.get(f"/hearings/{heard_matter.hearing_id}").get_data(as_text=True)
     form = html[html.index('id="testimony-form"') :]
-    assert re.search(rf'<option value="{civic.matter_id}"\s*>ERC 26-0148', form)
+    assert re.search(rf'<option value="{heard_matter.matter_id}"\s*>ERC 26-0148', form)
     with app.app_context():
-        hearing = db.session.get(Hearing, civic.hearing_id)
-        matter = db.session.get(Matter, civic.matter_id)
+        hearing = db.session.get(Hearing, heard_matter.hearing_id)
+        matter = db.session.get(Matter, heard_matter.matter_id)
         agenda.link_agenda_item(db.session, None, hearing, matter, 0, None)
         db.session.commit()
-    html = clerk_client.get(f"/hearings/{civic.hearing_id}").get_data(as_text=True)
+    html = clerk_client.get(f"/hearings/{heard_matter.hearing_id}").get_data(as_text=True)
     form = html[html.index('id="testimony-form"') :]
-    assert re.search(rf'<option value="{civic.matter_id}"\s*>★ ERC 26-0148', form)
+    assert re.search(rf'<option value="{heard_matter.matter_id}"\s*>★ ERC 26-0148', form)
 
 
-def test_testimony_from_selected_lines(clerk_client, app, civic):
-    response = post_testimony(clerk_client, civic)
+def test_testimony_from_selected_lines(clerk_client, app, heard_matter):
+    response = post_testimony(clerk_client, heard_matter)
     assert response.status_code == 302
     with app.app_context():
         testimony = db.session.scalars(select(models.Testimony)).one()
@@ -93,8 +103,8 @@ def test_testimony_from_selected_lines(clerk_client, app, civic):
         assert testimony.kind == "oral"
         # The person defaults to the confirmed speaker of the selected lines.
         assert testimony.person.name == "Maria Lopez"
-        assert [s.id for s in testimony.segments] == [civic.segments["SPEAKER_02"]]
-        assert testimony.hearing_id == civic.hearing_id
+        assert [s.id for s in testimony.segments] == [heard_matter.segments["SPEAKER_02"]]
+        assert testimony.hearing_id == heard_matter.hearing_id
         assert [o.name for o in testimony.organizations] == ["ACLU of Wisconsin"]
         assert sorted(c.name for c in testimony.concerns) == ["misidentification", "racial bias"]
         audit = db.session.scalars(
@@ -105,8 +115,10 @@ def test_testimony_from_selected_lines(clerk_client, app, civic):
     assert "We oppose this proposal" in page
 
 
-def test_suggestion_is_stored_with_reasons_but_never_as_the_position(clerk_client, app, civic):
-    assert post_testimony(clerk_client, civic).status_code == 302
+def test_suggestion_is_stored_with_reasons_but_never_as_the_position(
+    clerk_client, app, heard_matter
+):
+    assert post_testimony(clerk_client, heard_matter).status_code == 302
     with app.app_context():
         testimony = db.session.scalars(select(models.Testimony)).one()
         assert testimony.suggested_position == "oppose"
@@ -115,7 +127,7 @@ def test_suggestion_is_stored_with_reasons_but_never_as_the_position(clerk_clien
         testimony_id = testimony.id
     page = clerk_client.get(f"/testimony/{testimony_id}").get_data(as_text=True)
     assert "Confirm: oppose" in page and "not part of the record until you confirm" in page
-    matter_page = clerk_client.get(f"/matters/{civic.matter_id}").get_data(as_text=True)
+    matter_page = clerk_client.get(f"/matters/{heard_matter.matter_id}").get_data(as_text=True)
     # The unconfirmed suggestion is not counted as opposition.
     assert "1 organization stated no position" in matter_page
     assert "organization opposes" not in matter_page
@@ -128,13 +140,15 @@ def test_suggestion_is_stored_with_reasons_but_never_as_the_position(clerk_clien
     with app.app_context():
         testimony = db.session.get(models.Testimony, testimony_id)
         assert (testimony.position, testimony.position_confirmed) == ("oppose", True)
-    assert "1 organization opposes" in clerk_client.get(f"/matters/{civic.matter_id}").get_data(
-        as_text=True
-    )
+    assert "1 organization opposes" in clerk_client.get(
+        f"/matters/{heard_matter.matter_id}"
+    ).get_data(as_text=True)
 
 
-def test_confirming_a_suggestion_other_than_the_one_shown_is_refused(clerk_client, app, civic):
-    post_testimony(clerk_client, civic)
+def test_confirming_a_suggestion_other_than_the_one_shown_is_refused(
+    clerk_client, app, heard_matter
+):
+    post_testimony(clerk_client, heard_matter)
     with app.app_context():
         testimony_id = db.session.scalars(select(models.Testimony.id)).one()
     response = clerk_client.post(
@@ -147,9 +161,12 @@ def test_confirming_a_suggestion_other_than_the_one_shown_is_refused(clerk_clien
         assert (testimony.position, testimony.position_confirmed) == ("not_stated", False)
 
 
-def test_a_line_without_position_phrases_gets_no_suggestion(clerk_client, app, civic):
+def test_a_line_without_position_phrases_gets_no_suggestion(clerk_client, app, heard_matter):
     response = post_testimony(
-        clerk_client, civic, segment_ids=[civic.segments["SPEAKER_01"]], person_name="Chief Lee"
+        clerk_client,
+        heard_matter,
+        segment_ids=[heard_matter.segments["SPEAKER_01"]],
+        person_name="Chief Lee",
     )
     assert response.status_code == 302
     with app.app_context():
@@ -162,8 +179,8 @@ def test_a_line_without_position_phrases_gets_no_suggestion(clerk_client, app, c
         )
 
 
-def test_position_chosen_by_the_clerk_is_confirmed(clerk_client, app, civic):
-    assert post_testimony(clerk_client, civic, position="oppose").status_code == 302
+def test_position_chosen_by_the_clerk_is_confirmed(clerk_client, app, heard_matter):
+    assert post_testimony(clerk_client, heard_matter, position="oppose").status_code == 302
     with app.app_context():
         testimony = db.session.scalars(select(models.Testimony)).one()
         assert (testimony.position, testimony.position_confirmed) == ("oppose", True)
@@ -184,24 +201,24 @@ def test_position_chosen_by_the_clerk_is_confirmed(clerk_client, app, civic):
         assert db.session.get(models.Testimony, testimony_id).position == "neutral"
 
 
-def test_bad_input_is_refused_with_a_reason_and_nothing_is_lost(clerk_client, app, civic):
-    assert post_testimony(clerk_client, civic).status_code == 302
+def test_bad_input_is_refused_with_a_reason_and_nothing_is_lost(clerk_client, app, heard_matter):
+    assert post_testimony(clerk_client, heard_matter).status_code == 302
     people_before = count(app, Person)
     cases = [
         ({"segment_ids": []}, 422, "Select the speaker"),
         ({"matter_id": ""}, 422, "Choose the matter"),
-        ({"segment_ids": [civic.segments["SPEAKER_02"]]}, 409, "already testimony"),
+        ({"segment_ids": [heard_matter.segments["SPEAKER_02"]]}, 409, "already testimony"),
         # SPEAKER_01 is not named: the clerk must say who it was.
-        ({"segment_ids": [civic.segments["SPEAKER_01"]]}, 422, "no named speaker"),
+        ({"segment_ids": [heard_matter.segments["SPEAKER_01"]]}, 422, "no named speaker"),
         ({"segment_ids": [999999]}, 422, "not part of this hearing"),
         (
-            {"segment_ids": [civic.segments["SPEAKER_01"]], "person_id": 999999},
+            {"segment_ids": [heard_matter.segments["SPEAKER_01"]], "person_id": 999999},
             422,
             "not in the record",
         ),
         (
             {
-                "segment_ids": [civic.segments["SPEAKER_00"]],
+                "segment_ids": [heard_matter.segments["SPEAKER_00"]],
                 "person_name": "Chair",
                 "position": "x",
             },
@@ -211,13 +228,13 @@ def test_bad_input_is_refused_with_a_reason_and_nothing_is_lost(clerk_client, ap
         ({"segment_ids": ["abc"]}, 400, "not a valid choice"),
         ({"segment_ids": ["9" * 30]}, 400, "not a valid choice"),
         (
-            {"segment_ids": [civic.segments["SPEAKER_00"]], "person_name": "x" * 300},
+            {"segment_ids": [heard_matter.segments["SPEAKER_00"]], "person_name": "x" * 300},
             422,
             "too long",
         ),
     ]
     for overrides, status, message in cases:
-        response = post_testimony(clerk_client, civic, **overrides)
+        response = post_testimony(clerk_client, heard_matter, **overrides)
         assert response.status_code == status, overrides
         assert message in response.get_data(as_text=True), overrides
     assert count(app, models.Testimony) == 1
@@ -225,42 +242,47 @@ def test_bad_input_is_refused_with_a_reason_and_nothing_is_lost(clerk_client, ap
     assert count(app, Organization) == 1
 
 
-def test_a_refused_form_keeps_the_clerks_choices(clerk_client, civic):
-    line = civic.segments["SPEAKER_01"]
+def test_a_refused_form_keeps_the_clerks_choices(clerk_client, heard_matter):
+    line = heard_matter.segments["SPEAKER_01"]
     response = post_testimony(
-        clerk_client, civic, segment_ids=[line], organization=["Tenants Union"]
+        clerk_client, heard_matter, segment_ids=[line], organization=["Tenants Union"]
     )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert re.search(rf'value="{line}" form="testimony-form"[^>]*checked', html)
     assert not re.search(
-        rf'value="{civic.segments["SPEAKER_02"]}" form="testimony-form"[^>]*checked', html
+        rf'value="{heard_matter.segments["SPEAKER_02"]}" form="testimony-form"[^>]*checked', html
     )
     assert 'value="Tenants Union"' in html
 
 
-def test_concerns_can_be_retagged_but_only_from_the_matters_vocabulary(clerk_client, app, civic):
-    post_testimony(clerk_client, civic)
+def test_concerns_can_be_retagged_but_only_from_the_matters_vocabulary(
+    clerk_client, app, heard_matter
+):
+    post_testimony(clerk_client, heard_matter)
     with app.app_context():
         testimony_id = db.session.scalars(select(models.Testimony.id)).one()
     response = clerk_client.post(
         f"/testimony/{testimony_id}/concerns",
-        data={"csrf_token": token(clerk_client), "concern_ids": [civic.concern_ids["cost"], 999]},
+        data={
+            "csrf_token": token(clerk_client),
+            "concern_ids": [heard_matter.concern_ids["cost"], 999],
+        },
     )
     assert response.status_code == 422
     response = clerk_client.post(
         f"/testimony/{testimony_id}/concerns",
-        data={"csrf_token": token(clerk_client), "concern_ids": [civic.concern_ids["cost"]]},
+        data={"csrf_token": token(clerk_client), "concern_ids": [heard_matter.concern_ids["cost"]]},
     )
     assert response.status_code == 302
     with app.app_context():
         assert [c.name for c in db.session.get(models.Testimony, testimony_id).concerns] == ["cost"]
 
 
-def test_concern_choices_follow_the_chosen_matter(clerk_client, civic):
-    html = clerk_client.get(f"/testimony/concern-choices?matter_id={civic.matter_id}").get_data(
-        as_text=True
-    )
+def test_concern_choices_follow_the_chosen_matter(clerk_client, heard_matter):
+    html = clerk_client.get(
+        f"/testimony/concern-choices?matter_id={heard_matter.matter_id}"
+    ).get_data(as_text=True)
     assert 'id="testimony-concerns"' in html
     assert html.count('name="concern_ids"') == 6
     nothing = clerk_client.get(f"/testimony/concern-choices?matter_id={'9' * 30}")

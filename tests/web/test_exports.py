@@ -15,20 +15,20 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 @pytest.fixture
-def on_record(app, civic):
+def on_record(app, heard_matter):
     """One oral testimony (confirmed oppose), one written comment, and a 10-5 roll call."""
     with app.app_context():
-        hearing = db.session.get(models.Hearing, civic.hearing_id)
-        matter = db.session.get(models.Matter, civic.matter_id)
+        hearing = db.session.get(models.Hearing, heard_matter.hearing_id)
+        matter = db.session.get(models.Matter, heard_matter.matter_id)
         clerk.create_oral_testimony(
             db.session,
             None,
             hearing,
             matter,
-            [civic.segments["SPEAKER_02"]],
+            [heard_matter.segments["SPEAKER_02"]],
             organization_names=["ACLU of Wisconsin", "Voces de la Frontera"],
             position="oppose",
-            concern_ids=[civic.concern_ids["racial bias"]],
+            concern_ids=[heard_matter.concern_ids["racial bias"]],
         )
         db.session.commit()
         clerk.create_written_testimony(
@@ -43,7 +43,7 @@ def on_record(app, civic):
         agenda.link_agenda_item(db.session, None, hearing, matter, 3000, 14000)
         db.session.commit()
         event = models.VoteEvent(
-            body_id=civic.council_id,
+            body_id=heard_matter.council_id,
             matter=matter,
             date=date(2026, 4, 7),
             motion="Adopt",
@@ -53,11 +53,11 @@ def on_record(app, civic):
         )
         event.votes = [
             models.PersonVote(person_id=pid, value="yes" if i < 10 else "no")
-            for i, pid in enumerate(civic.member_ids)
+            for i, pid in enumerate(heard_matter.member_ids)
         ]
         db.session.add(event)
         db.session.commit()
-    return civic
+    return heard_matter
 
 
 def test_testimony_csv(client, on_record):
@@ -116,14 +116,16 @@ def test_atom_feed(client, on_record):
         assert entry.find(f"{ATOM}link").get("href").startswith("http://hearings.test/")
 
 
-def test_exports_of_an_empty_matter_still_parse(client, civic):
+def test_exports_of_an_empty_matter_still_parse(client, heard_matter):
     rows = list(
         csv.reader(
-            io.StringIO(client.get(f"/matters/{civic.matter_id}/votes.csv").get_data(as_text=True))
+            io.StringIO(
+                client.get(f"/matters/{heard_matter.matter_id}/votes.csv").get_data(as_text=True)
+            )
         )
     )
     assert rows[0][0] == "vote_id" and len(rows) == 1
-    feed = ET.fromstring(client.get(f"/matters/{civic.matter_id}/feed.atom").data)
+    feed = ET.fromstring(client.get(f"/matters/{heard_matter.matter_id}/feed.atom").data)
     assert feed.findall(f"{ATOM}entry") == []
     assert client.get("/matters/999/feed.atom").status_code == 404
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from hearings import models
 from hearings.extensions import db
-from tests.civic_web.conftest import minimal_pdf, token
+from tests.web.conftest import minimal_pdf, token
 
 
 def stored_pdfs(app) -> list[Path]:
@@ -16,9 +16,9 @@ def stored_pdfs(app) -> list[Path]:
     )
 
 
-def post_written(client, civic, document=None, **fields):
+def post_written(client, heard_matter, document=None, **fields):
     data = {
-        "csrf_token": token(client, f"/matters/{civic.matter_id}/testimony/written"),
+        "csrf_token": token(client, f"/matters/{heard_matter.matter_id}/testimony/written"),
         "person_name": "Dana Ortiz",
         "organization": ["Milwaukee Turners"],
         "position": "not_stated",
@@ -28,7 +28,7 @@ def post_written(client, civic, document=None, **fields):
     if document is not None:
         data["document"] = document
     return client.post(
-        f"/matters/{civic.matter_id}/testimony/written",
+        f"/matters/{heard_matter.matter_id}/testimony/written",
         data=data,
         content_type="multipart/form-data",
     )
@@ -39,31 +39,31 @@ def count_testimonies(app) -> int:
         return db.session.scalar(select(func.count()).select_from(models.Testimony))
 
 
-def test_written_form_needs_a_clerk(client, civic):
-    response = client.get(f"/matters/{civic.matter_id}/testimony/written")
+def test_written_form_needs_a_clerk(client, heard_matter):
+    response = client.get(f"/matters/{heard_matter.matter_id}/testimony/written")
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
 
 
-def test_a_text_file_named_pdf_is_refused(clerk_client, app, civic):
+def test_a_text_file_named_pdf_is_refused(clerk_client, app, heard_matter):
     fake = (io.BytesIO(b"This is not a PDF at all.\n" * 20), "comment.pdf")
-    response = post_written(clerk_client, civic, document=fake)
+    response = post_written(clerk_client, heard_matter, document=fake)
     assert response.status_code == 422
     assert "is not a PDF document" in response.get_data(as_text=True)
     assert count_testimonies(app) == 0
     assert stored_pdfs(app) == []
 
 
-def test_a_truncated_pdf_is_refused(clerk_client, app, civic):
+def test_a_truncated_pdf_is_refused(clerk_client, app, heard_matter):
     cut = minimal_pdf()[:-20]
-    response = post_written(clerk_client, civic, document=(io.BytesIO(cut), "cut.pdf"))
+    response = post_written(clerk_client, heard_matter, document=(io.BytesIO(cut), "cut.pdf"))
     assert response.status_code == 422
     assert count_testimonies(app) == 0
 
 
-def test_a_real_pdf_is_kept_and_served(clerk_client, app, civic):
+def test_a_real_pdf_is_kept_and_served(clerk_client, app, heard_matter):
     pdf = minimal_pdf("We oppose this ordinance")
     response = post_written(
-        clerk_client, civic, document=(io.BytesIO(pdf), "Letter from Turners.pdf")
+        clerk_client, heard_matter, document=(io.BytesIO(pdf), "Letter from Turners.pdf")
     )
     assert response.status_code == 302
     with app.app_context():
@@ -84,16 +84,20 @@ def test_a_real_pdf_is_kept_and_served(clerk_client, app, civic):
     download.close()
 
 
-def test_an_oversized_pdf_is_refused(clerk_client, app, civic):
+def test_an_oversized_pdf_is_refused(clerk_client, app, heard_matter):
     app.config["TESTIMONY_MAX_PDF_BYTES"] = 100
-    response = post_written(clerk_client, civic, document=(io.BytesIO(minimal_pdf()), "big.pdf"))
+    response = post_written(
+        clerk_client, heard_matter, document=(io.BytesIO(minimal_pdf()), "big.pdf")
+    )
     assert response.status_code == 422
     assert "larger than" in response.get_data(as_text=True)
     assert stored_pdfs(app) == []
 
 
-def test_neither_text_nor_pdf_is_refused_and_the_form_keeps_its_values(clerk_client, app, civic):
-    response = post_written(clerk_client, civic)
+def test_neither_text_nor_pdf_is_refused_and_the_form_keeps_its_values(
+    clerk_client, app, heard_matter
+):
+    response = post_written(clerk_client, heard_matter)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Paste the comment" in html
@@ -101,9 +105,11 @@ def test_neither_text_nor_pdf_is_refused_and_the_form_keeps_its_values(clerk_cli
     assert count_testimonies(app) == 0
 
 
-def test_a_pasted_comment_gets_a_suggestion_but_no_position(clerk_client, app, civic):
+def test_a_pasted_comment_gets_a_suggestion_but_no_position(clerk_client, app, heard_matter):
     response = post_written(
-        clerk_client, civic, written_text="I urge you to reject this ordinance. It invites bias."
+        clerk_client,
+        heard_matter,
+        written_text="I urge you to reject this ordinance. It invites bias.",
     )
     assert response.status_code == 302
     with app.app_context():
@@ -113,26 +119,26 @@ def test_a_pasted_comment_gets_a_suggestion_but_no_position(clerk_client, app, c
         assert testimony.document_name is None
 
 
-def test_sign_up_card_records_the_stated_position(clerk_client, app, civic):
+def test_sign_up_card_records_the_stated_position(clerk_client, app, heard_matter):
     response = clerk_client.post(
-        f"/matters/{civic.matter_id}/testimony/card",
+        f"/matters/{heard_matter.matter_id}/testimony/card",
         data={
             "csrf_token": token(clerk_client),
             "person_name": "Sam Reyes",
             "position": "support",
-            "hearing_id": civic.hearing_id,
-            "concern_ids": [civic.concern_ids["cost"]],
+            "hearing_id": heard_matter.hearing_id,
+            "concern_ids": [heard_matter.concern_ids["cost"]],
         },
     )
     assert response.status_code == 302
     with app.app_context():
         card = db.session.scalars(select(models.Testimony)).one()
         assert (card.kind, card.position, card.position_confirmed) == ("card", "support", True)
-        assert card.segments == [] and card.hearing_id == civic.hearing_id
+        assert card.segments == [] and card.hearing_id == heard_matter.hearing_id
         assert card.received_on.isoformat() == "2026-03-12"
-    page = clerk_client.get(f"/matters/{civic.matter_id}").get_data(as_text=True)
+    page = clerk_client.get(f"/matters/{heard_matter.matter_id}").get_data(as_text=True)
     assert "Sam Reyes" in page and "Signed a card" in page
 
 
-def test_unknown_kind_of_testimony_is_not_found(clerk_client, civic):
-    assert clerk_client.get(f"/matters/{civic.matter_id}/testimony/email").status_code == 404
+def test_unknown_kind_of_testimony_is_not_found(clerk_client, heard_matter):
+    assert clerk_client.get(f"/matters/{heard_matter.matter_id}/testimony/email").status_code == 404
