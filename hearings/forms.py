@@ -9,12 +9,12 @@ their fields carry the names the templates give their inputs.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from werkzeug.datastructures import CombinedMultiDict
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms import (
     BooleanField,
     DateField,
@@ -32,7 +32,29 @@ from hearings.people import PersonDetails
 from hearings.record_ids import MAX_ID, record_id
 from hearings.timecodes import parse_time
 
-FormT = TypeVar("FormT", bound=FlaskForm)
+FormT = TypeVar("FormT", bound="PageForm")
+
+
+class PageForm(FlaskForm):
+    """A form one of the site's pages posts: its text fields, and files for its file fields.
+
+    Flask-WTF would also read a JSON body, or a file sent under a text field's name, putting
+    lists, numbers and uploads where the fields expect typed text. No page sends those, so
+    they are not read: such a field is as empty as if nothing had been typed.
+    """
+
+    class Meta:
+        def wrap_formdata(self, form, formdata):
+            wrapped = super().wrap_formdata(form, formdata)
+            if wrapped is None or wrapped is formdata:
+                return wrapped
+            file_fields = {field.name for field in form if isinstance(field, FileField)}
+            files = MultiDict(
+                (name, upload)
+                for name, upload in request.files.items(multi=True)
+                if name in file_fields
+            )
+            return CombinedMultiDict((files, request.form))
 
 
 def submitted(form_class: type[FormT]) -> FormT:
@@ -41,10 +63,7 @@ def submitted(form_class: type[FormT]) -> FormT:
     Views call this inside ``change_to_the_record``, so the problem is shown beside the form
     the clerk sent, with what they typed still in it.
     """
-    # The form body only: these forms are posted by the site's pages, and a JSON body (which
-    # Flask-WTF would otherwise read) could put lists and numbers where text belongs.
-    posted: CombinedMultiDict[str, Any] = CombinedMultiDict((request.files, request.form))
-    form = form_class(formdata=posted)
+    form = form_class()
     if not form.validate():
         field = next(field for field in form if field.errors)
         raise getattr(field, "refusal", Refused)(field.errors[0])
@@ -54,21 +73,7 @@ def submitted(form_class: type[FormT]) -> FormT:
 # --- fields for inputs the templates write out --------------------------------------------
 
 
-def _typed(valuelist: list) -> list[str]:
-    """Return the values as sent; a file sent where text belongs is refused, not read."""
-    if any(not isinstance(value, str) for value in valuelist):
-        raise ValueError("A file was sent where the form expects text; reload the form.")
-    return valuelist
-
-
-class TextField(StringField):
-    """Text the clerk typed; blank is ""."""
-
-    def process_formdata(self, valuelist: list) -> None:
-        super().process_formdata(_typed(valuelist))
-
-
-class ChosenTextField(TextField):
+class ChosenTextField(StringField):
     """A value the page offers as a choice; one it does not offer was not sent by the page."""
 
     refusal = Malformed
@@ -93,7 +98,7 @@ class WholeNumberField(Field):
         self.refusal = Refused if typed else Malformed
 
     def process_formdata(self, valuelist: list[str]) -> None:
-        raw = _typed(valuelist)[0].strip() if valuelist else ""
+        raw = valuelist[0].strip() if valuelist else ""
         self.data = None
         if raw:
             if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_ID:
@@ -112,7 +117,7 @@ class RecordIdsField(Field):
 
     def process_formdata(self, valuelist: list[str]) -> None:
         self.data = []
-        for raw in _typed(valuelist):
+        for raw in valuelist:
             if not raw.strip():
                 continue
             try:
@@ -130,7 +135,7 @@ class RepeatedTextField(Field):
         super().__init__(label, default=list, **kwargs)
 
     def process_formdata(self, valuelist: list[str]) -> None:
-        self.data = list(_typed(valuelist))
+        self.data = list(valuelist)
 
 
 class IsoDateField(Field):
@@ -139,7 +144,7 @@ class IsoDateField(Field):
     data: date | None
 
     def process_formdata(self, valuelist: list[str]) -> None:
-        raw = _typed(valuelist)[0].strip() if valuelist else ""
+        raw = valuelist[0].strip() if valuelist else ""
         self.data = None
         if raw:
             try:
@@ -156,24 +161,24 @@ class TimecodeField(Field):
     data: int | None
 
     def process_formdata(self, valuelist: list[str]) -> None:
-        raw = _typed(valuelist)[0] if valuelist else ""
+        raw = valuelist[0] if valuelist else ""
         self.data = parse_time(raw)
         if raw.strip() and self.data is None:
             raise ValueError("Write times as h:mm:ss, for example 1:02:30.")
 
 
-def _text() -> TextField:
+def _text() -> StringField:
     # Length limits and blank checks are the services', which say which field is too long.
-    return TextField(default="")
+    return StringField(default="")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PageForm):
     username = StringField("Username", validators=[DataRequired(), Length(max=80)])
     password = PasswordField("Password", validators=[DataRequired()])
     remember = BooleanField("Keep me signed in on this computer for 30 days")
 
 
-class SpeakerSettingsForm(FlaskForm):
+class SpeakerSettingsForm(PageForm):
     """What the clerk knows about who spoke; every field may stay empty."""
 
     num_speakers = IntegerField(
@@ -210,7 +215,7 @@ class HearingForm(SpeakerSettingsForm):
 # --- the clerk's record forms --------------------------------------------------------------
 
 
-class MatterForm(FlaskForm):
+class MatterForm(PageForm):
     title = _text()
     file_number = _text()
     body_id = WholeNumberField("the body")
@@ -220,11 +225,11 @@ class MatterForm(FlaskForm):
     summary = _text()
 
 
-class ConcernForm(FlaskForm):
+class ConcernForm(PageForm):
     name = _text()
 
 
-class TestimonyFields(FlaskForm):
+class TestimonyFields(PageForm):
     """Who testified, for whom, their position and concerns: the fields every kind shares."""
 
     person_id = WholeNumberField("the person")
@@ -260,23 +265,23 @@ class WrittenTestimonyForm(CardTestimonyForm):
     document = FileField()
 
 
-class PositionForm(FlaskForm):
+class PositionForm(PageForm):
     position = _text()
 
 
-class ConfirmSuggestionForm(FlaskForm):
+class ConfirmSuggestionForm(PageForm):
     suggested = _text()
 
 
-class ConcernsForm(FlaskForm):
+class ConcernsForm(PageForm):
     concern_ids = RecordIdsField()
 
 
-class OrganizationsForm(FlaskForm):
+class OrganizationsForm(PageForm):
     organization = RepeatedTextField()
 
 
-class AgendaTimesForm(FlaskForm):
+class AgendaTimesForm(PageForm):
     start = TimecodeField()
     end = TimecodeField()
 
@@ -286,7 +291,7 @@ class AgendaItemForm(AgendaTimesForm):
     title = _text()
 
 
-class MembershipForm(FlaskForm):
+class MembershipForm(PageForm):
     person_id = WholeNumberField("the person")
     person_name = _text()
     seat = _text()
@@ -295,15 +300,15 @@ class MembershipForm(FlaskForm):
     end_date = IsoDateField("the end of the term")
 
 
-class EndMembershipForm(FlaskForm):
+class EndMembershipForm(PageForm):
     end_date = IsoDateField("the end of the term")
 
 
-class BodySizeForm(FlaskForm):
+class BodySizeForm(PageForm):
     size = _text()
 
 
-class RollCallForm(FlaskForm):
+class RollCallForm(PageForm):
     body_id = WholeNumberField("the body")
     date = IsoDateField("the date of the vote")
     motion = _text()
@@ -320,9 +325,10 @@ class RollCallForm(FlaskForm):
         super().process(formdata, obj, data, extra_filters, **kwargs)
         # One select per member, named vote-<person id>: which members are listed depends on
         # the body and the day, so these cannot be declared fields.
+        posted = self.meta.wrap_formdata(self, formdata)
         self.member_votes: list[tuple[str, str]] = [
             (key.removeprefix("vote-"), value)
-            for key, value in (formdata.items(multi=True) if formdata else [])
+            for key, value in (posted.items(multi=True) if posted else [])
             if key.startswith("vote-")
         ]
 
@@ -330,7 +336,7 @@ class RollCallForm(FlaskForm):
 # --- people and speaker labels -------------------------------------------------------------
 
 
-class PersonDetailsForm(FlaskForm):
+class PersonDetailsForm(PageForm):
     name = _text()
     title = _text()
     organization = _text()
@@ -349,12 +355,12 @@ class SpeakerNameForm(PersonDetailsForm):
 _PICK_TWO = "Pick two of this hearing's speakers to merge."
 
 
-class MergeSpeakersForm(FlaskForm):
+class MergeSpeakersForm(PageForm):
     source = WholeNumberField("the speaker to merge", message=_PICK_TWO)
     target = WholeNumberField("the speaker to keep", message=_PICK_TWO)
 
 
-class SegmentSpeakerForm(FlaskForm):
+class SegmentSpeakerForm(PageForm):
     # A speaker label's id, or "new" for a label of its own.
     speaker = ChosenTextField(default="")
 

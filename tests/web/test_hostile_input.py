@@ -90,3 +90,47 @@ def test_no_route_answers_hostile_input_with_a_server_error(app, heard_matter, c
     # The clerk stayed signed in: refusals came from the views, not from the sign-in page.
     assert statuses.count(302) < len(statuses) / 4
 
+
+def test_files_and_json_where_a_form_expects_text_are_refused(app, heard_matter, clerk_client):
+    # A page posts text fields; a hand-made request can send a file under any field's name, or a
+    # JSON body of lists and numbers. Neither may reach a parser or a service as typed text.
+    import io
+    import json
+
+    token = csrf_token(clerk_client, f"/hearings/{heard_matter.hearing_id}")
+    failures = []
+    for rule, method in routes(app):
+        if method != "POST":
+            continue
+        url = url_for_rule(rule, "1")
+        files = {f: (io.BytesIO(b"%PDF-1.4 not text"), "x.pdf") for f in FIELDS}
+        body = json.dumps({f: [1, 2] if f.endswith("_ids") else 7 for f in FIELDS})
+        as_files = {"data": {**files, "csrf_token": token}}
+        as_json = {
+            "data": body,
+            "content_type": "application/json",
+            "headers": {"X-CSRFToken": token},
+        }
+        for request in (as_files, as_json):
+            before = row_counts(app)
+            response = clerk_client.post(url, **request)
+            if response.status_code >= 500:
+                failures.append((rule.rule, response.status_code))
+            elif response.status_code >= 400 and row_counts(app) != before:
+                failures.append((rule.rule, "changed rows"))
+    assert failures == []
+
+
+def test_a_file_sent_as_the_matter_title_is_not_read_as_one(app, heard_matter, clerk_client):
+    import io
+
+    token = csrf_token(clerk_client, "/matters/new")
+    before = row_counts(app)
+    response = clerk_client.post(
+        "/matters/new",
+        data={"title": (io.BytesIO(b"not a title"), "title.txt"), "csrf_token": token},
+    )
+    # Only the upload form's file field reads files: the title is as blank as if none was typed.
+    assert response.status_code == 422
+    assert "Give the matter&#39;s title." in response.get_data(as_text=True)
+    assert row_counts(app) == before
