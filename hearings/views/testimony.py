@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -25,6 +27,7 @@ from hearings.forms import (
     ConfirmSuggestionForm,
     OralTestimonyForm,
     OrganizationsForm,
+    PageForm,
     PositionForm,
     WrittenTestimonyForm,
     submitted,
@@ -163,60 +166,36 @@ def document(testimony_id: int):
     return response
 
 
-def _testimony_change(testimony_id: int, change):
+# The clerk's edits of a recorded testimony: the form each posts, the value it carries, and the
+# change it makes.
+EDITS: dict[str, tuple[type[PageForm], Callable[[Any], object], Callable[..., object]]] = {
+    "position": (PositionForm, lambda form: form.position.data, record.set_position),
+    "confirm": (
+        ConfirmSuggestionForm,
+        lambda form: form.suggested.data,
+        record.confirm_suggestion,
+    ),
+    "concerns": (ConcernsForm, lambda form: form.concern_ids.data, record.set_concerns),
+    "organizations": (
+        OrganizationsForm,
+        lambda form: form.organization.data,
+        record.set_organizations,
+    ),
+}
+
+
+@bp.post("/testimony/<int:testimony_id>/<part>")
+@clerk_required
+def edit(testimony_id: int, part: str):
+    """Record the position, confirm the suggested one, or retag concerns or organizations."""
+    if part not in EDITS:
+        abort(404)
+    form_class, value, change = EDITS[part]
     item = db.get_or_404(Testimony, testimony_id)
     with change_to_the_record(lambda problem: _testimony_page(item, problem.status, str(problem))):
-        change(item)
+        change(db.session, current_user, item, value(submitted(form_class)))
     flash("Saved.", "success")
     return redirect(url_for("testimony.detail", testimony_id=item.id))
-
-
-@bp.post("/testimony/<int:testimony_id>/position")
-@clerk_required
-def set_position(testimony_id: int):
-    """Record the position the clerk chose."""
-    return _testimony_change(
-        testimony_id,
-        lambda item: record.set_position(
-            db.session, current_user, item, submitted(PositionForm).position.data
-        ),
-    )
-
-
-@bp.post("/testimony/<int:testimony_id>/confirm")
-@clerk_required
-def confirm_suggestion(testimony_id: int):
-    """Confirm the suggested position the clerk was shown."""
-    return _testimony_change(
-        testimony_id,
-        lambda item: record.confirm_suggestion(
-            db.session, current_user, item, submitted(ConfirmSuggestionForm).suggested.data
-        ),
-    )
-
-
-@bp.post("/testimony/<int:testimony_id>/concerns")
-@clerk_required
-def set_concerns(testimony_id: int):
-    """Tag the testimony with concerns from its matter's vocabulary."""
-    return _testimony_change(
-        testimony_id,
-        lambda item: record.set_concerns(
-            db.session, current_user, item, submitted(ConcernsForm).concern_ids.data
-        ),
-    )
-
-
-@bp.post("/testimony/<int:testimony_id>/organizations")
-@clerk_required
-def set_organizations(testimony_id: int):
-    """Replace the organizations the testimony was given for."""
-    return _testimony_change(
-        testimony_id,
-        lambda item: record.set_organizations(
-            db.session, current_user, item, submitted(OrganizationsForm).organization.data
-        ),
-    )
 
 
 @bp.post("/testimony/<int:testimony_id>/delete")
