@@ -15,6 +15,17 @@ def to_ms(seconds: float) -> int:
     return int(round(seconds * 1000))
 
 
+def speaker_turns(segments) -> list[list[Segment]]:
+    """Group consecutive lines by who spoke them: one turn, one paragraph of the transcript."""
+    turns: list[list[Segment]] = []
+    for segment in segments:
+        if turns and turns[-1][-1].speaker_id == segment.speaker_id:
+            turns[-1].append(segment)
+        else:
+            turns.append([segment])
+    return turns
+
+
 def store_transcript(session: DbSession, hearing: Hearing, transcript: Transcript) -> None:
     """Replace the hearing's transcript with this one and index it; the caller commits.
 

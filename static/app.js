@@ -34,19 +34,45 @@
       if (quoted) quoted.scrollIntoView({ block: "center" });
     }
 
+    // Following playback keeps the line being played in view; readers who scroll away to read
+    // on their own turn it off with the button under the player.
+    const toggle = document.getElementById("follow-toggle");
+    let following = true;
+    if (toggle) {
+      toggle.addEventListener("click", function () {
+        following = !following;
+        toggle.setAttribute("aria-pressed", String(following));
+        toggle.textContent = following ? "Stop following playback" : "Follow playback";
+      });
+    }
+
     player.addEventListener("timeupdate", function () {
       const line = currentLine(all, player.currentTime);
       if (line === playing) return;
       if (playing) playing.classList.remove("playing");
       if (line) line.classList.add("playing");
       playing = line;
+      if (line && following) line.scrollIntoView({ block: "center" });
     });
+
+    function playFrom(line) {
+      player.currentTime = parseFloat(line.dataset.start);
+      player.play().catch(function () { /* autoplay may be blocked; the seek still happened */ });
+    }
 
     document.addEventListener("click", function (event) {
       const line = event.target.closest("#transcript .segment");
       if (!line || event.target.closest("a, button, select, input, form")) return;
-      player.currentTime = parseFloat(line.dataset.start);
-      player.play().catch(function () { /* autoplay may be blocked; the seek still happened */ });
+      playFrom(line);
+    });
+
+    // Enter or Space on a focused line plays from it, in place (no page load, no scrolling).
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter" && event.key !== " ") return;
+      const line = event.target.closest && event.target.closest("#transcript .segment");
+      if (!line || event.target !== line) return;
+      event.preventDefault();
+      playFrom(line);
     });
   }
 

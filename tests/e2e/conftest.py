@@ -84,10 +84,38 @@ class LiveServer:
             self.start_worker()
 
 
+class ClosingFileWrapper:
+    """The test server's wsgi.file_wrapper: the file is closed even when the browser hangs up.
+
+    Seeking the player makes the browser drop its running range request. werkzeug's development
+    server can then fail while draining the connection and skip the response's close(), leaving
+    the recording's file open (gunicorn, which serves the site, always closes it). A generator
+    closes its file when it is finished or collected.
+    """
+
+    def __init__(self, file, buffer_size: int = 8192):
+        self.file, self.buffer_size = file, buffer_size
+
+    def __iter__(self):
+        try:
+            while chunk := self.file.read(self.buffer_size):
+                yield chunk
+        finally:
+            self.file.close()
+
+    def close(self) -> None:
+        self.file.close()
+
+
 @pytest.fixture
 def live_server(app) -> Iterator[LiveServer]:
     """Serve the test app on a free loopback port, with its queue worker running."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+
+    def served(environ, start_response):
+        environ["wsgi.file_wrapper"] = ClosingFileWrapper
+        return app(environ, start_response)
+
+    server = make_server("127.0.0.1", 0, served, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     live = LiveServer(f"http://127.0.0.1:{server.server_port}", app)

@@ -162,6 +162,48 @@ def test_hearing_page_shows_player_banner_and_timed_lines(app, hearing_id):
     assert "quoted" not in page
 
 
+def test_consecutive_lines_of_one_speaker_are_one_paragraph(app, hearing_id):
+    # Two lines by the chair, one by the chief, two more by the chair: three turns.
+    lines = [
+        (0.0, "SPEAKER_00", "Order, please."),
+        (2.0, "SPEAKER_00", "We begin with item one."),
+        (4.0, "SPEAKER_01", "Thank you, chair."),
+        (6.0, "SPEAKER_00", "Next speaker."),
+        (8.0, "SPEAKER_00", "Please state your name."),
+    ]
+    with app.app_context():
+        hearing = db.session.get(Hearing, hearing_id)
+        store_transcript(db.session, hearing, sample_transcript(lines))
+        db.session.commit()
+    page = app.test_client().get(f"/hearings/{hearing_id}").get_data(as_text=True)
+    transcript = page[page.index('<ol id="transcript"') :]
+    turns = re.findall(
+        r'<li class="turn"[^>]*>\s*<p class="turn-speaker"><span class="speaker">([^<]+)</span>'
+        r".*?</ol>\s*</li>",
+        transcript,
+        re.S,
+    )
+    assert turns == ["SPEAKER_00", "SPEAKER_01", "SPEAKER_00"]
+    # Each line is still its own item, with its time linking to the quote and a keyboard stop.
+    for start, _, _ in lines:
+        ms = int(start * 1000)
+        assert f'href="/hearings/{hearing_id}/at/{ms}"' in transcript
+        assert re.search(rf'<li id="seg-{ms}" class="segment[^>]*tabindex="0"', transcript, re.S)
+    # The speaker is named once per turn, not on every line.
+    assert transcript.count('<span class="speaker">') == 3
+
+
+def test_the_hearing_page_offers_a_skip_link_to_its_transcript(app, client, hearing_id):
+    page = app.test_client().get(f"/hearings/{hearing_id}").get_data(as_text=True)
+    skip = page.index('href="#transcript">Skip to the transcript</a>')
+    assert skip < page.index('<audio id="player"') < page.index('<ol id="transcript"')
+    assert 'id="transcript" class="transcript" tabindex="-1"' in page
+    assert 'id="follow-toggle" aria-pressed="true"' in page
+    # Clerks keep one row per line, for the selection boxes and line tools.
+    clerk_page = client.get(f"/hearings/{hearing_id}").get_data(as_text=True)
+    assert 'id="transcript" class="transcript editing" tabindex="-1"' in clerk_page
+
+
 def test_recording_is_streamed_with_ranges(client, hearing_id, jfk_wav):
     response = client.get(f"/hearings/{hearing_id}/recording", headers={"Range": "bytes=0-99"})
     assert response.status_code == 206
