@@ -43,7 +43,7 @@ def set_body_size(session: DbSession, user, body: Body, size_text: str) -> Body:
     """Record how many seats the body has, as the clerk typed it."""
     raw = size_text.strip()
     # Five digits or more is never a seat count; checking length first keeps int() cheap.
-    size = int(raw) if raw.isdigit() and len(raw) < 5 else None
+    size = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 5 else None
     if not size or size > MAX_SEATS:
         raise Refused(f"Give the number of seats, a whole number from 1 to {MAX_SEATS}.")
     with audited(session, user, "body.size", body, lambda b: {"size": b.size}):

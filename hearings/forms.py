@@ -1,4 +1,7 @@
-"""Forms: every form a view reads is one of these (Flask-WTF gives each its CSRF token).
+"""Forms: every form a view changes the record with is one of these (Flask-WTF, with CSRF).
+
+(The roll-call form's live preview reads the half-filled fields leniently instead: it stores
+nothing, and must show an outcome while the form is still incomplete.)
 
 The fields check only what a value can be (a record id, a date, a time in the recording); what
 the record will take (a named speaker, a matter with a body) is the services' to refuse. The
@@ -29,10 +32,14 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from hearings.errors import Malformed, Refused
 from hearings.people import PersonDetails
-from hearings.record_ids import MAX_ID, record_id
+from hearings.record_ids import record_id
 from hearings.timecodes import parse_time
 
 FormT = TypeVar("FormT", bound="PageForm")
+
+# The largest count the database's (32-bit) integer columns hold.
+MAX_COUNT = 2**31 - 1
+SUBMIT_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
 class PageForm(FlaskForm):
@@ -45,9 +52,13 @@ class PageForm(FlaskForm):
 
     class Meta:
         def wrap_formdata(self, form, formdata):
-            wrapped = super().wrap_formdata(form, formdata)
-            if wrapped is None or wrapped is formdata:
-                return wrapped
+            # Given data (or None, for a form shown filled from a record) is used as it is;
+            # Flask-WTF's own reading is not called at all: it would parse a JSON body, and
+            # fail on one that is not an object.
+            if formdata is None or hasattr(formdata, "getlist"):
+                return formdata
+            if request.method not in SUBMIT_METHODS:
+                return None
             file_fields = {field.name for field in form if isinstance(field, FileField)}
             files = MultiDict(
                 (name, upload)
@@ -95,15 +106,25 @@ class WholeNumberField(Field):
     def __init__(self, label: str, message: str | None = None, typed: bool = False, **kwargs):
         super().__init__(label, **kwargs)
         self.message = message or f"{_sentence(label)} must be a whole number."
+        self.typed = typed
         self.refusal = Refused if typed else Malformed
 
     def process_formdata(self, valuelist: list[str]) -> None:
         raw = valuelist[0].strip() if valuelist else ""
         self.data = None
-        if raw:
-            if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_ID:
+        if not raw:
+            return
+        if self.typed:
+            # A count the clerk typed: 0 is a number (the services say if it is too few), but
+            # nothing larger than the database's integer columns hold.
+            if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or int(raw) > MAX_COUNT:
                 raise ValueError(self.message)
             self.data = int(raw)
+        else:
+            try:
+                self.data = record_id(raw)
+            except ValueError:
+                raise ValueError(self.message) from None
 
 
 class RecordIdsField(Field):
@@ -258,6 +279,14 @@ class CardTestimonyForm(TestimonyFields):
     received_on = IsoDateField("the date received")
     hearing_id = WholeNumberField("the hearing")
 
+    def testimony_fields(self) -> dict:
+        """Return the shared fields, and when and at which hearing it was received."""
+        return {
+            **super().testimony_fields(),
+            "received_on": self.received_on.data,
+            "hearing_id": self.hearing_id.data,
+        }
+
 
 class WrittenTestimonyForm(CardTestimonyForm):
     written_text = _text()
@@ -366,10 +395,12 @@ class SegmentSpeakerForm(PageForm):
 
     def validate_speaker(self, field: ChosenTextField) -> None:
         choice = field.data.strip()
-        if choice != "new" and not (
-            choice.isascii() and choice.isdigit() and int(choice) <= MAX_ID
-        ):
-            raise ValidationError("Pick a speaker for the line.")
+        if choice == "new":
+            return
+        try:
+            record_id(choice)
+        except ValueError:
+            raise ValidationError("Pick a speaker for the line.") from None
 
     def speaker_id(self) -> int | None:
         choice = self.speaker.data.strip()

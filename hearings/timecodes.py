@@ -1,5 +1,7 @@
 """Time codes as people read them (h:mm:ss) and as caption formats need them."""
 
+import math
+
 from transcription import schema
 
 
@@ -18,6 +20,10 @@ def caption_time(ms: int, separator: str = ".") -> str:
     return f"{hours:02d}:{minutes:02d}:{seconds:02d}{separator}{millis:03d}"
 
 
+# Times are stored in milliseconds in 32-bit integer columns.
+MAX_MS = 2**31 - 1
+
+
 def parse_time(value: str) -> int | None:
     """Return milliseconds from "1:02:03", "62:03", "3723" or "3723.5"; None if unreadable."""
     value = value.strip()
@@ -32,4 +38,7 @@ def parse_time(value: str) -> int | None:
     seconds = 0.0
     for part in parts:
         seconds = seconds * 60 + part
+    # "inf", "nan" and numbers past what an integer column holds (596 hours) are no time.
+    if not math.isfinite(seconds) or seconds * 1000 > MAX_MS:
+        return None
     return int(round(seconds * 1000))

@@ -22,6 +22,7 @@ from hearings.extensions import db, htmx
 from hearings.forms import MergeSpeakersForm, SegmentSpeakerForm, SpeakerNameForm, submitted
 from hearings.matters import matters_heard
 from hearings.models import Hearing, Segment, Speaker
+from hearings.record_ids import record_id
 from hearings.timecodes import clock
 from hearings.views.auth import can_edit, clerk_required
 from hearings.views.changes import change_to_the_record
@@ -37,7 +38,7 @@ CHANGED = "speakers-changed"
 def transcript(hearing_id: int):
     """Show the transcript, only one speaker's lines with ?speaker=<id>; htmx gets the list."""
     hearing = db.get_or_404(Hearing, hearing_id)
-    speaker_id = request.args.get("speaker", type=int)
+    speaker_id = request.args.get("speaker", type=record_id)
     if speaker_id is not None and _speaker_of(hearing, speaker_id) is None:
         abort(404, "That speaker is not part of this hearing.")
     context: dict[str, Any] = dict(
