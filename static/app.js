@@ -1,4 +1,5 @@
-// Transcript <-> player: clicking a line seeks, the line being played is highlighted.
+// Transcript <-> player: clicking a line (or Enter/Space on it) plays from it; the line being
+// played is highlighted and, while following is on, kept in view.
 (function () {
   "use strict";
 
@@ -24,7 +25,11 @@
     let playing = null;
     let all = lines();
     // The speaker filter and speaker edits replace the transcript list: look the lines up again.
-    document.body.addEventListener("htmx:afterSettle", function () { all = lines(); playing = null; });
+    document.body.addEventListener("htmx:afterSettle", function () {
+      if (playing) playing.classList.remove("playing");
+      all = lines();
+      playing = null;
+    });
 
     const start = parseFloat(player.dataset.start || "0");
     if (start > 0) {
@@ -39,11 +44,16 @@
     const toggle = document.getElementById("follow-toggle");
     let following = true;
     if (toggle) {
+      toggle.hidden = false;
       toggle.addEventListener("click", function () {
         following = !following;
         toggle.setAttribute("aria-pressed", String(following));
-        toggle.textContent = following ? "Stop following playback" : "Follow playback";
       });
+    }
+
+    function outOfView(line) {
+      const box = line.getBoundingClientRect();
+      return box.top < 0 || box.bottom > window.innerHeight;
     }
 
     player.addEventListener("timeupdate", function () {
@@ -52,7 +62,8 @@
       if (playing) playing.classList.remove("playing");
       if (line) line.classList.add("playing");
       playing = line;
-      if (line && following) line.scrollIntoView({ block: "center" });
+      // Only a line out of view moves the page: one in view stays where the reader has it.
+      if (line && following && outOfView(line)) line.scrollIntoView({ block: "center" });
     });
 
     function playFrom(line) {
@@ -66,7 +77,8 @@
       playFrom(line);
     });
 
-    // Enter or Space on a focused line plays from it, in place (no page load, no scrolling).
+    // Enter or Space on a focused line plays from it, in place (no page load; Space does not
+    // scroll the page).
     document.addEventListener("keydown", function (event) {
       if (event.key !== "Enter" && event.key !== " ") return;
       const line = event.target.closest && event.target.closest("#transcript .segment");
@@ -115,7 +127,7 @@
 })();
 // --- end speakers ---
 
-// --- Civic record: picking transcript lines for testimony (civic feature) ---
+// --- Testimony: picking transcript lines for the testimony form ---
 (function () {
   "use strict";
 
@@ -175,7 +187,7 @@
   document.addEventListener("DOMContentLoaded", describe);
   document.addEventListener("htmx:afterSettle", describe);
 })();
-// --- end civic record ---
+// --- end testimony ---
 
 // Forms that destroy something ask first (no inline handlers: the CSP allows none).
 document.addEventListener("submit", function (event) {

@@ -18,7 +18,7 @@ def register_blueprints(app: Flask) -> None:
         votes,
     )
 
-    blueprints = (auth, hearings, search, speakers, people, matters, testimony, agenda)
-    for module in (*blueprints, organizations, bodies, votes):
+    pages = (auth, hearings, search, speakers, people, matters, testimony, agenda, organizations)
+    for module in (*pages, bodies, votes):
         app.register_blueprint(module.bp)
     app.add_url_rule("/", endpoint="index", view_func=hearings.index)

@@ -99,8 +99,6 @@ def create_other(matter_id: int, kind: str):
                 upload_folder=current_app.config["UPLOAD_FOLDER"],
                 text=written.written_text.data,
                 document=written.document.data,
-                received_on=written.received_on.data,
-                hearing_id=written.hearing_id.data,
                 max_pdf_bytes=current_app.config["TESTIMONY_MAX_PDF_BYTES"],
                 use_embeddings=current_app.config["POSITION_EMBEDDINGS"],
                 **written.testimony_fields(),
@@ -108,12 +106,7 @@ def create_other(matter_id: int, kind: str):
         else:
             card = submitted(CardTestimonyForm)
             testimony = record.create_card_testimony(
-                db.session,
-                current_user,
-                matter,
-                received_on=card.received_on.data,
-                hearing_id=card.hearing_id.data,
-                **card.testimony_fields(),
+                db.session, current_user, matter, **card.testimony_fields()
             )
     flash(
         f"{'Written comment' if kind == 'written' else 'Sign-up card'} by "

@@ -178,8 +178,8 @@ def test_consecutive_lines_of_one_speaker_are_one_paragraph(app, hearing_id):
     page = app.test_client().get(f"/hearings/{hearing_id}").get_data(as_text=True)
     transcript = page[page.index('<ol id="transcript"') :]
     turns = re.findall(
-        r'<li class="turn"[^>]*>\s*<p class="turn-speaker"><span class="speaker">([^<]+)</span>'
-        r".*?</ol>\s*</li>",
+        r'<li class="speaker-turn"[^>]*>\s*<p class="turn-speaker">'
+        r'<span class="speaker">([^<]+)</span>.*?</ol>\s*</li>',
         transcript,
         re.S,
     )
@@ -191,17 +191,23 @@ def test_consecutive_lines_of_one_speaker_are_one_paragraph(app, hearing_id):
         assert re.search(rf'<li id="seg-{ms}" class="segment[^>]*tabindex="0"', transcript, re.S)
     # The speaker is named once per turn, not on every line.
     assert transcript.count('<span class="speaker">') == 3
+    # Only the chair's lines: the chief spoke between them, so they are still two turns.
+    with app.app_context():
+        hearing = db.session.get(Hearing, hearing_id)
+        chair = next(s.id for s in hearing.speakers if s.label == "SPEAKER_00")
+    only_chair = app.test_client().get(f"/hearings/{hearing_id}/transcript?speaker={chair}")
+    assert only_chair.get_data(as_text=True).count('<li class="speaker-turn"') == 2
 
 
 def test_the_hearing_page_offers_a_skip_link_to_its_transcript(app, client, hearing_id):
     page = app.test_client().get(f"/hearings/{hearing_id}").get_data(as_text=True)
     skip = page.index('href="#transcript">Skip to the transcript</a>')
     assert skip < page.index('<audio id="player"') < page.index('<ol id="transcript"')
-    assert 'id="transcript" class="transcript" tabindex="-1"' in page
-    assert 'id="follow-toggle" aria-pressed="true"' in page
+    assert '<ol id="transcript" class="transcript" tabindex="-1"' in page
+    assert 'id="follow-toggle" aria-pressed="true" hidden' in page
     # Clerks keep one row per line, for the selection boxes and line tools.
     clerk_page = client.get(f"/hearings/{hearing_id}").get_data(as_text=True)
-    assert 'id="transcript" class="transcript editing" tabindex="-1"' in clerk_page
+    assert '<ol id="transcript" class="transcript editing" tabindex="-1"' in clerk_page
 
 
 def test_recording_is_streamed_with_ranges(client, hearing_id, jfk_wav):
