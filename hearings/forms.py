@@ -32,13 +32,11 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from hearings.errors import Malformed, Refused
 from hearings.people import PersonDetails
-from hearings.record_ids import record_id
+from hearings.record_ids import MAX_INT, record_id
 from hearings.timecodes import parse_time
 
 FormT = TypeVar("FormT", bound="PageForm")
 
-# The largest count the database's (32-bit) integer columns hold.
-MAX_COUNT = 2**31 - 1
 SUBMIT_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
@@ -117,7 +115,7 @@ class WholeNumberField(Field):
         if self.typed:
             # A count the clerk typed: 0 is a number (the services say if it is too few), but
             # nothing larger than the database's integer columns hold.
-            if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or int(raw) > MAX_COUNT:
+            if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or int(raw) > MAX_INT:
                 raise ValueError(self.message)
             self.data = int(raw)
         else:

@@ -6,6 +6,8 @@ from werkzeug.routing import IntegerConverter
 
 # The largest key a database integer column holds; larger numbers would fail in the driver.
 MAX_ID = 2**63 - 1
+# The largest value the (32-bit) integer columns hold: counts, and times in milliseconds.
+MAX_INT = 2**31 - 1
 
 
 def record_id(raw: str) -> int:

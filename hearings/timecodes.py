@@ -2,6 +2,7 @@
 
 import math
 
+from hearings.record_ids import MAX_INT
 from transcription import schema
 
 
@@ -20,10 +21,6 @@ def caption_time(ms: int, separator: str = ".") -> str:
     return f"{hours:02d}:{minutes:02d}:{seconds:02d}{separator}{millis:03d}"
 
 
-# Times are stored in milliseconds in 32-bit integer columns.
-MAX_MS = 2**31 - 1
-
-
 def parse_time(value: str) -> int | None:
     """Return milliseconds from "1:02:03", "62:03", "3723" or "3723.5"; None if unreadable."""
     value = value.strip()
@@ -39,6 +36,6 @@ def parse_time(value: str) -> int | None:
     for part in parts:
         seconds = seconds * 60 + part
     # "inf", "nan" and numbers past what an integer column holds (596 hours) are no time.
-    if not math.isfinite(seconds) or seconds * 1000 > MAX_MS:
+    if not math.isfinite(seconds) or seconds * 1000 > MAX_INT:
         return None
     return int(round(seconds * 1000))

@@ -17,6 +17,11 @@ from hearings.views.hearings import hearing_page
 bp = Blueprint("agenda", __name__)
 
 
+def _refused_on(hearing: Hearing):
+    """Show why an agenda change was refused, beside the hearing's agenda."""
+    return lambda problem: hearing_page(hearing, problem.status, agenda_error=str(problem))
+
+
 @bp.post("/hearings/<int:hearing_id>/agenda")
 @clerk_required
 def link_agenda_item(hearing_id: int):
@@ -49,11 +54,7 @@ def link_agenda_item(hearing_id: int):
 def set_agenda_times(item_id: int):
     """Change when in the recording an agenda item was heard."""
     item = db.get_or_404(AgendaItem, item_id)
-
-    def refused(problem):
-        return hearing_page(item.hearing, problem.status, agenda_error=str(problem))
-
-    with change_to_the_record(refused):
+    with change_to_the_record(_refused_on(item.hearing)):
         times = submitted(AgendaTimesForm)
         agenda.set_agenda_times(db.session, current_user, item, times.start.data, times.end.data)
     flash("Times saved.", "success")
@@ -66,11 +67,7 @@ def remove_agenda_item(item_id: int):
     """Take a matter off a hearing's agenda (its testimony stays)."""
     item = db.get_or_404(AgendaItem, item_id)
     hearing_id = item.hearing_id
-
-    def refused(problem):
-        return hearing_page(item.hearing, problem.status, agenda_error=str(problem))
-
-    with change_to_the_record(refused):
+    with change_to_the_record(_refused_on(item.hearing)):
         agenda.remove_agenda_item(db.session, current_user, item)
     flash("Removed from the agenda.", "success")
     return redirect(url_for("hearings.detail", hearing_id=hearing_id, _anchor="agenda"))

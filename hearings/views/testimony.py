@@ -132,6 +132,11 @@ def detail(testimony_id: int):
     return _testimony_page(item)
 
 
+def _refused_on(item: Testimony):
+    """Show why a change to the testimony was refused, on its own page."""
+    return lambda problem: _testimony_page(item, problem.status, str(problem))
+
+
 def _testimony_page(item: Testimony, status: int = 200, error: str | None = None):
     return render_template(
         "testimony/detail.html",
@@ -185,7 +190,7 @@ def edit(testimony_id: int, part: str):
         abort(404)
     form_class, value, change = EDITS[part]
     item = db.get_or_404(Testimony, testimony_id)
-    with change_to_the_record(lambda problem: _testimony_page(item, problem.status, str(problem))):
+    with change_to_the_record(_refused_on(item)):
         change(db.session, current_user, item, value(submitted(form_class)))
     flash("Saved.", "success")
     return redirect(url_for("testimony.detail", testimony_id=item.id))
@@ -197,7 +202,7 @@ def delete(testimony_id: int):
     """Delete a testimony recorded by mistake."""
     item = db.get_or_404(Testimony, testimony_id)
     matter_id = item.matter_id
-    with change_to_the_record(lambda problem: _testimony_page(item, problem.status, str(problem))):
+    with change_to_the_record(_refused_on(item)):
         record.delete_testimony(db.session, current_user, item)
     flash("Testimony deleted.", "success")
     return redirect(url_for("matters.detail", matter_id=matter_id))
