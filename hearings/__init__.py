@@ -72,6 +72,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in as a clerk to do that."
+    from hearings import public_record
+
+    public_record.install(app)
 
     from hearings.jobs import TaskQueue
 
@@ -80,10 +83,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from hearings.views import register_blueprints
 
     register_blueprints(app)
-    from hearings.timecodes import clock
+    from hearings.timecodes import clock, precise_clock
     from hearings.transcripts import speaker_turns
 
     app.add_template_filter(clock, "clock")
+    app.add_template_filter(precise_clock, "precise_clock")
     app.add_template_filter(speaker_turns, "speaker_turns")
     _register_error_pages(app)
 
@@ -216,6 +220,19 @@ def _register_error_pages(app: Flask) -> None:
 
     from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
+    def stale(error):
+        # A line changed between reading and writing it (two editors saving at one moment).
+        db.session.rollback()
+        return page(
+            409,
+            "Changed at the same time",
+            "Someone else saved this line a moment ago, so your change was not made. Reload "
+            "the page to see the current version, and make your change again if still needed.",
+        )
+
+    from sqlalchemy.orm.exc import StaleDataError
+
+    app.register_error_handler(StaleDataError, stale)
     app.register_error_handler(DataError, unstorable)
     app.register_error_handler(IntegrityError, conflict)
     app.register_error_handler(OperationalError, busy)

@@ -1,13 +1,25 @@
-"""Quotes a journalist can cite: the segment at a moment, and its citation text."""
+"""Quotes a journalist can cite: a range of the recording, its current words, what changed.
+
+A quote link names a time range, not a row: corrections split, join and re-time lines, and a
+new machine transcript replaces them, but the range still opens the words said there, with a
+note when they were corrected after the link was made.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import select
 
 from hearings.exports import speaker_name
-from hearings.models import Hearing, Segment
+from hearings.models import Hearing, LineRevision, Segment
 from hearings.models.base import DbSession
 from hearings.timecodes import clock
+
+# Revisions the public corrections log lists (a new machine transcript is not a correction).
+CORRECTION_KINDS = ("words", "split", "merge", "times", "speaker")
+WITHHELD = "(withheld: this part of the hearing is redacted)"
 
 
 def segment_at(session: DbSession, hearing: Hearing, ms: int) -> Segment | None:
@@ -21,6 +33,30 @@ def segment_at(session: DbSession, hearing: Hearing, ms: int) -> Segment | None:
         or session.scalars(base.where(Segment.start_ms >= ms).order_by(Segment.start_ms)).first()
     )
     return found or session.scalars(base.order_by(Segment.start_ms.desc())).first()
+
+
+def lines_in_range(session: DbSession, hearing: Hearing, start_ms: int, end_ms: int):
+    """Return the lines a quote of [start_ms, end_ms) shows: those mostly inside it.
+
+    A line counts when at least half of it lies in the range, or when it holds the range
+    (a quote of a few words inside one long line).
+    """
+    candidates = session.scalars(
+        select(Segment)
+        .where(
+            Segment.hearing_id == hearing.id,
+            Segment.start_ms < end_ms,
+            Segment.end_ms > start_ms,
+        )
+        .order_by(Segment.start_ms, Segment.id)
+    ).all()
+    chosen = []
+    for line in candidates:
+        shared = min(line.end_ms, end_ms) - max(line.start_ms, start_ms)
+        length = max(line.end_ms - line.start_ms, 1)
+        if shared * 2 >= length or (line.start_ms <= start_ms and line.end_ms >= end_ms):
+            chosen.append(line)
+    return chosen or list(candidates[:1])
 
 
 def speaker_credit(segment: Segment) -> str | None:
@@ -37,16 +73,120 @@ def speaker_credit(segment: Segment) -> str | None:
     return credit
 
 
-def citation_text(segment: Segment, url: str) -> str:
-    """Return ready-to-paste citation text for a quote."""
-    hearing = segment.hearing
-    who = speaker_credit(segment)
-    quote = " ".join(segment.text.split())
+def credits(lines) -> str | None:
+    """Return who spoke the lines, in order, each once."""
+    names = list(dict.fromkeys(c for c in (speaker_credit(s) for s in lines) if c))
+    return "; ".join(names) or None
+
+
+def _long_date(moment: date | datetime) -> str:
+    return moment.strftime("%B %-d, %Y")
+
+
+def citation_text(hearing: Hearing, lines, url: str, checked_on: datetime | None = None) -> str:
+    """Return ready-to-paste citation text for a quote of one or more lines."""
+    who = credits(lines)
+    quote = " ".join(" ".join(s.text for s in lines).split())
+    start = min(s.start_ms for s in lines)
+    end = max(s.end_ms for s in lines)
+    at = f"at {clock(start)}" if len(lines) == 1 else f"{clock(start)}–{clock(end)}"
+    status = (
+        f"transcript checked by the clerk on {_long_date(checked_on)}"
+        if checked_on
+        else "machine transcript"
+    )
     parts = [f"“{quote}”"]
     if who:
         parts.append(f"— {who},")
     parts.append(
-        f"{hearing.title}, {hearing.body.name}, {hearing.date.strftime('%B %-d, %Y')}, "
-        f"at {clock(segment.start_ms)} (machine transcript). {url}"
+        f"{hearing.title}, {hearing.body.name}, {_long_date(hearing.date)}, {at} ({status}). {url}"
     )
     return " ".join(parts)
+
+
+@dataclass
+class Correction:
+    """One correction as the public sees it."""
+
+    at: datetime
+    kind: str
+    start_ms: int
+    before: str | None
+    after: str | None
+    reason: str | None
+
+
+def _redacted(hearing: Hearing, start_ms: int, end_ms: int) -> bool:
+    return any(r.start_ms < end_ms and r.end_ms > start_ms for r in hearing.active_redactions)
+
+
+def public_correction(hearing: Hearing, revision: LineRevision) -> Correction:
+    """Return a revision as the log shows it: earlier words of a redacted part are withheld."""
+    sides = [revision.before or {}, revision.after or {}]
+    start = min(int(s.get("start_ms", 0)) for s in sides)
+    end = max(int(s.get("end_ms", 0)) for s in sides)
+    withheld = _redacted(hearing, start, end)
+
+    def words(side: dict) -> str | None:
+        if not side:
+            return None
+        if withheld:
+            return WITHHELD
+        text = side.get("text")
+        if revision.kind == "speaker":
+            return f"{side.get('speaker') or 'Unattributed'}: {text}"
+        if revision.kind == "times":
+            return f"{clock(side.get('start_ms', 0))}–{clock(side.get('end_ms', 0))} {text}"
+        return text
+
+    return Correction(
+        at=revision.at,
+        kind=revision.kind,
+        start_ms=start,
+        before=words(revision.before or {}),
+        after=words(revision.after or {}),
+        reason=None if withheld else revision.reason,
+    )
+
+
+def corrections_log(session: DbSession, hearing: Hearing) -> list[Correction]:
+    """Return the hearing's corrections, newest first."""
+    revisions = session.scalars(
+        select(LineRevision)
+        .where(LineRevision.hearing_id == hearing.id, LineRevision.kind.in_(CORRECTION_KINDS))
+        .order_by(LineRevision.at.desc(), LineRevision.id.desc())
+    )
+    return [public_correction(hearing, r) for r in revisions]
+
+
+def corrections_summary(hearing: Hearing) -> dict:
+    """Return how many corrections the hearing has had and when the last one was made."""
+    made = [r for r in hearing.revisions if r.kind in CORRECTION_KINDS]
+    return {"count": len(made), "last": max((r.at for r in made), default=None)}
+
+
+def corrections_in_range(
+    session: DbSession, hearing: Hearing, lines, start_ms: int, end_ms: int, since: date | None
+) -> list[Correction]:
+    """Return corrections of the quoted lines (or made in the range) after ``since``, oldest first.
+
+    Without ``since`` every correction counts: the quote is compared with the machine
+    transcript.
+    """
+    ids = {s.id for s in lines}
+    found = []
+    for revision in session.scalars(
+        select(LineRevision)
+        .where(LineRevision.hearing_id == hearing.id, LineRevision.kind.in_(CORRECTION_KINDS))
+        .order_by(LineRevision.at, LineRevision.id)
+    ):
+        sides = [revision.before or {}, revision.after or {}]
+        touches = revision.segment_id in ids or any(
+            int(s.get("start_ms", 0)) < end_ms and int(s.get("end_ms", 0)) > start_ms
+            for s in sides
+            if s
+        )
+        at = revision.at.date() if isinstance(revision.at, datetime) else revision.at
+        if touches and (since is None or at >= since):
+            found.append(public_correction(hearing, revision))
+    return found

@@ -374,6 +374,13 @@ def demo(wait: bool) -> None:
         hearing = hearing_with_recording(file_sha256(audio))
     _demo_matter(hearing, meta)
     job = hearing.latest_job
+    if job and job.status == "done" and not hearing.published and not hearing.withdrawn_at:
+        # The demo shows the public site: it is published as a clerk would after review
+        # (audited, by no account). A clerk's later withdrawal is left alone.
+        from hearings.publishing import publish
+
+        publish(db.session, None, hearing)
+        db.session.commit()
     click.echo(
         f"Demo hearing {hearing.id}: {job.status if job else 'no job'} {_hearing_url(hearing)}"
     )

@@ -403,3 +403,55 @@ class SegmentSpeakerForm(PageForm):
     def speaker_id(self) -> int | None:
         choice = self.speaker.data.strip()
         return None if choice == "new" else int(choice)
+
+
+# --- publishing and corrections ----------------------------------------------------------
+
+
+class WithdrawForm(PageForm):
+    reason = TextAreaField(default="")
+
+
+class CheckedForm(PageForm):
+    # Blank for the whole hearing.
+    start = TimecodeField()
+    end = TimecodeField()
+
+
+class LineForm(PageForm):
+    """What every correction of a line sends: the version it was made from, and why."""
+
+    version = WholeNumberField("the line's version")
+    reason = _text()
+
+
+class LineWordsForm(LineForm):
+    text = TextAreaField(default="")
+
+
+class LineTimesForm(LineForm):
+    start = TimecodeField()
+    end = TimecodeField()
+
+
+class SplitLineForm(LineForm):
+    at_word = WholeNumberField("the word to split at")
+
+
+class MoveLinesForm(PageForm):
+    # The lines starting from ``start`` to ``end`` (times in the recording) move.
+    start = TimecodeField()
+    end = TimecodeField()
+    speaker = WholeNumberField("the speaker")
+    reason = _text()
+
+
+class RedactionForm(PageForm):
+    start = TimecodeField()
+    end = TimecodeField()
+    reason = TextAreaField(default="")
+
+
+class GlossaryTermForm(PageForm):
+    term = _text()
+    kind = ChosenTextField(default="term")

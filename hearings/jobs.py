@@ -42,12 +42,23 @@ class TaskQueue:
             with app.app_context(), self.running(job_id):
                 run_job(job_id, will_retry=bool(task and task.retries))
 
+        @self.huey.task(retries=2, retry_delay=10, name="prepare_public_recording")
+        def prepare_public_recording(hearing_id: int) -> None:
+            with app.app_context():
+                silence_redacted_parts(hearing_id)
+
         @self.huey.periodic_task(crontab(minute="*"), name="recover_stranded_jobs")
         def recover_periodically() -> None:
             with app.app_context():
                 recover_stranded_jobs()
+                # A silencing task lost with a killed worker is asked for again.
+                from hearings.redaction import stale_public_recordings
+
+                for hearing_id in stale_public_recordings(db.session):
+                    prepare_public_recording(hearing_id)
 
         self._transcribe = transcribe_hearing
+        self._silence = prepare_public_recording
         self._consumer = None
         self._running: set[int] = set()
         self._running_lock = threading.Lock()
@@ -55,6 +66,9 @@ class TaskQueue:
 
     def enqueue(self, job: Job) -> None:
         self._transcribe(job.id)
+
+    def enqueue_public_recording(self, hearing_id: int) -> None:
+        self._silence(hearing_id)
 
     def consumer(self, workers: int):
         """Return a consumer that runs queued jobs in this process.
@@ -306,6 +320,17 @@ def run_job(job_id: int, progress_interval: float = 1.0, will_retry: bool = Fals
         note=transcript.diarization_error
         and ("Transcribed, but speakers could not be told apart: " + transcript.diarization_error),
     )
+
+
+def silence_redacted_parts(hearing_id: int) -> None:
+    """Make (or remove) the public copy of a hearing's recording with redactions silenced."""
+    from hearings.redaction import prepare_public_recording
+
+    hearing = db.session.get(Hearing, hearing_id)
+    if hearing is None:
+        return
+    prepare_public_recording(db.session, hearing, current_app.config["UPLOAD_FOLDER"])
+    db.session.commit()
 
 
 def _transcribe(path: Path, writer: ProgressWriter, settings: dict):

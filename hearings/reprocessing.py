@@ -181,6 +181,95 @@ def collect(session: DbSession, hearing: Hearing) -> ClerkWork:
     return work
 
 
+def corrected_lines(hearing: Hearing) -> list[Segment]:
+    """Return the lines a person corrected: processing again keeps them as they are."""
+    return [s for s in hearing.segments if s.corrected]
+
+
+def fit_around_corrections(
+    hearing: Hearing, corrected: Sequence[Segment], new_segments: list[Segment]
+) -> tuple[list[Segment], list[ReviewItem]]:
+    """Fit the new machine lines around the corrected ones; list corrections that now conflict.
+
+    A new line's words said inside a corrected line's time are the corrected line's: they are
+    dropped from the new line (and a new line left with none goes). Each corrected line takes
+    the voice that said most of those words. Where the new run heard clearly different words
+    there than the machine first did, the clerk is asked which to keep.
+    """
+    if not corrected:
+        return new_segments, []
+    spans = sorted((c.start_ms, c.end_ms, c) for c in corrected)
+
+    def owner(ms: float) -> Segment | None:
+        for start, end, line in spans:
+            if start <= ms < end:
+                return line
+        return None
+
+    heard: dict[int, list[str]] = defaultdict(list)
+    voices: dict[int, dict] = defaultdict(lambda: defaultdict(int))
+    kept_segments = []
+    for segment in new_segments:
+        words = list(segment.words)
+        if words:
+            keep = []
+            for word in words:
+                line = owner((word.start_ms + word.end_ms) / 2)
+                if line is None:
+                    keep.append(word)
+                    continue
+                heard[line.id].append(word.text)
+                if segment.speaker is not None:
+                    voices[line.id][segment.speaker] += word.end_ms - word.start_ms
+            if len(keep) == len(words):
+                kept_segments.append(segment)
+                continue
+            if keep:
+                segment.words = keep
+                segment.text = " ".join(w.text for w in keep)
+                if keep[0] is not words[0]:
+                    segment.start_ms = keep[0].start_ms
+                if keep[-1] is not words[-1]:
+                    segment.end_ms = keep[-1].end_ms
+                kept_segments.append(segment)
+                continue
+        else:
+            line = owner((segment.start_ms + segment.end_ms) / 2)
+            if line is None:
+                kept_segments.append(segment)
+                continue
+            heard[line.id].append(segment.text)
+        hearing.segments.remove(segment)
+    reviews = []
+    for line in corrected:
+        if voices.get(line.id):
+            line.speaker = max(voices[line.id].items(), key=lambda item: item[1])[0]
+        first = next(
+            (r for r in sorted(hearing.revisions, key=lambda r: r.id) if r.segment_id == line.id),
+            None,
+        )
+        machine_before = (first.before or {}).get("text") if first else None
+        machine_now = " ".join(heard.get(line.id, []))
+        if not machine_before or not machine_now:
+            continue
+        if quote_similarity(machine_now, machine_before) >= QUOTE_SIMILARITY:
+            continue
+        where = f"{clock(line.start_ms)}–{clock(line.end_ms)}"
+        reviews.append(
+            ReviewItem(
+                hearing_id=hearing.id,
+                kind="correction",
+                segment_id=line.id,
+                message=(
+                    f"The corrected line at {where} was kept: “{_shortened(line.text)}”. "
+                    f"The new machine transcript heard something else there: "
+                    f"“{_shortened(machine_now)}”. Keep the correction, or edit the line."
+                ),
+            )
+        )
+    return kept_segments, reviews
+
+
 def names_for_new_voices(work: ClerkWork, new_segments: Sequence[Segment]) -> dict[str, int]:
     """Return the person id for each new label that covers the same talk as a named old one.
 

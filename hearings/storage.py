@@ -256,3 +256,9 @@ def keep_pdf(document, upload_folder: str | os.PathLike, max_bytes: int) -> tupl
     # Written beside its final place, then renamed: a reader never sees half a file.
     os.replace(_spill(io.BytesIO(content), target.parent), target)
     return stored_name, True
+
+
+def remove_files(paths: list[Path]) -> None:
+    """Remove files of a deletion that is already committed; a missing one is no error."""
+    for path in paths:
+        path.unlink(missing_ok=True)

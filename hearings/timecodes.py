@@ -12,6 +12,12 @@ def clock(ms: int) -> str:
     return schema.clock(ms // 1000)
 
 
+def precise_clock(ms: int) -> str:
+    """Return h:mm:ss.mmm, for forms where a line's times are corrected to the millisecond."""
+    seconds, millis = divmod(max(ms, 0), 1000)
+    return f"{schema.clock(seconds)}.{millis:03d}"
+
+
 def caption_time(ms: int, separator: str = ".") -> str:
     """Return hh:mm:ss.mmm (WebVTT) or hh:mm:ss,mmm (SRT with separator=",")."""
     ms = max(ms, 0)

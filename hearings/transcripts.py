@@ -42,8 +42,11 @@ def store_transcript(session: DbSession, hearing: Hearing, transcript: Transcrip
     Clerks' work on the old transcript (testimony quotes, speaker names, lines given to
     another speaker) is carried over by time, or listed for review: see hearings.reprocessing.
     """
+    from hearings import publishing, redaction
+
     work = reprocessing.collect(session, hearing)
-    _clear_transcript(session, hearing)
+    corrected = reprocessing.corrected_lines(hearing)
+    _clear_transcript(session, hearing, keep=corrected)
     speakers = _speakers_for(session, hearing, transcript)
     new_segments = []
     for part in transcript.segments:
@@ -66,7 +69,13 @@ def store_transcript(session: DbSession, hearing: Hearing, transcript: Transcrip
             ],
         )
         new_segments.append(segment)
+    # Lines a person corrected stay as they left them; the machine's lines fit around them.
+    with session.no_autoflush:
+        new_segments, reviews = reprocessing.fit_around_corrections(
+            hearing, corrected, new_segments
+        )
     session.add_all(new_segments)
+    session.add_all(reviews)
     hearing.transcript_model = transcript.model
     hearing.transcript_language = transcript.language
     hearing.transcript_sha256 = transcript.audio_sha256
@@ -74,17 +83,28 @@ def store_transcript(session: DbSession, hearing: Hearing, transcript: Transcrip
     hearing.diarizer = transcript.diarizer
     hearing.diarization_note = transcript.diarization_error
     session.flush()
-    reprocessing.carry_over(session, hearing, work, speakers, new_segments)
+    every_line = sorted([*new_segments, *corrected], key=lambda s: (s.start_ms, s.id))
+    reprocessing.carry_over(session, hearing, work, speakers, every_line)
     session.flush()
     search.index_segments(session.connection(), [s.id for s in new_segments])
+    # Redactions in force apply to the new words too; a published record waits for review.
+    redaction.reapply(session, hearing)
+    publishing.back_to_draft_for_review(session, hearing)
+    session.flush()
 
 
-def _clear_transcript(session: DbSession, hearing: Hearing) -> None:
+def _clear_transcript(session: DbSession, hearing: Hearing, keep=()) -> None:
+    kept = {s.id for s in keep}
     old = session.execute(
         select(Segment.id, Segment.text).where(Segment.hearing_id == hearing.id)
     ).all()
-    search.unindex_segments(session.connection(), [(i, t) for i, t in old])
-    hearing.segments.clear()
+    search.unindex_segments(session.connection(), [(i, t) for i, t in old if i not in kept])
+    for segment in list(hearing.segments):
+        if segment.id in kept:
+            # Its voice label goes with the old run; it gets a new one by time below.
+            segment.speaker = None
+        else:
+            hearing.segments.remove(segment)
     session.flush()
     # Labels of a new run are arbitrary: names pass to new voices by time, never by label.
     hearing.speakers.clear()

@@ -73,7 +73,10 @@
 
     document.addEventListener("click", function (event) {
       const line = event.target.closest("#transcript .segment");
-      if (!line || event.target.closest("a, button, select, input, form")) return;
+      if (!line || event.target.closest("a, button, select, input, form, .line-editor")) return;
+      // Selecting words to quote them is not a request to play.
+      const selection = window.getSelection();
+      if (selection && !selection.isCollapsed) return;
       playFrom(line);
     });
 
@@ -194,3 +197,94 @@ document.addEventListener("submit", function (event) {
   const form = event.target.closest("form[data-confirm]");
   if (form && !window.confirm(form.dataset.confirm)) event.preventDefault();
 });
+
+// --- Quotes: a link for selected lines, a link to the moment playing, the quote in view ---
+(function () {
+  "use strict";
+
+  function hearingBase() {
+    const link = document.getElementById("moment-link");
+    return link ? link.dataset.base : null;
+  }
+
+  // Selecting text across transcript lines offers one link from the first line to the last.
+  function selectedLines() {
+    const selection = window.getSelection();
+    if (!selection || selection.isCollapsed || !selection.rangeCount) return [];
+    const range = selection.getRangeAt(0);
+    return Array.from(document.querySelectorAll("#transcript .segment[data-start-ms]"))
+      .filter(function (line) { return range.intersectsNode(line); });
+  }
+
+  function offerSelectionLink() {
+    let offer = document.getElementById("selection-link");
+    const chosen = selectedLines();
+    const base = hearingBase() || (function () {
+      const article = document.querySelector("article.hearing");
+      return article ? "/hearings/" + article.dataset.hearing + "/at/" : null;
+    })();
+    if (!chosen.length || !base) { if (offer) offer.hidden = true; return; }
+    if (!offer) {
+      offer = document.createElement("a");
+      offer.id = "selection-link";
+      offer.className = "selection-link button";
+      document.body.appendChild(offer);
+    }
+    const first = chosen[0], last = chosen[chosen.length - 1];
+    offer.href = base + first.dataset.startMs + "-" + last.dataset.endMs;
+    offer.textContent = "Quote " + (chosen.length === 1 ? "this line" : "these " + chosen.length + " lines");
+    offer.hidden = false;
+  }
+  document.addEventListener("selectionchange", function () { window.requestAnimationFrame(offerSelectionLink); });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    const hint = document.getElementById("select-hint");
+    if (hint) hint.hidden = false;
+    // "Link to this moment" follows the player.
+    const player = document.getElementById("player");
+    const moment = document.getElementById("moment-link");
+    if (player && moment) {
+      moment.hidden = false;
+      const update = function () { moment.href = moment.dataset.base + Math.floor(player.currentTime * 1000); };
+      player.addEventListener("timeupdate", update);
+      player.addEventListener("seeked", update);
+      update();
+    }
+    // On arrival at a quote, the cited lines and the citation box are both in view: the box
+    // is pinned to the bottom of the window, and the lines are brought above it.
+    const cite = document.getElementById("cite");
+    const quoted = document.querySelectorAll("#transcript .quoted");
+    if (cite && quoted.length) {
+      cite.classList.add("pinned");
+      document.body.classList.add("has-pinned-cite");
+      const top = quoted[0].getBoundingClientRect().top + window.scrollY;
+      const room = window.innerHeight - cite.offsetHeight;
+      window.scrollTo(0, Math.max(top - Math.max(room / 4, 10), 0));
+    }
+  });
+
+  // The correction editor: Ctrl+Enter saves, Escape cancels; a glossary spelling replaces the word.
+  document.addEventListener("keydown", function (event) {
+    const editor = event.target.closest && event.target.closest(".line-editor");
+    if (!editor) return;
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      const form = event.target.closest("form");
+      if (form) { event.preventDefault(); form.requestSubmit(); }
+    } else if (event.key === "Escape") {
+      const cancel = editor.querySelector(".cancel-edit");
+      if (cancel) { event.preventDefault(); cancel.click(); }
+    }
+  });
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest(".use-spelling");
+    if (!button) return;
+    const editor = button.closest(".line-editor");
+    const box = editor && editor.querySelector(".line-text");
+    if (!box) return;
+    const heard = button.dataset.heard.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    box.value = box.value.replace(new RegExp("\\b" + heard + "\\b", "g"), button.dataset.term);
+    const term = editor.querySelector(".term-input");
+    if (term && !term.value) term.value = button.dataset.term;
+    box.focus();
+  });
+})();

@@ -3,11 +3,14 @@
 from hearings.models.accounts import User
 from hearings.models.audit import AuditEntry
 from hearings.models.base import Base
-from hearings.models.bodies import Body, Membership
+from hearings.models.bodies import Body, GlossaryTerm, Membership
 from hearings.models.hearings import (
+    CheckedRange,
     Hearing,
     Job,
+    LineRevision,
     Recording,
+    Redaction,
     ReviewItem,
     Segment,
     Speaker,
@@ -29,6 +32,10 @@ __all__ = [
     "Testimony",
     "VoteEvent",
     "Base",
+    "CheckedRange",
+    "GlossaryTerm",
+    "LineRevision",
+    "Redaction",
     "Body",
     "Hearing",
     "Job",

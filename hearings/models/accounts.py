@@ -1,4 +1,4 @@
-"""Staff accounts: clerks who upload, edit and record votes."""
+"""Staff accounts: editors who correct transcripts, clerks who keep the record, admins."""
 
 import secrets
 from datetime import datetime
@@ -10,7 +10,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from hearings.models.base import Base, utcnow
 
-ROLES = ("clerk", "admin")
+# Each role may do what the one before it may, and more: an editor corrects transcripts and
+# names speakers; a clerk also uploads, records testimony and votes, redacts and publishes; an
+# admin also deletes hearings, lifts redactions and hears the unredacted recording.
+ROLES = ("editor", "clerk", "admin")
 
 
 def new_session_token() -> str:
@@ -49,5 +52,15 @@ class User(UserMixin, Base):
         return check_password_hash(self.password_hash, password)
 
     @property
-    def can_edit(self) -> bool:
+    def can_correct(self) -> bool:
+        """May correct transcripts and name speakers, and sees drafts."""
         return self.role in ROLES
+
+    @property
+    def can_edit(self) -> bool:
+        """May keep the record: uploads, testimony, votes, redaction, publishing."""
+        return self.role in ("clerk", "admin")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"

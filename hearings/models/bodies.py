@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hearings.models.base import Base
+from hearings.models.base import Base, utcnow
 from hearings.models.people import Person
 
 
@@ -37,4 +37,26 @@ class Membership(Base):
     legistar_id: Mapped[int | None] = mapped_column(unique=True)
 
     person: Mapped[Person] = relationship()
+    body: Mapped[Body] = relationship()
+
+
+GLOSSARY_KINDS = ("member", "staff", "department", "organization", "place", "term")
+
+
+class GlossaryTerm(Base):
+    """A local name or term a body's hearings use, spelled as the record should spell it.
+
+    Passed to the speech model as a hint and offered as spellings in the correction editor.
+    """
+
+    __tablename__ = "glossary_terms"
+    __table_args__ = (UniqueConstraint("body_id", "term"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"), index=True)
+    term: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), default="term")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
     body: Mapped[Body] = relationship()

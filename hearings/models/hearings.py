@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from hearings.models.accounts import User
 from hearings.models.base import Base, utcnow
 from hearings.models.bodies import Body
 from hearings.models.people import Person
@@ -54,6 +55,16 @@ class Hearing(Base):
     clustering_threshold: Mapped[float | None]
     # The Legistar EventId of the meeting, so re-importing updates this hearing.
     legistar_id: Mapped[int | None] = mapped_column(unique=True)
+    # A hearing is a draft, seen only by staff, until a clerk publishes it. Withdrawing it
+    # from the public record clears published_at and says why, publicly.
+    published_at: Mapped[datetime | None]
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+    # The recording as the public hears it while redactions are in force: a copy with the
+    # redacted ranges silenced, and the key of the ranges it was made for.
+    public_recording_name: Mapped[str | None] = mapped_column(String(255))
+    public_recording_key: Mapped[str | None] = mapped_column(String(64))
 
     body: Mapped[Body] = relationship()
     recording: Mapped[Recording | None] = relationship()
@@ -69,6 +80,27 @@ class Hearing(Base):
     review_items: Mapped[list[ReviewItem]] = relationship(
         back_populates="hearing", order_by="ReviewItem.id", cascade="all, delete-orphan"
     )
+    revisions: Mapped[list[LineRevision]] = relationship(
+        back_populates="hearing", order_by="LineRevision.id", cascade="all, delete-orphan"
+    )
+    redactions: Mapped[list[Redaction]] = relationship(
+        back_populates="hearing", order_by="Redaction.start_ms", cascade="all, delete-orphan"
+    )
+    checks: Mapped[list[CheckedRange]] = relationship(
+        back_populates="hearing", order_by="CheckedRange.start_ms", cascade="all, delete-orphan"
+    )
+
+    @property
+    def published(self) -> bool:
+        return self.published_at is not None
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.published_at is None and self.withdrawn_at is not None
+
+    @property
+    def active_redactions(self) -> list[Redaction]:
+        return [r for r in self.redactions if r.lifted_at is None]
 
     @property
     def latest_job(self) -> Job | None:
@@ -144,10 +176,12 @@ class ReviewItem(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     hearing_id: Mapped[int] = mapped_column(ForeignKey("hearings.id"))
-    # testimony, speaker name, line speaker
+    # testimony, speaker name, line speaker, correction
     kind: Mapped[str] = mapped_column(String(30))
     message: Mapped[str] = mapped_column(Text)
     testimony_id: Mapped[int | None] = mapped_column(ForeignKey("testimonies.id"))
+    # The corrected line a "correction" item is about (not a key: the line may be merged).
+    segment_id: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -194,12 +228,94 @@ class Segment(Base):
     crosstalk: Mapped[bool] = mapped_column(default=False)
     # A clerk gave this line to its speaker; processing again keeps that decision.
     speaker_set_by_clerk: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # A person corrected its words or times: processing again keeps the line as they left it.
+    corrected: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Counts every change of the row; an edit made from an older page is refused (409) rather
+    # than silently overwriting what another editor saved since.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
     hearing: Mapped[Hearing] = relationship(back_populates="segments")
     speaker: Mapped[Speaker | None] = relationship()
     words: Mapped[list[Word]] = relationship(
         back_populates="segment", order_by="Word.start_ms", cascade="all, delete-orphan"
     )
+
+
+class LineRevision(Base):
+    """One change a person made to a transcript line, kept for good (the corrections log).
+
+    Not a foreign key to the line: a merge removes a line and processing again replaces
+    uncorrected ones, but the history of what the record said stays.
+    """
+
+    __tablename__ = "line_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hearing_id: Mapped[int] = mapped_column(ForeignKey("hearings.id"), index=True)
+    segment_id: Mapped[int | None] = mapped_column(index=True)
+    # words, split, merge, times, speaker, machine (a new machine transcript replaced it)
+    kind: Mapped[str] = mapped_column(String(20))
+    # {"text", "start_ms", "end_ms", "speaker"} of the line before and after.
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    hearing: Mapped[Hearing] = relationship(back_populates="revisions")
+    user: Mapped[User | None] = relationship()
+
+    @property
+    def start_ms(self) -> int:
+        side = self.after or self.before or {}
+        return int(side.get("start_ms", 0))
+
+    @property
+    def end_ms(self) -> int:
+        side = self.after or self.before or {}
+        return int(side.get("end_ms", 0))
+
+
+class Redaction(Base):
+    """A stretch of the recording withheld from the public record, with the reason.
+
+    The lines' words in the range are replaced by a marker; what they said is kept here
+    (``lines``) for admins and for lifting the redaction. The original recording stays in
+    storage; the public hears a copy with the range silenced.
+    """
+
+    __tablename__ = "redactions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hearing_id: Mapped[int] = mapped_column(ForeignKey("hearings.id"), index=True)
+    start_ms: Mapped[int]
+    end_ms: Mapped[int]
+    reason: Mapped[str] = mapped_column(Text)
+    # [{"segment_id", "text", "redacted_text", "words": [...]}] as they were before.
+    lines: Mapped[list | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    lifted_at: Mapped[datetime | None]
+    lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    hearing: Mapped[Hearing] = relationship(back_populates="redactions")
+
+
+class CheckedRange(Base):
+    """A stretch of the transcript a clerk checked against the audio."""
+
+    __tablename__ = "checked_ranges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hearing_id: Mapped[int] = mapped_column(ForeignKey("hearings.id"), index=True)
+    start_ms: Mapped[int]
+    end_ms: Mapped[int]
+    checked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    hearing: Mapped[Hearing] = relationship(back_populates="checks")
 
 
 class Word(Base):

@@ -8,6 +8,7 @@ def register_blueprints(app: Flask) -> None:
         agenda,
         auth,
         bodies,
+        corrections,
         hearings,
         matters,
         organizations,
@@ -19,6 +20,7 @@ def register_blueprints(app: Flask) -> None:
     )
 
     pages = (auth, hearings, search, speakers, people, matters, testimony, agenda, organizations)
-    for module in (*pages, bodies, votes):
+    for module in (*pages, bodies, votes, corrections):
         app.register_blueprint(module.bp)
+    app.register_blueprint(corrections.glossary_bp)
     app.add_url_rule("/", endpoint="index", view_func=hearings.index)

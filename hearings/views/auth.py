@@ -42,23 +42,39 @@ def can_edit() -> bool:
     return bool(current_user.is_authenticated and current_user.can_edit)
 
 
+def can_correct() -> bool:
+    """Return whether the signed-in account may correct transcripts (editors and up)."""
+    return bool(current_user.is_authenticated and current_user.can_correct)
+
+
+def is_admin() -> bool:
+    return bool(current_user.is_authenticated and current_user.is_admin)
+
+
 @bp.app_context_processor
 def editing_context() -> dict:
-    # A value, not a query: templates show clerks' tools where this is true.
-    return {"can_edit": can_edit()}
+    # Values, not queries: templates show each role's tools where these are true.
+    return {"can_edit": can_edit(), "can_correct": can_correct(), "is_admin": is_admin()}
 
 
-def clerk_required(view):
-    """Let only signed-in clerks through: others are sent to sign in, or refused."""
+def _role_required(allowed: str):
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not getattr(current_user, allowed):
+                abort(403)
+            return view(*args, **kwargs)
 
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not current_user.can_edit:
-            abort(403)
-        return view(*args, **kwargs)
+        return wrapped
 
-    return wrapped
+    return decorator
+
+
+# Signed-in accounts of the role through; others are sent to sign in, or refused (403).
+clerk_required = _role_required("can_edit")
+editor_required = _role_required("can_correct")
+admin_required = _role_required("is_admin")
 
 
 def _account_key() -> str:

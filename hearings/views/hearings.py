@@ -1,5 +1,8 @@
 """Hearings: the public record pages, the clerk's upload, progress, quotes and exports."""
 
+from typing import Any
+from urllib.parse import quote_plus
+
 from flask import (
     Blueprint,
     Response,
@@ -14,7 +17,15 @@ from flask import (
 from sqlalchemy import select
 
 from hearings import reprocessing
-from hearings.citations import citation_text, segment_at, speaker_credit
+from hearings.citations import (
+    citation_text,
+    corrections_in_range,
+    corrections_log,
+    corrections_summary,
+    credits,
+    lines_in_range,
+    segment_at,
+)
 from hearings.exports import FORMATS
 from hearings.extensions import db, htmx, limiter
 from hearings.forms import HearingForm, SpeakerSettingsForm
@@ -22,16 +33,101 @@ from hearings.intake import DuplicateRecording, HearingDetails, create_hearing_f
 from hearings.matters import matters_heard
 from hearings.models import Hearing, ReviewItem
 from hearings.speakers import speakers_panel
-from hearings.views.auth import can_edit, clerk_required
+from hearings.views.auth import admin_required, can_correct, can_edit, clerk_required, is_admin
 from hearings.views.changes import change_to_the_record
 
 bp = Blueprint("hearings", __name__, url_prefix="/hearings")
 
 
 def index():
-    """List hearings, newest first."""
+    """List hearings, newest first (the public sees published and withdrawn ones only)."""
     hearings = db.session.scalars(select(Hearing).order_by(Hearing.date.desc(), Hearing.id.desc()))
     return render_template("hearings/index.html", hearings=list(hearings))
+
+
+@bp.post("/<int:hearing_id>/publish")
+@clerk_required
+def publish(hearing_id: int):
+    """Put the hearing on the public record."""
+    from flask_login import current_user
+
+    from hearings.publishing import publish as publish_hearing
+
+    hearing = db.get_or_404(Hearing, hearing_id)
+    with change_to_the_record(lambda problem: _refused_on_page(hearing, problem)):
+        publish_hearing(db.session, current_user, hearing)
+    flash("Published: the transcript and recording are now public.", "success")
+    return redirect(url_for("hearings.detail", hearing_id=hearing.id))
+
+
+@bp.post("/<int:hearing_id>/withdraw")
+@clerk_required
+def withdraw(hearing_id: int):
+    """Take the hearing off the public record, saying why."""
+    from flask_login import current_user
+
+    from hearings.forms import WithdrawForm, submitted
+    from hearings.publishing import withdraw as withdraw_hearing
+
+    hearing = db.get_or_404(Hearing, hearing_id)
+    with change_to_the_record(lambda problem: _refused_on_page(hearing, problem)):
+        withdraw_hearing(db.session, current_user, hearing, submitted(WithdrawForm).reason.data)
+    flash("Withdrawn from the public record; the reason is shown on its page.", "success")
+    return redirect(url_for("hearings.detail", hearing_id=hearing.id))
+
+
+@bp.post("/<int:hearing_id>/checked")
+@clerk_required
+def mark_checked(hearing_id: int):
+    """Record that the transcript (or a range of it) was checked against the audio."""
+    from flask_login import current_user
+
+    from hearings.forms import CheckedForm, submitted
+    from hearings.publishing import mark_checked as check
+
+    hearing = db.get_or_404(Hearing, hearing_id)
+    with change_to_the_record(lambda problem: _refused_on_page(hearing, problem)):
+        form = submitted(CheckedForm)
+        check(db.session, current_user, hearing, form.start.data, form.end.data)
+    flash("Marked as checked against the audio; citations now say so.", "success")
+    return redirect(url_for("hearings.detail", hearing_id=hearing.id))
+
+
+@bp.post("/<int:hearing_id>/delete")
+@admin_required
+def delete(hearing_id: int):
+    """Delete the hearing and its recording file (admins only)."""
+    from flask_login import current_user
+
+    from hearings.publishing import delete_hearing
+    from hearings.storage import remove_files
+
+    hearing = db.get_or_404(Hearing, hearing_id)
+    title = hearing.title
+    with change_to_the_record(lambda problem: _refused_on_page(hearing, problem)):
+        files = delete_hearing(
+            db.session, current_user, hearing, current_app.config["UPLOAD_FOLDER"]
+        )
+    # Only once the deletion is committed: a failed commit must not lose the recording.
+    remove_files(files)
+    flash(f"Deleted “{title}” and its recording. The audit log keeps what it was.", "success")
+    return redirect(url_for("index"))
+
+
+def _public_or_staff(hearing_id: int) -> Hearing:
+    """Return a hearing whose transcript and recording this request may have, else 404.
+
+    A withdrawn hearing keeps its page (with the reason) but nothing of its record.
+    """
+    hearing = db.get_or_404(Hearing, hearing_id)
+    if not hearing.published and not can_correct():
+        abort(404)
+    return hearing
+
+
+def _refused_on_page(hearing: Hearing, problem):
+    flash(str(problem), "error")
+    return hearing_page(hearing, problem.status)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -83,6 +179,7 @@ def hearing_page(hearing: Hearing, status: int = 200, settings=None, quote=None,
     """
     clerk = can_edit()
     offer_settings = clerk and quote is None
+    context.setdefault("corrections", corrections_summary(hearing))
     if settings is None and offer_settings:
         settings = SpeakerSettingsForm(obj=hearing, formdata=None)
     context.setdefault("start_ms", 0)
@@ -92,7 +189,7 @@ def hearing_page(hearing: Hearing, status: int = 200, settings=None, quote=None,
         job=hearing.latest_job,
         quote=quote,
         heard=matters_heard(db.session, hearing, for_clerk=clerk),
-        panel=speakers_panel(db.session, hearing, for_clerk=clerk),
+        panel=speakers_panel(db.session, hearing, for_clerk=can_correct()),
         speaker_settings=settings if offer_settings else None,
         carry_over=reprocessing.plan(db.session, hearing) if offer_settings else None,
         **context,
@@ -187,31 +284,82 @@ def attach_reviewed_testimony(hearing_id: int, item_id: int):
 
 @bp.get("/<int:hearing_id>/at/<int:start_ms>")
 def quote(hearing_id: int, start_ms: int):
-    """Open the hearing at a quote, highlighted, with citation text and Open Graph tags."""
+    """Open the hearing at the line spoken at a moment, as a quote of that line."""
     hearing = db.get_or_404(Hearing, hearing_id)
     segment = segment_at(db.session, hearing, start_ms)
     if segment is None:
         abort(404)
     if segment.start_ms != start_ms:
-        # Canonical links use the segment's own start, so one quote has one URL.
-        return redirect(url_for("hearings.quote", hearing_id=hearing.id, start_ms=segment.start_ms))
-    url = url_for(
-        "hearings.quote", hearing_id=hearing.id, start_ms=segment.start_ms, _external=True
+        # One line, one URL: links use the line's own start.
+        target = url_for("hearings.quote", hearing_id=hearing.id, start_ms=segment.start_ms)
+        as_of = request.args.get("as_of")
+        return redirect(target + (f"?as_of={quote_plus(as_of)}" if as_of else ""))
+    return _quote_page(hearing, [segment], segment.start_ms, segment.end_ms)
+
+
+@bp.get("/<int:hearing_id>/at/<int:start_ms>-<int:end_ms>")
+def quote_range(hearing_id: int, start_ms: int, end_ms: int):
+    """Open a quote of a range of the recording: its current words, highlighted, citable."""
+    hearing = db.get_or_404(Hearing, hearing_id)
+    if end_ms <= start_ms:
+        abort(404)
+    lines = lines_in_range(db.session, hearing, start_ms, end_ms)
+    if not lines:
+        abort(404)
+    return _quote_page(hearing, lines, start_ms, end_ms)
+
+
+def _quote_page(hearing: Hearing, lines, start_ms: int, end_ms: int):
+    """Render a quote: the lines highlighted, citation text, and corrections since citing."""
+    from datetime import date
+
+    from hearings.models.base import utcnow
+    from hearings.publishing import check_covering
+
+    as_of = request.args.get("as_of", "")
+    try:
+        cited_on: date | None = date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        cited_on = None
+    check = check_covering(hearing, lines[0].start_ms, lines[-1].end_ms)
+    range_args: dict[str, Any] = dict(hearing_id=hearing.id, start_ms=start_ms, end_ms=end_ms)
+    canonical = url_for("hearings.quote_range", **range_args, _external=True)
+    permalink = url_for(
+        "hearings.quote_range", **range_args, as_of=utcnow().date().isoformat(), _external=True
     )
     return hearing_page(
         hearing,
-        quote=segment,
-        start_ms=segment.start_ms,
-        citation=citation_text(segment, url),
-        permalink=url,
-        credit=speaker_credit(segment),
+        quote=lines[0],
+        quote_lines=lines,
+        quoted_ids={s.id for s in lines},
+        start_ms=lines[0].start_ms,
+        citation=citation_text(hearing, lines, permalink, check.checked_at if check else None),
+        permalink=permalink,
+        canonical=canonical,
+        credit=credits(lines),
+        checked=check,
+        cited_on=cited_on,
+        corrected=corrections_in_range(db.session, hearing, lines, start_ms, end_ms, cited_on),
+    )
+
+
+@bp.get("/<int:hearing_id>/corrections")
+def corrections(hearing_id: int):
+    """The public log of every correction made to the hearing's transcript."""
+    hearing = db.get_or_404(Hearing, hearing_id)
+    if not hearing.published and not can_correct():
+        abort(404)
+    return render_template(
+        "hearings/corrections.html",
+        hearing=hearing,
+        corrections=corrections_log(db.session, hearing),
     )
 
 
 @bp.get("/<int:hearing_id>/transcript.<fmt>")
 def transcript(hearing_id: int, fmt: str):
     """Download the transcript as WebVTT, SRT, plain text or JSON."""
-    hearing = db.get_or_404(Hearing, hearing_id)
+    hearing = _public_or_staff(hearing_id)
     if fmt not in FORMATS:
         abort(404)
     render, mimetype = FORMATS[fmt]
@@ -231,7 +379,7 @@ def recording(hearing_id: int):
 
     from hearings.storage import recording_path
 
-    hearing = db.get_or_404(Hearing, hearing_id)
+    hearing = _public_or_staff(hearing_id)
     if hearing.recording is None:
         abort(404)
     path = recording_path(hearing.recording.stored_name)
@@ -249,9 +397,20 @@ def recording(hearing_id: int):
                 "have been told. The transcript is still here."
             ),
         ), 410
-    return send_file(
-        path,
-        mimetype=hearing.recording.media_type,
-        conditional=True,
-        max_age=3600,
-    )
+    if hearing.active_redactions and not is_admin():
+        from hearings.redaction import PUBLIC_MEDIA_TYPE, public_recording_ready
+
+        silenced = public_recording_ready(hearing, current_app.config["UPLOAD_FOLDER"])
+        if silenced is None:
+            page = render_template(
+                "error.html",
+                title="Recording being prepared",
+                message=(
+                    "Part of this hearing was redacted, and the recording is being prepared "
+                    "with that part silenced. Try again in a minute; the transcript is here."
+                ),
+            )
+            return page, 503, {"Retry-After": "30"}
+        # Revalidated on every play: a redaction made later must reach players at once.
+        return send_file(silenced, mimetype=PUBLIC_MEDIA_TYPE, conditional=True, max_age=0)
+    return send_file(path, mimetype=hearing.recording.media_type, conditional=True, max_age=0)

@@ -24,7 +24,7 @@ from hearings.matters import matters_heard
 from hearings.models import Hearing, Segment, Speaker
 from hearings.record_ids import record_id
 from hearings.timecodes import clock
-from hearings.views.auth import can_edit, clerk_required
+from hearings.views.auth import can_correct, editor_required
 from hearings.views.changes import change_to_the_record
 from hearings.views.hearings import hearing_page
 
@@ -59,7 +59,7 @@ def transcript(hearing_id: int):
 
 
 @bp.post("/hearings/<int:hearing_id>/speakers/<int:speaker_id>/name")
-@clerk_required
+@editor_required
 def name(hearing_id: int, speaker_id: int):
     """Name a speaker label: an existing person, or a new one with title and affiliation."""
     hearing, speaker = _speaker_or_404(hearing_id, speaker_id)
@@ -93,7 +93,7 @@ LABEL_ACTIONS = {
 
 
 @bp.post("/hearings/<int:hearing_id>/speakers/<int:speaker_id>/<action>")
-@clerk_required
+@editor_required
 def label_action(hearing_id: int, speaker_id: int, action: str):
     """Take the name off a label, or confirm or dismiss its voice-match suggestion."""
     if action not in LABEL_ACTIONS:
@@ -108,7 +108,7 @@ def label_action(hearing_id: int, speaker_id: int, action: str):
 
 
 @bp.post("/hearings/<int:hearing_id>/speakers/merge")
-@clerk_required
+@editor_required
 def merge(hearing_id: int):
     """Merge one speaker label into another."""
     hearing = db.get_or_404(Hearing, hearing_id)
@@ -126,7 +126,7 @@ def merge(hearing_id: int):
 
 
 @bp.post("/hearings/<int:hearing_id>/speakers/suggest")
-@clerk_required
+@editor_required
 def suggest(hearing_id: int):
     """Look again for returning speakers among this hearing's unnamed labels."""
     hearing = db.get_or_404(Hearing, hearing_id)
@@ -142,7 +142,7 @@ def suggest(hearing_id: int):
 
 
 @bp.route("/hearings/<int:hearing_id>/segments/<int:segment_id>/speaker", methods=["GET", "POST"])
-@clerk_required
+@editor_required
 def segment_speaker(hearing_id: int, segment_id: int):
     """Show (GET) or apply (POST) the choice of speaker for one transcript line."""
     hearing = db.get_or_404(Hearing, hearing_id)
@@ -212,7 +212,7 @@ def _speaker_of(hearing: Hearing, speaker_id: int | None) -> Speaker | None:
 
 
 def _speakers_fragment(hearing: Hearing, **context) -> str:
-    panel = service.speakers_panel(db.session, hearing, for_clerk=can_edit())
+    panel = service.speakers_panel(db.session, hearing, for_clerk=can_correct())
     return render_template(
         "speakers/_hearing_speakers.html", hearing=hearing, panel=panel, **context
     )

@@ -15,6 +15,7 @@ import pytest
 
 from hearings.extensions import db
 from hearings.models import Body, Hearing, Recording
+from hearings.models.base import utcnow
 from hearings.transcripts import store_transcript
 from tests.e2e.conftest import sign_in
 from tests.fakes import sample_transcript
@@ -38,7 +39,10 @@ def long_hearing(app, tmp_path) -> int:
         target.parent.mkdir(parents=True)
         target.write_bytes(wav.read_bytes())
         hearing = Hearing(
-            title="Budget hearing", body=Body(name="Common Council"), date=date(2026, 5, 4)
+            title="Budget hearing",
+            body=Body(name="Common Council"),
+            date=date(2026, 5, 4),
+            published_at=utcnow(),
         )
         hearing.recording = Recording(
             sha256=hashlib.sha256(wav.read_bytes()).hexdigest(),
@@ -51,6 +55,8 @@ def long_hearing(app, tmp_path) -> int:
         db.session.add(hearing)
         db.session.commit()
         store_transcript(db.session, hearing, sample_transcript(LINES))
+        # A new machine transcript waits for review; these tests read it as the public.
+        hearing.published_at = utcnow()
         db.session.commit()
         return hearing.id
 

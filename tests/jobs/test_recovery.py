@@ -24,6 +24,7 @@ def running_job(app, *, worker: str, lease_in: float, attempts: int = 1) -> int:
             title="Facial recognition hearing",
             body=Body(name="Equal Rights Commission"),
             date=date(2026, 3, 12),
+            published_at=utcnow(),
             recording=Recording(
                 sha256="1" * 64,
                 original_filename="h.wav",

@@ -15,6 +15,7 @@ import pytest
 
 from hearings.extensions import db
 from hearings.models import Body, Concern, Hearing, Matter, Membership, Person, User
+from hearings.models.base import utcnow
 from hearings.transcripts import store_transcript
 from tests.conftest import shared
 from tests.fakes import FakePipeline, sample_transcript
@@ -125,7 +126,9 @@ def build_heard_matter(app) -> HeardMatter:
         council = Body(name="Common Council", size=15)
         commission = Body(name="Equal Rights Commission")
         hearing = Hearing(
-            title="Facial recognition hearing", body=commission, date=date(2026, 3, 12)
+            title="Facial recognition hearing",
+            body=commission,
+            date=date(2026, 3, 12),
         )
         matter = Matter(
             file_number="ERC 26-0148",
@@ -146,6 +149,8 @@ def build_heard_matter(app) -> HeardMatter:
         )
         db.session.commit()
         store_transcript(db.session, hearing, sample_transcript())
+        # Published, as a clerk would after review: most pages are read here as the public.
+        hearing.published_at = utcnow()
         maria = Person(name="Maria Lopez", title="Resident")
         speaker = next(s for s in hearing.speakers if s.label == "SPEAKER_02")
         speaker.person = maria

@@ -12,6 +12,7 @@ import webvtt
 
 from hearings.extensions import db
 from hearings.models import Hearing, Job
+from hearings.models.base import utcnow
 from hearings.transcripts import store_transcript
 from tests.fakes import LINES, sample_transcript
 from tests.web.conftest import csrf_token, hearing_form
@@ -29,7 +30,11 @@ def hearing_id(app, clerk_client, jfk_wav):
     response = hearing_form(clerk_client, jfk_wav)
     assert response.status_code == 302
     with app.app_context():
-        return db.session.scalars(db.select(Hearing.id)).one()
+        hearing_id = db.session.scalars(db.select(Hearing.id)).one()
+    # Published, so that residents' views of it can be tested (drafts: test_publishing.py).
+    token = csrf_token(clerk_client, f"/hearings/{hearing_id}")
+    clerk_client.post(f"/hearings/{hearing_id}/publish", data={"csrf_token": token})
+    return hearing_id
 
 
 def set_job(app, hearing_id: int, **fields) -> None:
@@ -174,6 +179,8 @@ def test_consecutive_lines_of_one_speaker_are_one_paragraph(app, hearing_id):
     with app.app_context():
         hearing = db.session.get(Hearing, hearing_id)
         store_transcript(db.session, hearing, sample_transcript(lines))
+        # A new machine transcript waits for review; these tests read it as the public.
+        hearing.published_at = utcnow()
         db.session.commit()
     page = app.test_client().get(f"/hearings/{hearing_id}").get_data(as_text=True)
     transcript = page[page.index('<ol id="transcript"') :]
@@ -357,15 +364,21 @@ def test_quote_page_highlights_the_line_and_offers_a_citation(client, hearing_id
         in citation
     )
     assert "SPEAKER_01" in citation
-    assert citation.endswith(url)
+    # The link names the quoted range of the recording and the day it was cited.
+    assert re.search(
+        rf"http://hearings.test/hearings/{hearing_id}/at/3200-7150\?as_of=\d{{4}}-\d\d-\d\d$",
+        citation,
+    )
+    assert url.replace("/at/3200", "/at/3200-7150") in page  # the canonical link
 
     meta = dict(re.findall(r'<meta property="(og:[a-z]+)" content="([^"]*)">', page))
     assert "Facial recognition is a lead generator" in html.unescape(meta["og:title"])
     assert html.unescape(meta["og:description"]) == (
         "Facial recognition hearing, Equal Rights Commission, March 12, 2026, at 0:00:03"
     )
-    assert meta["og:url"] == url
-    assert f'<link rel="canonical" href="{url}">' in page
+    canonical = url.replace("/at/3200", "/at/3200-7150")
+    assert meta["og:url"] == canonical
+    assert f'<link rel="canonical" href="{canonical}">' in page
     # The player starts at the quote.
     assert 'data-start="3.2"></audio>' in page
 

@@ -11,6 +11,7 @@ import pytest
 
 from hearings.extensions import db
 from hearings.models import AuditEntry, Body, Hearing, Organization, Person, Segment, Speaker
+from hearings.models.base import utcnow
 from hearings.organizations import add_alias, organization_named
 from hearings.transcripts import store_transcript
 from tests.fakes import sample_transcript
@@ -28,6 +29,8 @@ def stored_hearing(app, title="Facial recognition hearing", transcript=None, whe
         db.session.add(hearing)
         db.session.commit()
         store_transcript(db.session, hearing, transcript or sample_transcript())
+        # A new machine transcript waits for review; these tests read it as the public.
+        hearing.published_at = utcnow()
         db.session.commit()
         return hearing.id
 

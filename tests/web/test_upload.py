@@ -194,6 +194,8 @@ def test_a_recording_missing_from_disk_gives_410_and_tells_the_clerks(
 
         hearing = db.session.scalars(db.select(Hearing)).one()
         recording_path(hearing.recording.stored_name).unlink()
+        hearing.published_at = hearing.created_at
+        db.session.commit()
 
     public = app.test_client().get(f"{page}/recording")
     assert public.status_code == 410

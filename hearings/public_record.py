@@ -1,0 +1,85 @@
+"""What the public may see: published hearings only; drafts are for staff.
+
+One rule, applied where rows are read rather than in each page: while a request is made by
+someone who is not staff, every ORM query gets criteria that leave out draft hearings and
+everything of theirs (lines, speakers, testimony, agenda, corrections). A page, a search, a
+feed or an export cannot forget it. Work outside a request (the worker, the command line)
+sees everything.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, g, has_request_context
+from sqlalchemy import event, or_, select
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+from hearings.models import (
+    AgendaItem,
+    CheckedRange,
+    Hearing,
+    LineRevision,
+    Redaction,
+    Segment,
+    Speaker,
+    Testimony,
+)
+
+
+def _published_ids():
+    return select(Hearing.id).where(Hearing.published_at.is_not(None))
+
+
+def _public_criteria() -> list:
+    # A withdrawn hearing keeps its page, to say publicly why it was withdrawn; nothing else
+    # of it (lines, recording, testimony) stays public.
+    options = [
+        with_loader_criteria(
+            Hearing,
+            lambda cls: or_(cls.published_at.is_not(None), cls.withdrawn_at.is_not(None)),
+            include_aliases=True,
+        ),
+        with_loader_criteria(
+            Testimony,
+            lambda cls: or_(cls.hearing_id.is_(None), cls.hearing_id.in_(_published_ids())),
+            include_aliases=True,
+        ),
+    ]
+    for model in (Segment, Speaker, AgendaItem, LineRevision, Redaction, CheckedRange):
+        options.append(
+            with_loader_criteria(
+                model,
+                lambda cls: cls.hearing_id.in_(_published_ids()),
+                include_aliases=True,
+            )
+        )
+    return options
+
+
+_PUBLIC = _public_criteria()
+
+
+def sees_drafts() -> bool:
+    """Return whether this request is made by staff (an editor, clerk or admin)."""
+    return bool(g.get("sees_drafts", False))
+
+
+def _limit_to_public_record(state: ORMExecuteState) -> None:
+    if not has_request_context() or "sees_drafts" not in g or g.sees_drafts:
+        return
+    if state.is_select:
+        # Lazy loads of relationships carry the criteria too, so a public page that follows
+        # person -> testimony -> lines reaches no draft.
+        state.statement = state.statement.options(*_PUBLIC)
+
+
+def install(app: Flask) -> None:
+    """Decide per request who is asking, and filter every query of a public request."""
+    from flask_login import current_user
+
+    @app.before_request
+    def who_is_asking() -> None:
+        # Decided before any page queries: loading the account itself is not filtered.
+        g.sees_drafts = bool(current_user.is_authenticated and current_user.can_correct)
+
+    if not event.contains(Session, "do_orm_execute", _limit_to_public_record):
+        event.listen(Session, "do_orm_execute", _limit_to_public_record)

@@ -1,0 +1,338 @@
+"""Correcting a transcript in place (editors), and redacting parts of a hearing (clerks)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from hearings import corrections, redaction
+from hearings.errors import Refused
+from hearings.extensions import db, htmx
+from hearings.forms import (
+    LineTimesForm,
+    LineWordsForm,
+    MoveLinesForm,
+    PageForm,
+    RedactionForm,
+    SplitLineForm,
+    submitted,
+)
+from hearings.matters import matters_heard
+from hearings.models import Hearing, LineRevision, Segment, Speaker
+from hearings.views.auth import admin_required, clerk_required, editor_required
+from hearings.views.changes import change_to_the_record
+from hearings.views.hearings import hearing_page
+
+bp = Blueprint("corrections", __name__, url_prefix="/hearings/<int:hearing_id>")
+
+
+def _line_or_404(hearing_id: int, segment_id: int) -> tuple[Hearing, Segment]:
+    hearing = db.get_or_404(Hearing, hearing_id)
+    segment = corrections.line_in(db.session, hearing, segment_id)
+    if segment is None:
+        abort(404, "That line is not part of this hearing (it may have been merged).")
+    return hearing, segment
+
+
+def _line_fragment(hearing: Hearing, segment: Segment, status: int = 200):
+    heard = matters_heard(db.session, hearing, for_clerk=False)
+    return render_template(
+        "hearings/_line.html", hearing=hearing, segment=segment, heard=heard
+    ), status
+
+
+def _editor(hearing: Hearing, segment: Segment, status: int = 200, **context):
+    """The line's correction form, in place (htmx) or as its own page."""
+    from hearings.glossary import spelling_suggestions
+
+    history = db.session.scalars(
+        db.select(LineRevision)
+        .where(LineRevision.hearing_id == hearing.id, LineRevision.segment_id == segment.id)
+        .order_by(LineRevision.id.desc())
+    ).all()
+    template = "corrections/_line_editor.html" if htmx else "corrections/line.html"
+    return render_template(
+        template,
+        hearing=hearing,
+        segment=segment,
+        history=history,
+        suggestions=spelling_suggestions(db.session, hearing, segment.text),
+        **context,
+    ), status
+
+
+def _refused(hearing: Hearing, segment: Segment, form_text: str | None = None):
+    def answer(problem: Refused):
+        context: dict[str, object] = {"error": str(problem), "typed": form_text}
+        if isinstance(problem, corrections.EditConflict):
+            context["theirs"] = segment
+            context["typed"] = problem.sent_text
+        body, status = _editor(hearing, segment, problem.status, **context)
+        response = Response(body, status=status)
+        # htmx swaps an error response only when told (app.js reads this header).
+        response.headers["X-Swap-On-Error"] = "true"
+        return response
+
+    return answer
+
+
+def _done(hearing: Hearing, segment: Segment | None, message: str, whole_transcript: bool):
+    """Answer htmx with the corrected line (or the whole transcript), browsers with a redirect."""
+    if htmx:
+        if whole_transcript or segment is None:
+            heard = matters_heard(db.session, hearing, for_clerk=False)
+            return render_template("hearings/_transcript.html", hearing=hearing, heard=heard)
+        body, _ = _line_fragment(hearing, segment)
+        return body
+    flash(message, "success")
+    anchor = f"seg-{segment.start_ms}" if segment is not None else "transcript"
+    return redirect(url_for("hearings.detail", hearing_id=hearing.id, _anchor=anchor))
+
+
+@bp.get("/lines/<int:segment_id>")
+def line(hearing_id: int, segment_id: int):
+    """Show one line (what Cancel in the editor swaps back in)."""
+    hearing, segment = _line_or_404(hearing_id, segment_id)
+    if htmx:
+        return _line_fragment(hearing, segment)
+    return redirect(
+        url_for("hearings.detail", hearing_id=hearing.id, _anchor=f"seg-{segment.start_ms}")
+    )
+
+
+@bp.get("/lines/<int:segment_id>/edit")
+@editor_required
+def edit_line(hearing_id: int, segment_id: int):
+    """Show the correction form for a line, in place."""
+    hearing, segment = _line_or_404(hearing_id, segment_id)
+    return _editor(hearing, segment)
+
+
+@bp.post("/lines/<int:segment_id>/words")
+@editor_required
+def correct_words(hearing_id: int, segment_id: int):
+    """Save corrected words; unchanged words keep their timings."""
+    hearing, segment = _line_or_404(hearing_id, segment_id)
+    from flask import request
+
+    with change_to_the_record(_refused(hearing, segment, request.form.get("text"))):
+        form = submitted(LineWordsForm)
+        corrections.correct_words(
+            db.session, current_user, segment, form.text.data, form.version.data, form.reason.data
+        )
+    return _done(hearing, segment, "Line corrected.", whole_transcript=False)
+
+
+@bp.post("/lines/<int:segment_id>/times")
+@editor_required
+def set_times(hearing_id: int, segment_id: int):
+    """Move a line's start and end."""
+    hearing, segment = _line_or_404(hearing_id, segment_id)
+    with change_to_the_record(_refused(hearing, segment)):
+        form = submitted(LineTimesForm)
+        corrections.set_times(
+            db.session,
+            current_user,
+            segment,
+            form.start.data,
+            form.end.data,
+            form.version.data,
+            form.reason.data,
+        )
+    # The line may now sit elsewhere in the order.
+    return _done(hearing, segment, "Times corrected.", whole_transcript=True)
+
+
+@bp.post("/lines/<int:segment_id>/split")
+@editor_required
+def split(hearing_id: int, segment_id: int):
+    """Split a line in two at a word."""
+    hearing, segment = _line_or_404(hearing_id, segment_id)
+    with change_to_the_record(_refused(hearing, segment)):
+        form = submitted(SplitLineForm)
+        corrections.split_line(
+            db.session,
+            current_user,
+            segment,
+            form.at_word.data,
+            form.version.data,
+            form.reason.data,
+        )
+    return _done(hearing, segment, "Line split in two.", whole_transcript=True)
+
+
+@bp.post("/lines/<int:segment_id>/merge")
+@editor_required
+def merge(hearing_id: int, segment_id: int):
+    """Join a line with the next one."""
+    from hearings.forms import LineForm
+
+    hearing, segment = _line_or_404(hearing_id, segment_id)
+    with change_to_the_record(_refused(hearing, segment)):
+        form = submitted(LineForm)
+        corrections.merge_with_next(
+            db.session, current_user, segment, form.version.data, form.reason.data
+        )
+    return _done(hearing, segment, "Lines joined.", whole_transcript=True)
+
+
+@bp.post("/lines/move")
+@editor_required
+def move_lines(hearing_id: int):
+    """Give a range of lines to another speaker."""
+    hearing = db.get_or_404(Hearing, hearing_id)
+
+    def refused(problem: Refused):
+        flash(str(problem), "error")
+        return hearing_page(hearing, problem.status)
+
+    with change_to_the_record(refused):
+        form = submitted(MoveLinesForm)
+        speaker = db.session.get(Speaker, form.speaker.data) if form.speaker.data else None
+        moved = corrections.move_lines(
+            db.session,
+            current_user,
+            hearing,
+            form.start.data,
+            form.end.data,
+            speaker,
+            form.reason.data,
+        )
+    flash(f"{len(moved)} line{'s' if len(moved) != 1 else ''} moved.", "success")
+    return redirect(url_for("hearings.detail", hearing_id=hearing.id, _anchor="transcript"))
+
+
+@bp.post("/redactions")
+@clerk_required
+def redact(hearing_id: int):
+    """Withhold a range of the hearing from the public record, with a reason."""
+    hearing = db.get_or_404(Hearing, hearing_id)
+
+    def refused(problem: Refused):
+        flash(str(problem), "error")
+        return hearing_page(hearing, problem.status)
+
+    with change_to_the_record(refused):
+        form = submitted(RedactionForm)
+        redaction.redact(
+            db.session, current_user, hearing, form.start.data, form.end.data, form.reason.data
+        )
+    redaction.queue_public_recording(hearing)
+    flash(
+        "Redacted: the words are withheld everywhere, and the public recording is being "
+        "silenced there (it is unavailable to the public until that is done).",
+        "success",
+    )
+    return redirect(url_for("hearings.detail", hearing_id=hearing.id))
+
+
+@bp.post("/redactions/<int:redaction_id>/lift")
+@admin_required
+def lift_redaction(hearing_id: int, redaction_id: int):
+    """Lift a redaction (admins): the words and the sound come back."""
+    from hearings.models import Redaction
+
+    hearing = db.get_or_404(Hearing, hearing_id)
+    found = db.session.get(Redaction, redaction_id)
+    if found is None or found.hearing_id != hearing.id:
+        abort(404)
+
+    def refused(problem: Refused):
+        flash(str(problem), "error")
+        return hearing_page(hearing, problem.status)
+
+    with change_to_the_record(refused):
+        submitted(PageForm)
+        redaction.lift(db.session, current_user, found)
+    redaction.queue_public_recording(hearing)
+    flash("Redaction lifted.", "success")
+    return redirect(url_for("hearings.detail", hearing_id=hearing.id))
+
+
+# --- a body's glossary of local names ------------------------------------------------------
+
+glossary_bp = Blueprint("glossary", __name__, url_prefix="/bodies/<int:body_id>/glossary")
+
+
+def _glossary_page(body, status: int = 200, error: str | None = None):
+    from hearings.glossary import terms_of
+    from hearings.models.bodies import GLOSSARY_KINDS
+
+    return render_template(
+        "corrections/glossary.html",
+        body=body,
+        terms=terms_of(db.session, body.id),
+        kinds=GLOSSARY_KINDS,
+        error=error,
+    ), status
+
+
+@glossary_bp.get("")
+@editor_required
+def glossary(body_id: int):
+    """Show a body's glossary of names and terms."""
+    from hearings.models import Body
+
+    return _glossary_page(db.get_or_404(Body, body_id))
+
+
+@glossary_bp.post("")
+@editor_required
+def add_term(body_id: int):
+    """Add a spelling to the glossary (also the editor's one-click 'add this word')."""
+    from hearings import glossary as service
+    from hearings.forms import GlossaryTermForm
+    from hearings.models import Body
+
+    body = db.get_or_404(Body, body_id)
+    with change_to_the_record(lambda problem: _glossary_answer(body, problem)):
+        form = submitted(GlossaryTermForm)
+        added = service.add_term(db.session, current_user, body, form.term.data, form.kind.data)
+    if htmx:
+        return render_template("corrections/_term_added.html", term=added)
+    flash(f"“{added.term}” added to the glossary.", "success")
+    return redirect(url_for("glossary.glossary", body_id=body.id))
+
+
+def _glossary_answer(body, problem: Refused):
+    if htmx:
+        response = Response(
+            render_template("corrections/_term_added.html", error=str(problem)),
+            status=problem.status,
+        )
+        response.headers["X-Swap-On-Error"] = "true"
+        return response
+    return _glossary_page(body, problem.status, error=str(problem))
+
+
+@glossary_bp.post("/seed")
+@clerk_required
+def seed(body_id: int):
+    """Add the body's members and the organizations on record to its glossary."""
+    from hearings import glossary as service
+    from hearings.models import Body
+
+    body = db.get_or_404(Body, body_id)
+    with change_to_the_record(lambda problem: _glossary_page(body, problem.status, str(problem))):
+        submitted(PageForm)
+        added = service.seed(db.session, current_user, body)
+    flash(f"{added} name{'s' if added != 1 else ''} added from the record.", "success")
+    return redirect(url_for("glossary.glossary", body_id=body.id))
+
+
+@glossary_bp.post("/<int:term_id>/remove")
+@clerk_required
+def remove_term(body_id: int, term_id: int):
+    """Remove a term from the glossary."""
+    from hearings import glossary as service
+    from hearings.models import Body, GlossaryTerm
+
+    body = db.get_or_404(Body, body_id)
+    term = db.session.get(GlossaryTerm, term_id)
+    if term is None or term.body_id != body.id:
+        abort(404)
+    with change_to_the_record(lambda problem: _glossary_page(body, problem.status, str(problem))):
+        submitted(PageForm)
+        service.remove_term(db.session, current_user, term)
+    flash("Removed from the glossary.", "success")
+    return redirect(url_for("glossary.glossary", body_id=body.id))
