@@ -7,7 +7,7 @@ PORT   ?= 5000
 export PYANNOTE_METRICS_ENABLED = false
 export HF_HUB_OFFLINE = 1
 
-.PHONY: run install system-packages db demo serve worker test test-fast test-postgres lint format bench bench-diarization eval-vad clean
+.PHONY: run install system-packages db demo serve worker test test-fast test-postgres lint format bench bench-diarization bench-glossary eval-vad clean
 
 ## run: install, create the database, transcribe the demo hearing with the real model, serve the site
 run: install db demo serve
@@ -74,6 +74,10 @@ bench: install
 
 bench-diarization: install
 	$(PY) bench/diarization_eval.py
+
+## bench-glossary: WER and names recognised with and without a glossary of local names
+bench-glossary: install
+	$(PY) bench/glossary_wer.py
 
 eval-vad: install
 	$(PY) bench/vad_wer.py

@@ -38,6 +38,10 @@ def defaults(instance_path: str) -> dict:
         "WHISPER_CPU_THREADS": os.cpu_count() or 2,
         "DIARIZER": "auto",
         "DIARIZER_PATH": None,
+        # The body's members from its glossary, passed to the recogniser: "hotwords", "prompt",
+        # or "none". Off by default: measured (bench/glossary_wer.py, tiny.en) every hint raised
+        # WER (members only as hotwords x1.29); the editor's spelling offers do not.
+        "GLOSSARY_HINT": "none",
         # Voice similarity (cosine, CAM++) at or above which a new label is suggested as a known
         # person; unset, transcription.voices.RECOGNITION_THRESHOLD (measured there) applies.
         "SPEAKER_MATCH_THRESHOLD": None,

@@ -455,3 +455,8 @@ class RedactionForm(PageForm):
 class GlossaryTermForm(PageForm):
     term = _text()
     kind = ChosenTextField(default="term")
+
+
+class RespellForm(PageForm):
+    heard = ChosenTextField(default="")
+    term = ChosenTextField(default="")

@@ -174,6 +174,21 @@ def speaker_settings(hearing: Hearing) -> dict:
     return {name: value for name, value in settings.items() if value is not None}
 
 
+def recognition_hints(hearing: Hearing) -> dict:
+    """Return the glossary hint for the recogniser, as GLOSSARY_HINT asks (none by default)."""
+    from hearings.glossary import hint_terms
+
+    kind = current_app.config.get("GLOSSARY_HINT", "none")
+    if kind not in ("hotwords", "prompt"):
+        return {}
+    terms = hint_terms(db.session, hearing)
+    if not terms:
+        return {}
+    if kind == "hotwords":
+        return {"hotwords": ", ".join(terms)}
+    return {"initial_prompt": ", ".join(terms) + "."}
+
+
 class ProgressWriter:
     """Write stage and percent to the job row, at most about once a second; renew the lease."""
 
@@ -285,7 +300,8 @@ def run_job(job_id: int, progress_interval: float = 1.0, will_retry: bool = Fals
     job.error = None
     writer = ProgressWriter(job, progress_interval)
     try:
-        transcript = _transcribe(path, writer, speaker_settings(hearing))
+        settings = {**speaker_settings(hearing), **recognition_hints(hearing)}
+        transcript = _transcribe(path, writer, settings)
         job.stage = "saving transcript"
         db.session.commit()
         store_transcript(db.session, hearing, transcript)

@@ -257,6 +257,15 @@ document.addEventListener("submit", function (event) {
     if (cite && quoted.length) {
       cite.classList.add("pinned");
       document.body.classList.add("has-pinned-cite");
+      const unpin = document.getElementById("unpin-cite");
+      if (unpin) {
+        unpin.hidden = false;
+        unpin.addEventListener("click", function () {
+          cite.classList.remove("pinned");
+          document.body.classList.remove("has-pinned-cite");
+          unpin.hidden = true;
+        });
+      }
       const top = quoted[0].getBoundingClientRect().top + window.scrollY;
       const room = window.innerHeight - cite.offsetHeight;
       window.scrollTo(0, Math.max(top - Math.max(room / 4, 10), 0));

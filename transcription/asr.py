@@ -131,6 +131,8 @@ def transcribe(
     speech: list[SpeechRegion] | None = None,
     progress: StageProgress | None = None,
     seed: int = 0,
+    hotwords: str | None = None,
+    initial_prompt: str | None = None,
 ) -> tuple[list[Segment], str]:
     """Transcribe 16 kHz mono samples with word timestamps.
 
@@ -140,6 +142,8 @@ def transcribe(
             mapped back onto the whole recording. None transcribes everything.
         progress: called with the fraction (0-1) of the recording transcribed so far.
         seed: seed for the sampling fallback; the same seed gives the same transcript.
+        hotwords: words to favour (faster-whisper's hotwords), e.g. local names.
+        initial_prompt: text taken as what was said before the recording starts.
 
     Returns:
         The segments in time order and the language the model transcribed.
@@ -165,6 +169,8 @@ def transcribe(
         beam_size=beam_size,
         word_timestamps=True,
         vad_filter=False,
+        hotwords=hotwords or None,
+        initial_prompt=initial_prompt or None,
     )
     if speech is not None:
         chunks = [{"start": region.start, "end": region.end} for region in speech]

@@ -55,12 +55,24 @@ class PipelineConfig:
     min_speakers: int | None = None
     max_speakers: int | None = None
     clustering_threshold: float | None = None
+    # Spellings the recogniser is nudged towards (a body's local names): faster-whisper's
+    # hotwords, or a prompt before the first window. Both cost accuracy when long: see
+    # bench/glossary_wer.py for what was measured and hearings/glossary.py for what is passed.
+    hotwords: str | None = None
+    initial_prompt: str | None = None
     # Where engines that keep caches (numba, onnxruntime) write them; None keeps their default.
     cache_dir: str | None = None
 
 
 # Settings a clerk may give per hearing: they change diarization, never the loaded models.
-PER_RECORDING_SETTINGS = ("num_speakers", "min_speakers", "max_speakers", "clustering_threshold")
+PER_RECORDING_SETTINGS = (
+    "num_speakers",
+    "min_speakers",
+    "max_speakers",
+    "clustering_threshold",
+    "hotwords",
+    "initial_prompt",
+)
 
 
 # Share of overall progress (start, end in percent) each stage reports within.
@@ -168,6 +180,8 @@ class TranscriptionPipeline:
                 language=config.language,
                 beam_size=config.beam_size,
                 speech=speech,
+                hotwords=config.hotwords,
+                initial_prompt=config.initial_prompt,
                 progress=lambda fraction: report("transcribe", fraction),
             )
 

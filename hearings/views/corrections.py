@@ -336,3 +336,47 @@ def remove_term(body_id: int, term_id: int):
         service.remove_term(db.session, current_user, term)
     flash("Removed from the glossary.", "success")
     return redirect(url_for("glossary.glossary", body_id=body.id))
+
+
+@bp.get("/spellings")
+@editor_required
+def spellings(hearing_id: int):
+    """List words of the transcript that look like misspellings of glossary names."""
+    from hearings.glossary import hearing_spellings
+
+    hearing = db.get_or_404(Hearing, hearing_id)
+    return render_template(
+        "corrections/spellings.html",
+        hearing=hearing,
+        spellings=hearing_spellings(db.session, hearing),
+    )
+
+
+@bp.post("/spellings")
+@editor_required
+def respell(hearing_id: int):
+    """Apply one glossary spelling to every line that has the near miss."""
+    from hearings.forms import RespellForm
+    from hearings.glossary import hearing_spellings, respell_hearing
+
+    hearing = db.get_or_404(Hearing, hearing_id)
+
+    def refused(problem: Refused):
+        return render_template(
+            "corrections/spellings.html",
+            hearing=hearing,
+            spellings=hearing_spellings(db.session, hearing),
+            error=str(problem),
+        ), problem.status
+
+    with change_to_the_record(refused):
+        form = submitted(RespellForm)
+        changed = respell_hearing(
+            db.session, current_user, hearing, form.heard.data, form.term.data
+        )
+    flash(
+        f"“{form.heard.data}” is now “{form.term.data}” in {changed} "
+        f"line{'s' if changed != 1 else ''}; each change is in the corrections log.",
+        "success",
+    )
+    return redirect(url_for("corrections.spellings", hearing_id=hearing.id))

@@ -44,6 +44,10 @@ def test_upload_progress_search_and_quote(page, live_server, clerk, tmp_path):
     expect(page.locator("#job-status")).to_have_count(0)
     expect(page.locator(".banner.machine")).to_contain_text("machine transcript")
     expect(page.locator("#transcript")).to_contain_text("ask not what your country can do for you")
+    # A draft until the clerk publishes it.
+    expect(page.locator(".banner.draft")).to_be_visible()
+    page.get_by_role("button", name="Publish").click()
+    expect(page.locator(".banner.draft")).to_have_count(0)
 
     page.goto("/search")
     # A full page load would drop this; htmx swapping the results in place keeps it.
@@ -73,8 +77,12 @@ def test_upload_progress_search_and_quote(page, live_server, clerk, tmp_path):
             r"January 20, 1961, at 0:00:\d\d"
         )
     )
-    assert citation.input_value().endswith(page.url)
-    assert page.locator('meta[property="og:url"]').get_attribute("content") == page.url
+    # The link cited names the quoted range of the recording and the day it was cited.
+    cited = re.search(
+        r"(http://\S+/at/(\d+)-(\d+))\?as_of=\d{4}-\d\d-\d\d$", citation.input_value()
+    )
+    assert cited and page.url.startswith(cited.group(1).rsplit("-", 1)[0])
+    assert page.locator('meta[property="og:url"]').get_attribute("content") == cited.group(1)
 
     screenshot = tmp_path / "quote.png"
     page.screenshot(path=str(screenshot), full_page=True)

@@ -183,3 +183,83 @@ def test_adding_a_term_from_the_editor_and_bad_terms(app, clerk_client, glossary
 
 def test_unknown_body_glossary_is_not_found(clerk_client):
     assert clerk_client.get("/bodies/999/glossary").status_code == 404
+
+
+def test_a_glossary_spelling_is_applied_to_every_line_as_revisions(
+    app,
+    published,  # noqa: F811
+    clerk_client,
+    glossary_body,
+):
+    with app.app_context():
+        db.session.add(GlossaryTerm(body_id=glossary_body, term="Karin Lindqvist", kind="member"))
+        db.session.commit()
+    for start in (0, 3200):
+        segment_id, version = line(app, published, start)
+        correct(
+            clerk_client,
+            published,
+            segment_id,
+            "words",
+            version=version,
+            text=f"Alderwoman Lindquist spoke at {start} about policy.",
+        )
+    page = clerk_client.get(f"/hearings/{published}/spellings").get_data(as_text=True)
+    assert "Lindquist" in page and "Lindqvist" in page and "2 lines" in page
+    # An ordinary word is never taken for a misheard name.
+    assert "policy</strong>" not in page
+    token = csrf_token(clerk_client, f"/hearings/{published}/spellings")
+    applied = clerk_client.post(
+        f"/hearings/{published}/spellings",
+        data={"csrf_token": token, "heard": "Lindquist", "term": "Lindqvist"},
+    )
+    assert applied.status_code == 302
+    texts = [text for _, text, _ in transcript(app, published)]
+    assert texts[:2] == [
+        "Alderwoman Lindqvist spoke at 0 about policy.",
+        "Alderwoman Lindqvist spoke at 3200 about policy.",
+    ]
+    with app.app_context():
+        reasons = db.session.scalars(
+            db.select(LineRevision.reason).where(LineRevision.reason.is_not(None))
+        ).all()
+        assert reasons == ["Glossary spelling: Lindquist → Lindqvist"] * 2
+    # Sent twice (a double click): nothing is left to apply, and nothing changes.
+    again = clerk_client.post(
+        f"/hearings/{published}/spellings",
+        data={"csrf_token": token, "heard": "Lindquist", "term": "Lindqvist"},
+    )
+    assert again.status_code == 409
+
+
+@pytest.mark.parametrize(
+    "hint, expected",
+    [
+        ("none", {}),
+        ("hotwords", {"hotwords": "Karin Lindqvist"}),
+        ("prompt", {"initial_prompt": "Karin Lindqvist."}),
+    ],
+)
+def test_the_glossary_hint_reaches_the_recogniser_only_when_configured(
+    app,
+    published,  # noqa: F811
+    clerk_client,
+    glossary_body,
+    fake_pipeline,
+    hint,
+    expected,
+):
+    with app.app_context():
+        db.session.add_all(
+            [
+                GlossaryTerm(body_id=glossary_body, term="Karin Lindqvist", kind="member"),
+                GlossaryTerm(body_id=glossary_body, term="Riverwest", kind="place"),
+            ]
+        )
+        db.session.commit()
+    app.config["GLOSSARY_HINT"] = hint
+    token = csrf_token(clerk_client, f"/hearings/{published}")
+    clerk_client.post(f"/hearings/{published}/reprocess", data={"csrf_token": token})
+    assert len(fake_pipeline.runs) == 2
+    hints = {k: v for k, v in fake_pipeline.settings.items() if k in ("hotwords", "initial_prompt")}
+    assert hints == expected
