@@ -95,9 +95,7 @@ def main() -> None:
         print(f"{recording.name:<24}" + "".join(f"{c:>22}" for c in cells))
     print(
         f"{'all':<24}"
-        + "".join(
-            f"{f'{e / max(n, 1):.1%} names {f}/{s}':>22}" for e, n, f, s in totals.values()
-        )
+        + "".join(f"{f'{e / max(n, 1):.1%} names {f}/{s}':>22}" for e, n, f, s in totals.values())
     )
     base = totals["none"]
     print("\nratios against no hint (WER, names found):")

@@ -116,21 +116,49 @@ class Correction:
     reason: str | None
 
 
-def _redacted(hearing: Hearing, start_ms: int, end_ms: int) -> bool:
-    return any(r.start_ms < end_ms and r.end_ms > start_ms for r in hearing.active_redactions)
+def redacted_lines(hearing: Hearing) -> set[int]:
+    """Return the ids of every line a redaction in force has touched."""
+    return {
+        kept["segment_id"]
+        for redaction in hearing.active_redactions
+        for kept in redaction.lines or []
+        if "segment_id" in kept
+    }
 
 
-def public_correction(hearing: Hearing, revision: LineRevision) -> Correction:
+def withheld(hearing: Hearing, revision: LineRevision, touched: set[int] | None = None) -> bool:
+    """Return whether a revision's words are of a redacted part: by its times, or its line's.
+
+    A line can be corrected, then moved elsewhere and redacted there: its older revisions
+    name the old times, so the line itself counts too.
+    """
+    if not hearing.active_redactions:
+        return False
+    touched = redacted_lines(hearing) if touched is None else touched
+    if revision.segment_id in touched:
+        return True
+    sides = [side for side in (revision.before, revision.after) if side]
+    if any(side.get("merged_into") in touched for side in sides):
+        return True
+    return any(
+        r.start_ms < int(side.get("end_ms", 0)) and r.end_ms > int(side.get("start_ms", 0))
+        for r in hearing.active_redactions
+        for side in sides
+    )
+
+
+def public_correction(
+    hearing: Hearing, revision: LineRevision, touched: set[int] | None = None
+) -> Correction:
     """Return a revision as the log shows it: earlier words of a redacted part are withheld."""
     sides = [revision.before or {}, revision.after or {}]
     start = min(int(s.get("start_ms", 0)) for s in sides)
-    end = max(int(s.get("end_ms", 0)) for s in sides)
-    withheld = _redacted(hearing, start, end)
+    withheld_here = withheld(hearing, revision, touched)
 
     def words(side: dict) -> str | None:
         if not side:
             return None
-        if withheld:
+        if withheld_here:
             return WITHHELD
         text = side.get("text")
         if revision.kind == "speaker":
@@ -145,7 +173,7 @@ def public_correction(hearing: Hearing, revision: LineRevision) -> Correction:
         start_ms=start,
         before=words(revision.before or {}),
         after=words(revision.after or {}),
-        reason=None if withheld else revision.reason,
+        reason=None if withheld_here else revision.reason,
     )
 
 
@@ -156,7 +184,8 @@ def corrections_log(session: DbSession, hearing: Hearing) -> list[Correction]:
         .where(LineRevision.hearing_id == hearing.id, LineRevision.kind.in_(CORRECTION_KINDS))
         .order_by(LineRevision.at.desc(), LineRevision.id.desc())
     )
-    return [public_correction(hearing, r) for r in revisions]
+    touched = redacted_lines(hearing)
+    return [public_correction(hearing, r, touched) for r in revisions]
 
 
 def corrections_summary(hearing: Hearing) -> dict:
@@ -174,6 +203,7 @@ def corrections_in_range(
     transcript.
     """
     ids = {s.id for s in lines}
+    touched = redacted_lines(hearing)
     found = []
     for revision in session.scalars(
         select(LineRevision)
@@ -188,5 +218,5 @@ def corrections_in_range(
         )
         at = revision.at.date() if isinstance(revision.at, datetime) else revision.at
         if touches and (since is None or at >= since):
-            found.append(public_correction(hearing, revision))
+            found.append(public_correction(hearing, revision, touched))
     return found

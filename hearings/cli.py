@@ -96,7 +96,7 @@ users = AppGroup("users", help="Manage clerk accounts.")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--role", type=click.Choice(ROLES), default="clerk", show_default=True)
 def create_user(username: str, password: str, role: str) -> None:
-    """Create a clerk account (the password is stored hashed)."""
+    """Create an account: editor, clerk or admin (the password is stored hashed)."""
     if db.session.scalars(select(User).where(User.username == username)).first():
         raise click.ClickException(f"A user named {username!r} already exists.")
     if len(password) < 8:

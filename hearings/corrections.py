@@ -184,13 +184,25 @@ def correct_words(
     text: str | None,
     version: int | None,
     reason: str | None = None,
+    *,
+    may_unredact: bool = False,
 ) -> LineRevision | None:
-    """Replace a line's words; unchanged words keep their timings."""
+    """Replace a line's words; unchanged words keep their timings.
+
+    Args:
+        may_unredact: an admin may remove the marker of a redacted part; others must keep
+            it, or a correction could make public what a redaction withholds.
+    """
     check_version(segment, version, text)
     text = clean_line_text(text)
     reason = clean_reason(reason)
     if text == segment.text:
         return None
+    if not may_unredact and text.split().count(REDACTED) != segment.text.split().count(REDACTED):
+        raise Refused(
+            f"This line has a redacted part: keep each “{REDACTED}” where it stands. Only an "
+            "admin can lift a redaction."
+        )
     before = line_state(segment)
     old_text = segment.text
     timed = retime_words(list(segment.words), text.split(), segment.start_ms, segment.end_ms)

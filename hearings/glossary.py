@@ -182,9 +182,7 @@ def respell_hearing(session: DbSession, user, hearing: Hearing, heard: str, term
     """
     from hearings.corrections import correct_words
 
-    offered = {
-        (h.spelling.heard, h.spelling.term): h for h in hearing_spellings(session, hearing)
-    }
+    offered = {(h.spelling.heard, h.spelling.term): h for h in hearing_spellings(session, hearing)}
     found = offered.get((heard, term))
     if found is None:
         raise Conflict(

@@ -21,6 +21,7 @@ from sqlalchemy import CursorResult, select, update
 from hearings.extensions import db
 from hearings.models import Hearing, Job
 from hearings.models.base import utcnow
+from hearings.public_record import background_work
 from hearings.storage import recording_path
 from hearings.transcripts import store_transcript
 
@@ -40,16 +41,19 @@ class TaskQueue:
         )
         def transcribe_hearing(job_id: int, task=None) -> None:
             with app.app_context(), self.running(job_id):
+                background_work()
                 run_job(job_id, will_retry=bool(task and task.retries))
 
         @self.huey.task(retries=2, retry_delay=10, name="prepare_public_recording")
         def prepare_public_recording(hearing_id: int) -> None:
             with app.app_context():
+                background_work()
                 silence_redacted_parts(hearing_id)
 
         @self.huey.periodic_task(crontab(minute="*"), name="recover_stranded_jobs")
         def recover_periodically() -> None:
             with app.app_context():
+                background_work()
                 recover_stranded_jobs()
                 # A silencing task lost with a killed worker is asked for again.
                 from hearings.redaction import stale_public_recordings

@@ -172,9 +172,10 @@ def organization_list(session: DbSession, query: str) -> dict:
         stmt = stmt.where(func.lower(Organization.name).contains(query.lower(), autoescape=True))
     counts: dict[int, int] = dict(
         session.execute(
-            select(testimony_organizations.c.organization_id, func.count()).group_by(
-                testimony_organizations.c.organization_id
-            )
+            # Through Testimony, so the public record's rule (no drafts) applies to the count.
+            select(testimony_organizations.c.organization_id, func.count())
+            .join(Testimony, Testimony.id == testimony_organizations.c.testimony_id)
+            .group_by(testimony_organizations.c.organization_id)
         ).all()
     )
     return {

@@ -129,12 +129,25 @@ def check_covering(hearing: Hearing, start_ms: int, end_ms: int) -> CheckedRange
 def delete_hearing(session: DbSession, user, hearing: Hearing, upload_folder: str) -> list[Path]:
     """Delete a hearing and its recording (admins); return the files to remove after commit.
 
-    What clerks recorded about matters outlives it: testimony keeps its words and position,
-    votes stay; the audit log keeps what the hearing was.
+    Testimony recorded at the hearing is a clerk's work and its words come from this
+    hearing: it must be deleted (or moved) first, on purpose, rather than left with words of a
+    deleted, perhaps never published, recording. Votes stay; the audit log keeps what the
+    hearing was.
     """
+    from sqlalchemy import func
+
     from hearings.storage import recording_path
 
     _not_processing(hearing, "delete it")
+    testified = session.scalar(
+        select(func.count(Testimony.id)).where(Testimony.hearing_id == hearing.id)
+    )
+    if testified:
+        raise Conflict(
+            f"{testified} testimon{'y is' if testified == 1 else 'ies are'} recorded at this "
+            "hearing. Delete or move them first: their words and positions are clerks' work, "
+            "and would otherwise outlive the recording they quote."
+        )
     recording = hearing.recording
     files = []
     if recording is not None:
@@ -150,9 +163,6 @@ def delete_hearing(session: DbSession, user, hearing: Hearing, upload_folder: st
         "lines": len(hearing.segments),
         **publication_state(hearing),
     }
-    for testimony in session.scalars(select(Testimony).where(Testimony.hearing_id == hearing.id)):
-        testimony.segments = []
-        testimony.hearing_id = None
     agenda = session.scalars(select(AgendaItem).where(AgendaItem.hearing_id == hearing.id)).all()
     state["agenda"] = [
         {"matter_id": a.matter_id, "title": a.title, "start_ms": a.start_ms, "end_ms": a.end_ms}

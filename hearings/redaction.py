@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from hearings import search
 from hearings.audit import audited
-from hearings.corrections import REDACTED, retime_words
+from hearings.corrections import REDACTED
 from hearings.errors import Conflict, Refused
 from hearings.models import Hearing, Redaction, Segment, Word
 from hearings.models.base import DbSession, utcnow
@@ -46,7 +46,12 @@ def _word_tuple(word: Word) -> list:
 
 
 def _mask(session: DbSession, hearing: Hearing, start_ms: int, end_ms: int) -> list[dict]:
-    """Replace the words said in the range by the marker; return the lines as they were."""
+    """Replace the words said in the range by markers; return the lines as they were.
+
+    Each marker keeps its own times, and the entry keeps the words it stands for under those
+    times: splits, joins and corrections move or keep a marker with its times, so lifting
+    finds its words again wherever it went.
+    """
     lines = session.scalars(
         select(Segment)
         .where(
@@ -57,57 +62,80 @@ def _mask(session: DbSession, hearing: Hearing, start_ms: int, end_ms: int) -> l
     changed = []
     for line in lines:
         words = list(line.words)
-        inside = [(w.start_ms + w.end_ms) / 2 for w in words]
-        hidden = [start_ms <= mid < end_ms for mid in inside]
         if not words:
-            middle = (line.start_ms + line.end_ms) / 2
-            if not start_ms <= middle < end_ms:
+            # No word timings (an older transcript): the whole line is withheld.
+            if line.text == REDACTED:
                 continue
-        elif not any(hidden):
+            changed.append(_withhold_whole_line(session, line))
+            continue
+        hidden = [start_ms <= (w.start_ms + w.end_ms) / 2 < end_ms for w in words]
+        if not any(h and w.text != REDACTED for w, h in zip(words, hidden, strict=True)):
             continue
         kept: list[Word] = []
+        markers: list[dict] = []
         for word, withheld in zip(words, hidden, strict=True):
             if not withheld or word.text == REDACTED:
-                kept.append(word)
+                kept.append(_copy(word))
                 continue
-            if kept and kept[-1].text == REDACTED:
+            if markers and kept and kept[-1] is markers[-1]["word"]:
+                # Consecutive withheld words share one marker (one made in this pass only).
                 kept[-1].end_ms = max(kept[-1].end_ms, word.end_ms)
+                markers[-1]["words"].append(_word_tuple(word))
                 continue
-            kept.append(
-                Word(
-                    start_ms=word.start_ms,
-                    end_ms=word.end_ms,
-                    text=REDACTED,
-                    probability=1.0,
-                    speaker_label=word.speaker_label,
-                )
+            marker = Word(
+                start_ms=word.start_ms,
+                end_ms=word.end_ms,
+                text=REDACTED,
+                probability=1.0,
+                speaker_label=word.speaker_label,
             )
-        before = {
-            "segment_id": line.id,
-            "text": line.text,
-            "words": [_word_tuple(w) for w in words],
-        }
-        new_text = " ".join(w.text for w in kept) if words else REDACTED
-        if new_text == line.text:
-            continue
+            kept.append(marker)
+            markers.append({"word": marker, "words": [_word_tuple(word)]})
         old_text = line.text
-        line.words = [
-            Word(
-                start_ms=w.start_ms,
-                end_ms=w.end_ms,
-                text=w.text,
-                probability=w.probability,
-                speaker_label=w.speaker_label,
-            )
-            for w in kept
-        ]
-        line.text = new_text
-        before["redacted_text"] = new_text
-        changed.append(before)
-        search.unindex_segments(session.connection(), [(line.id, old_text)])
-        session.flush()
-        search.index_segments(session.connection(), [line.id])
+        changed.append(
+            {
+                "segment_id": line.id,
+                "text": old_text,
+                "words": [_word_tuple(w) for w in words],
+                "markers": [
+                    {
+                        "start_ms": m["word"].start_ms,
+                        "end_ms": m["word"].end_ms,
+                        "words": m["words"],
+                    }
+                    for m in markers
+                ],
+                "redacted_text": " ".join(w.text for w in kept),
+            }
+        )
+        line.words = kept
+        line.text = changed[-1]["redacted_text"]
+        _reindex(session, line, old_text)
     return changed
+
+
+def _copy(word: Word) -> Word:
+    return Word(
+        start_ms=word.start_ms,
+        end_ms=word.end_ms,
+        text=word.text,
+        probability=word.probability,
+        speaker_label=word.speaker_label,
+    )
+
+
+def _withhold_whole_line(session: DbSession, line: Segment) -> dict:
+    entry = {"segment_id": line.id, "text": line.text, "words": [], "redacted_text": REDACTED}
+    old_text = line.text
+    line.text = REDACTED
+    _reindex(session, line, old_text)
+    return entry
+
+
+def _reindex(session: DbSession, line: Segment, old_text: str) -> None:
+    search.unindex_segments(session.connection(), [(line.id, old_text)])
+    session.flush()
+    search.index_segments(session.connection(), [line.id])
 
 
 def redact(
@@ -144,8 +172,39 @@ def redact(
         session, user, "hearing.redact", redaction, redaction_state, hearing_id=hearing.id
     ):
         session.add(redaction)
-        redaction.lines = _mask(session, hearing, start_ms, end_ms)
+        redaction.lines = [
+            *_mask(session, hearing, start_ms, end_ms),
+            *_mask_testimony(session, hearing, start_ms, end_ms),
+        ]
     return redaction
+
+
+def _mask_testimony(session: DbSession, hearing: Hearing, start_ms: int, end_ms: int) -> list:
+    """Withhold the range from the words testimony keeps of its lines; return what they were."""
+    from hearings.models import Testimony
+
+    kept = []
+    quoting = session.scalars(
+        select(Testimony).where(
+            Testimony.hearing_id == hearing.id,
+            Testimony.quote_start_ms < end_ms,
+            Testimony.quote_end_ms > start_ms,
+        )
+    )
+    for testimony in quoting:
+        if not testimony.quote_text:
+            continue
+        masked = " ".join(s.text for s in testimony.segments) if testimony.segments else REDACTED
+        if masked != testimony.quote_text:
+            kept.append(
+                {
+                    "testimony_id": testimony.id,
+                    "text": testimony.quote_text,
+                    "redacted_text": masked,
+                }
+            )
+            testimony.quote_text = masked
+    return kept
 
 
 def lift(session: DbSession, user, redaction: Redaction) -> None:
@@ -153,48 +212,68 @@ def lift(session: DbSession, user, redaction: Redaction) -> None:
     if redaction.lifted_at is not None:
         raise Conflict("This redaction was lifted already.")
     hearing = redaction.hearing
+    entries = redaction.lines or []
+    # A marker's times name the words it stands for; a later entry (a new machine transcript
+    # masked again) overrides an earlier one with the same times.
+    withheld = {
+        (marker["start_ms"], marker["end_ms"]): marker["words"]
+        for entry in entries
+        for marker in entry.get("markers", [])
+    }
+    whole = {e["segment_id"]: e for e in entries if "segment_id" in e and not e["words"]}
     with audited(
         session, user, "hearing.unredact", redaction, redaction_state, hearing_id=hearing.id
     ):
-        for kept in redaction.lines or []:
-            line = session.get(Segment, kept["segment_id"])
-            if line is None or line.hearing_id != hearing.id:
-                continue
+        for entry in entries:
+            if "testimony_id" in entry:
+                _restore_testimony(session, entry)
+        lines = session.scalars(
+            select(Segment).where(
+                Segment.hearing_id == hearing.id,
+                Segment.start_ms < redaction.end_ms,
+                Segment.end_ms > redaction.start_ms,
+            )
+        ).all()
+        for line in lines:
             old_text = line.text
-            if line.text == kept["redacted_text"]:
-                words = kept["words"]
-                line.text = kept["text"]
-            else:
-                # Corrected since: put the withheld words where the marker now stands.
-                withheld = [
-                    w[0]
-                    for w in kept["words"]
-                    if redaction.start_ms <= (w[1] + w[2]) / 2 < redaction.end_ms
-                ]
-                tokens = line.text.split()
-                if REDACTED in tokens:
-                    at = tokens.index(REDACTED)
-                    tokens[at : at + 1] = withheld
-                line.text = " ".join(tokens)
-                timed = retime_words(list(line.words), tokens, line.start_ms, line.end_ms)
-                words = [[t, a, b, p, label] for t, a, b, p, label in timed]
-            line.words = [
-                Word(start_ms=a, end_ms=b, text=t, probability=p, speaker_label=label)
-                for t, a, b, p, label in words
-            ]
-            search.unindex_segments(session.connection(), [(line.id, old_text)])
-            session.flush()
-            search.index_segments(session.connection(), [line.id])
+            if line.id in whole and line.text == REDACTED:
+                line.text = whole[line.id]["text"]
+                _reindex(session, line, old_text)
+                continue
+            words: list[Word] = []
+            for word in line.words:
+                key = (word.start_ms, word.end_ms)
+                if word.text == REDACTED and key in withheld:
+                    words += [
+                        Word(start_ms=a, end_ms=b, text=t, probability=p, speaker_label=label)
+                        for t, a, b, p, label in withheld[key]
+                    ]
+                else:
+                    words.append(_copy(word))
+            text = " ".join(w.text for w in words)
+            if text != old_text:
+                line.words = words
+                line.text = text
+                _reindex(session, line, old_text)
         redaction.lifted_at = utcnow()
         redaction.lifted_by_id = getattr(user, "id", None)
     session.flush()
     reapply(session, hearing)
 
 
+def _restore_testimony(session: DbSession, kept: dict) -> None:
+    from hearings.models import Testimony
+
+    testimony = session.get(Testimony, kept["testimony_id"])
+    if testimony is not None and testimony.quote_text == kept["redacted_text"]:
+        testimony.quote_text = kept["text"]
+
+
 def reapply(session: DbSession, hearing: Hearing) -> None:
     """Mask every redaction in force again: after a lift, or on a new machine transcript."""
     for redaction in hearing.active_redactions:
         masked = _mask(session, hearing, redaction.start_ms, redaction.end_ms)
+        masked += _mask_testimony(session, hearing, redaction.start_ms, redaction.end_ms)
         if masked:
             redaction.lines = [*(redaction.lines or []), *masked]
 

@@ -244,6 +244,15 @@ def fit_around_corrections(
     for line in corrected:
         if voices.get(line.id):
             line.speaker = max(voices[line.id].items(), key=lambda item: item[1])[0]
+        else:
+            # The new run heard nothing there: the voice of the nearest new line, so the
+            # corrected line is not left unattributed.
+            nearest = min(
+                (s for s in kept_segments if s.speaker is not None),
+                key=lambda s: max(s.start_ms - line.end_ms, line.start_ms - s.end_ms, 0),
+                default=None,
+            )
+            line.speaker = nearest.speaker if nearest is not None else None
         first = next(
             (r for r in sorted(hearing.revisions, key=lambda r: r.id) if r.segment_id == line.id),
             None,

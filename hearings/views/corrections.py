@@ -19,7 +19,7 @@ from hearings.forms import (
 )
 from hearings.matters import matters_heard
 from hearings.models import Hearing, LineRevision, Segment, Speaker
-from hearings.views.auth import admin_required, clerk_required, editor_required
+from hearings.views.auth import admin_required, clerk_required, editor_required, is_admin
 from hearings.views.changes import change_to_the_record
 from hearings.views.hearings import hearing_page
 
@@ -50,12 +50,17 @@ def _editor(hearing: Hearing, segment: Segment, status: int = 200, **context):
         .where(LineRevision.hearing_id == hearing.id, LineRevision.segment_id == segment.id)
         .order_by(LineRevision.id.desc())
     ).all()
+    from hearings.citations import withheld
+
     template = "corrections/_line_editor.html" if htmx else "corrections/line.html"
+    # Only admins read what a redaction withholds, in a line's history as anywhere else.
+    hidden = set() if is_admin() else {r.id for r in history if withheld(hearing, r)}
     return render_template(
         template,
         hearing=hearing,
         segment=segment,
         history=history,
+        withheld_ids=hidden,
         suggestions=spelling_suggestions(db.session, hearing, segment.text),
         **context,
     ), status
@@ -118,7 +123,13 @@ def correct_words(hearing_id: int, segment_id: int):
     with change_to_the_record(_refused(hearing, segment, request.form.get("text"))):
         form = submitted(LineWordsForm)
         corrections.correct_words(
-            db.session, current_user, segment, form.text.data, form.version.data, form.reason.data
+            db.session,
+            current_user,
+            segment,
+            form.text.data,
+            form.version.data,
+            form.reason.data,
+            may_unredact=is_admin(),
         )
     return _done(hearing, segment, "Line corrected.", whole_transcript=False)
 

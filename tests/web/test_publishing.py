@@ -140,13 +140,19 @@ def test_only_admins_delete_and_the_recording_file_goes_too(app, draft, clerk_cl
     assert path.is_file()
     assert post(clerk_client, draft, "delete").status_code == 403
     admin = signed_in(app, "root", "admin")
+    # Testimony quoting the hearing is clerks' work: deleting it is a decision of its own.
+    refused = post(admin, draft, "delete")
+    assert refused.status_code == 409
+    assert "1 testimony is recorded at this hearing" in refused.get_data(as_text=True)
+    assert path.is_file()
+    with app.app_context():
+        db.session.delete(db.session.get(models.Testimony, testimony_id))
+        db.session.commit()
     assert post(admin, draft, "delete").status_code == 302
     assert not path.exists()
     assert admin.get(f"/hearings/{draft}").status_code == 404
     with app.app_context():
         assert db.session.get(Hearing, draft) is None
-        kept = db.session.get(models.Testimony, testimony_id)
-        assert kept is not None and kept.hearing_id is None
         entry = db.session.scalars(
             db.select(AuditEntry).where(AuditEntry.action == "hearing.delete")
         ).one()
@@ -175,3 +181,29 @@ def test_a_new_machine_transcript_goes_back_to_review(app, draft, clerk_client):
         assert hearing.published_at is None
         assert "processed again" in hearing.withdrawn_reason
     assert app.test_client().get(f"/hearings/{draft}/transcript.txt").status_code == 404
+
+
+def test_organization_counts_leave_out_draft_testimony(app, draft, clerk_client):
+    with app.app_context():
+        hearing = db.session.get(Hearing, draft)
+        aclu = models.Organization(name="ACLU of Wisconsin")
+        db.session.add(
+            models.Testimony(
+                matter=models.Matter(title="Facial recognition ordinance"),
+                person=models.Person(name="Maria Lopez"),
+                hearing_id=draft,
+                segments=hearing.segments[1:2],
+                organizations=[aclu],
+            )
+        )
+        db.session.commit()
+
+    def count_shown(client) -> str:
+        page = client.get("/organizations").get_data(as_text=True)
+        row = page[page.index("ACLU of Wisconsin") :]
+        return row.split("</tr>")[0].rsplit("<td>", 1)[1].split("<")[0]
+
+    assert count_shown(app.test_client()) == "0"
+    assert count_shown(clerk_client) == "1"
+    post(clerk_client, draft, "publish")
+    assert count_shown(app.test_client()) == "1"

@@ -144,3 +144,136 @@ def test_corrections_of_a_redacted_part_withhold_the_earlier_words(app, publishe
     log = app.test_client().get(f"/hearings/{published}/corrections").get_data(as_text=True)
     assert "Elm Street" not in log and "arrest" not in log
     assert "withheld" in log
+
+
+def test_testimony_keeps_no_redacted_words_and_gets_them_back_when_lifted(
+    app,
+    published,  # noqa: F811
+    clerk_client,
+):
+    from hearings import models
+
+    with app.app_context():
+        segment = db.session.scalars(db.select(Segment).where(Segment.start_ms == 3200)).one()
+        testimony = models.Testimony(
+            matter=models.Matter(title="Facial recognition ordinance"),
+            person=models.Person(name="Shelby Kerr"),
+            hearing_id=published,
+        )
+        testimony.anchor_to([segment])
+        db.session.add(testimony)
+        db.session.commit()
+        testimony_id = testimony.id
+    redact(clerk_client, published)
+    with app.app_context():
+        assert "arrest" not in db.session.get(models.Testimony, testimony_id).quote_text
+        redaction_id = db.session.scalars(db.select(Redaction.id)).one()
+    page = app.test_client().get(f"/testimony/{testimony_id}").get_data(as_text=True)
+    assert "arrest" not in page
+    admin = signed_in(app, "root", "admin")
+    token = csrf_token(admin, f"/hearings/{published}")
+    admin.post(f"/hearings/{published}/redactions/{redaction_id}/lift", data={"csrf_token": token})
+    with app.app_context():
+        assert db.session.get(models.Testimony, testimony_id).quote_text == QUOTE
+
+
+def lift_all(app, hearing_id):
+    admin = signed_in(app, "root", "admin")
+    with app.app_context():
+        ids = db.session.scalars(
+            db.select(Redaction.id).where(Redaction.lifted_at.is_(None)).order_by(Redaction.id)
+        ).all()
+    token = csrf_token(admin, f"/hearings/{hearing_id}")
+    return admin, token, ids
+
+
+def texts(app, hearing_id):
+    with app.app_context():
+        return db.session.scalars(
+            db.select(Segment.text)
+            .where(Segment.hearing_id == hearing_id)
+            .order_by(Segment.start_ms)
+        ).all()
+
+
+def test_lifting_after_a_split_gives_every_word_back(app, published, clerk_client):  # noqa: F811
+    redact(clerk_client, published)
+    segment_id, version = line(app, published, 3200)
+    assert (
+        correct(
+            clerk_client, published, segment_id, "split", at_word=3, version=version
+        ).status_code
+        == 200
+    )
+    assert texts(app, published)[1:3] == ["Facial recognition is", "a lead generator, [redacted]"]
+    admin, token, (redaction_id,) = lift_all(app, published)
+    admin.post(f"/hearings/{published}/redactions/{redaction_id}/lift", data={"csrf_token": token})
+    assert texts(app, published)[1:3] == [
+        "Facial recognition is",
+        "a lead generator, not an arrest tool.",
+    ]
+
+
+def test_two_redactions_in_one_line_are_lifted_one_at_a_time(app, published, clerk_client):  # noqa: F811
+    redact(clerk_client, published, "0:00:04.7", "0:00:05.5", "a name")
+    redact(clerk_client, published, "0:00:06.3", "0:00:06.8", "an address")
+    assert texts(app, published)[1] == "Facial recognition is a [redacted] not an [redacted] tool."
+    admin, token, (first, second) = lift_all(app, published)
+    admin.post(f"/hearings/{published}/redactions/{second}/lift", data={"csrf_token": token})
+    assert texts(app, published)[1] == "Facial recognition is a [redacted] not an arrest tool."
+    admin.post(f"/hearings/{published}/redactions/{first}/lift", data={"csrf_token": token})
+    assert texts(app, published)[1] == QUOTE
+
+
+def test_only_an_admin_may_correct_a_redaction_marker_away(app, published, clerk_client):  # noqa: F811
+    redact(clerk_client, published)
+    segment_id, version = line(app, published, 3200)
+    refused = correct(
+        clerk_client,
+        published,
+        segment_id,
+        "words",
+        version=version,
+        text="Facial recognition is a lead generator, not an arrest tool.",
+    )
+    assert refused.status_code == 422
+    assert "Only an admin can lift a redaction" in refused.get_data(as_text=True)
+    kept = correct(
+        clerk_client,
+        published,
+        segment_id,
+        "words",
+        version=version,
+        text="Facial recognition is a lead-generator, [redacted]",
+    )
+    assert kept.status_code == 200
+
+
+def test_a_moved_line_redacted_later_withholds_its_earlier_words(app, published, clerk_client):  # noqa: F811
+    segment_id, version = line(app, published, 3200)
+    correct(
+        clerk_client,
+        published,
+        segment_id,
+        "words",
+        version=version,
+        text=QUOTE.replace("tool", "tool, call 555 0100"),
+    )
+    correct(
+        clerk_client,
+        published,
+        segment_id,
+        "times",
+        version=version + 1,
+        start="0:00:07.5",
+        end="0:00:09.4",
+    )
+    redact(clerk_client, published, "0:00:07.5", "0:00:09.4")
+    for path in (f"/hearings/{published}/corrections", f"/hearings/{published}/at/7500-9400"):
+        page = app.test_client().get(path).get_data(as_text=True)
+        assert "555" not in page and "arrest" not in page, path
+    # Clerks who are not admins do not read it in the line's history either.
+    editor = clerk_client.get(f"/hearings/{published}/lines/{segment_id}/edit").get_data(
+        as_text=True
+    )
+    assert "555" not in editor and "withheld" in editor
