@@ -184,6 +184,12 @@ def worker(threads: int | None) -> None:
     resumed = recover_stranded_jobs()
     if resumed:
         click.echo(f"Resuming {len(resumed)} job(s) whose worker stopped: {resumed}.")
+    from hearings.redaction import stale_public_recordings
+
+    # A silencing task lost with a killed worker (or a queue file) is asked for again.
+    for hearing_id in stale_public_recordings(db.session):
+        task_queue().enqueue_public_recording(hearing_id)
+        click.echo(f"Preparing the redacted public recording of hearing {hearing_id}.")
     click.echo(f"Worker started ({count} at a time); waiting for hearings to process.")
     task_queue().consumer(count).run()
 
@@ -258,6 +264,30 @@ def _run_here(job) -> None:
     # The job row holds any error; the ingest loop reports it.
     with contextlib.suppress(Exception):
         run_job(job.id)
+
+
+def _demo_glossary(hearing: Hearing, meta: dict) -> None:
+    """Give the demo body a glossary of the names its hearing uses, as a clerk would.
+
+    The chair and the department's staff are officials; the rest are organizations that
+    testify. Residents' own names are not put in: a glossary is for names that recur.
+    """
+    from hearings.glossary import add_term, terms_of
+
+    have = {t.term for t in terms_of(db.session, hearing.body_id)}
+    wanted: list[tuple[str, str]] = []
+    for speaker in meta["speakers"]:
+        if speaker.get("role") == "chair":
+            wanted.append((speaker["name"], "member"))
+        elif speaker.get("role") == "presenter":
+            wanted.append((speaker["name"], "staff"))
+        if speaker.get("organisation"):
+            wanted.append((speaker["organisation"], "organization"))
+    for term, kind in dict.fromkeys(wanted):
+        if term not in have:
+            add_term(db.session, None, hearing.body, term, kind)
+            have.add(term)
+    db.session.commit()
 
 
 def _demo_matter(hearing: Hearing, meta: dict) -> None:
@@ -373,6 +403,7 @@ def demo(wait: bool) -> None:
 
         hearing = hearing_with_recording(file_sha256(audio))
     _demo_matter(hearing, meta)
+    _demo_glossary(hearing, meta)
     job = hearing.latest_job
     if job and job.status == "done" and not hearing.published and not hearing.withdrawn_at:
         # The demo shows the public site: it is published as a clerk would after review

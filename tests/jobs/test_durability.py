@@ -175,3 +175,62 @@ def test_a_crash_in_the_speech_engine_fails_the_attempt_and_the_worker_lives_on(
         assert worker.poll() is None
     finally:
         stop(worker)
+
+
+def test_a_lost_silencing_task_is_made_again_when_a_worker_starts(instance, tmp_path):
+    """A redaction's silenced recording is made even if the task vanished with a crash."""
+    import shutil
+    from datetime import date
+
+    from hearings import create_app
+    from hearings.extensions import db
+    from hearings.models import Body, Hearing, Recording
+    from hearings.redaction import redact
+
+    source = shared("whisper-jfk", "jfk.wav")
+    uploads = Path(instance["env"]["HEARINGS_UPLOAD_FOLDER"])
+    (uploads / "jf").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, uploads / "jf" / "jfk.wav")
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": instance["env"]["HEARINGS_DATABASE_URL"],
+            "UPLOAD_FOLDER": str(uploads),
+            "QUEUE_FILE": instance["env"]["HEARINGS_QUEUE_FILE"],
+            "SECRET_KEY": "test",
+        }
+    )
+    with app.app_context():
+        hearing = Hearing(
+            title="Address",
+            body=Body(name="Common Council"),
+            date=date(2026, 3, 12),
+            recording=Recording(
+                sha256="j" * 64,
+                original_filename="jfk.wav",
+                stored_name="jf/jfk.wav",
+                size_bytes=1,
+                duration_ms=11_000,
+                media_type="audio/wav",
+            ),
+        )
+        db.session.add(hearing)
+        db.session.commit()
+        redact(db.session, None, hearing, 5500, 7200, "A home address")
+        db.session.commit()
+        db.engine.dispose()
+    # Nothing was queued: as if the task had been lost with a killed worker.
+    worker = start_worker(instance)
+    try:
+        made = wait_for(
+            lambda: _public_recording(instance["database"]),
+            timeout=120,
+        )
+    finally:
+        stop(worker)
+    assert made.startswith("public/hearing-1-")
+    assert (uploads / made).stat().st_size > 10_000
+
+
+def _public_recording(database: Path) -> str | None:
+    with sqlite3.connect(database) as connection:
+        return connection.execute("SELECT public_recording_name FROM hearings").fetchone()[0]

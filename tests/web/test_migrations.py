@@ -94,6 +94,16 @@ def test_every_row_survives_an_upgrade_from_the_first_revision(bare_app) -> None
                 text("SELECT quote_start_ms, quote_end_ms, quote_text FROM testimonies")
             ).one()
             assert tuple(anchor) == (0, 8000, "I oppose this. It is a lead generator.")
+            # Hearings were public before drafts existed: they stay published, and their
+            # lines are nobody's corrections yet.
+            published = connection.execute(text("SELECT published_at FROM hearings")).scalar()
+            assert published is not None
+            assert (
+                connection.execute(
+                    text("SELECT count(*) FROM segments WHERE corrected OR version <> 1")
+                ).scalar()
+                == 0
+            )
             if connection.dialect.name == "sqlite":
                 # The migrations turned enforcement off for their own connection only.
                 assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
