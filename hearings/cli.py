@@ -266,6 +266,29 @@ def _run_here(job) -> None:
         run_job(job.id)
 
 
+def _demo_names(hearing: Hearing, meta: dict) -> None:
+    """Confirm the names heard in the demo that its speaker list has, as a clerk would.
+
+    A clerk checks a suggestion against the sign-up sheet before confirming it; the demo's
+    list of speakers stands for that sheet, so a misheard name ("Tanisha Raul") stays a
+    suggestion for a person to correct.
+    """
+    from hearings.speakers import confirm_heard_name, suggest_names_heard
+
+    if not hearing.segments:
+        return
+    listed = {s["name"] for s in meta["speakers"]}
+    suggest_names_heard(db.session, hearing)
+    named = [
+        confirm_heard_name(db.session, None, speaker)
+        for speaker in hearing.speakers
+        if speaker.heard_name in listed and speaker.person_id is None
+    ]
+    db.session.commit()
+    if named:
+        click.echo(f"Named from what was said: {', '.join(p.name for p in named)}.")
+
+
 def _demo_glossary(hearing: Hearing, meta: dict) -> None:
     """Give the demo body a glossary of the names its hearing uses, as a clerk would.
 
@@ -404,6 +427,7 @@ def demo(wait: bool) -> None:
         hearing = hearing_with_recording(file_sha256(audio))
     _demo_matter(hearing, meta)
     _demo_glossary(hearing, meta)
+    _demo_names(hearing, meta)
     job = hearing.latest_job
     if job and job.status == "done" and not hearing.published and not hearing.withdrawn_at:
         # The demo shows the public site: it is published as a clerk would after review

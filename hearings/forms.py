@@ -254,6 +254,8 @@ class TestimonyFields(PageForm):
     person_id = WholeNumberField("the person")
     person_name = _text()
     organization = RepeatedTextField()
+    # The person spoke for themselves, although the record lists an affiliation for them.
+    own_behalf = BooleanField(default=False)
     position = _text()
     concern_ids = RecordIdsField()
 
@@ -263,6 +265,7 @@ class TestimonyFields(PageForm):
             "person_id": self.person_id.data,
             "person_name": self.person_name.data,
             "organization_names": self.organization.data or [],
+            "own_behalf": bool(self.own_behalf.data),
             "position": self.position.data or "not_stated",
             "concern_ids": self.concern_ids.data or [],
         }
@@ -460,3 +463,7 @@ class GlossaryTermForm(PageForm):
 class RespellForm(PageForm):
     heard = ChosenTextField(default="")
     term = ChosenTextField(default="")
+
+
+class VoiceConsentForm(PageForm):
+    consent = BooleanField(default=False)

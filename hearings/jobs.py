@@ -327,9 +327,10 @@ def run_job(job_id: int, progress_interval: float = 1.0, will_retry: bool = Fals
             _fail(job, message)
         raise
     try:
-        from hearings.speakers import suggest_returning_speakers
+        from hearings.speakers import suggest_names_heard, suggest_returning_speakers
 
         suggest_returning_speakers(db.session, hearing)
+        suggest_names_heard(db.session, hearing)
         db.session.commit()
     except Exception:
         # Voice-match suggestions help editors; they must never fail a stored transcript.

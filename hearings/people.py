@@ -72,6 +72,7 @@ def person_state(person: Person) -> dict:
         "title": person.title,
         "organization_id": person.organization_id,
         "organization": person.organization.name if person.organization else None,
+        "voice_consent": person.voice_consent,
     }
 
 

@@ -89,9 +89,129 @@ def dismiss_suggestion(session: DbSession, user, speaker: Speaker) -> None:
 def _set_person(session, user, speaker: Speaker, person: Person | None, *, action: str) -> None:
     with audited(session, user, action, speaker, speaker_state, hearing_id=speaker.hearing_id):
         speaker.person = person
-        # A confirmed (or removed) name makes an outstanding guess moot.
+        # A confirmed (or removed) name makes outstanding guesses moot.
         speaker.suggested_person_id = None
         speaker.suggested_similarity = None
+        _forget_heard(speaker)
+        if person is not None and not keeps_voice(session, person):
+            # A member of the public is not enrolled: their voiceprint is not kept.
+            speaker.embedding = None
+
+
+def keeps_voice(session: DbSession, person: Person) -> bool:
+    """Return whether a person's voice is kept to recognise them in later hearings.
+
+    Members of a body speak in office and are recognised; anyone else only if a clerk ticked
+    that they agreed.
+    """
+    from hearings.models import Membership
+
+    if person.voice_consent:
+        return True
+    return (
+        session.scalar(select(Membership.id).where(Membership.person_id == person.id)) is not None
+    )
+
+
+def forget_voice(session: DbSession, user, person: Person) -> int:
+    """Delete every stored voiceprint of a person and their consent; return how many went."""
+    from hearings.people import person_state
+
+    kept = session.scalars(
+        select(Speaker).where(Speaker.person_id == person.id, Speaker.embedding.is_not(None))
+    ).all()
+    with audited(session, user, "person.forget_voice", person, person_state):
+        for speaker in kept:
+            speaker.embedding = None
+        person.voice_consent = False
+    return len(kept)
+
+
+def set_voice_consent(session: DbSession, user, person: Person, consent: bool) -> None:
+    """Record whether the person agreed to be recognised by voice; withdrawing forgets it."""
+    from hearings.people import person_state
+
+    if not consent:
+        forget_voice(session, user, person)
+        return
+    with audited(session, user, "person.voice_consent", person, person_state, skip_unchanged=True):
+        person.voice_consent = True
+
+
+def _forget_heard(speaker: Speaker) -> None:
+    speaker.heard_name = speaker.heard_organization = speaker.heard_quote = None
+    speaker.heard_at_ms = None
+    speaker.heard_confidence = None
+
+
+def confirm_heard_name(session: DbSession, user, speaker: Speaker) -> Person:
+    """Name the speaker as heard: the person in the record of that name, or a new one.
+
+    The organization heard with the name becomes the new person's affiliation (an existing
+    organization when the name or one of its aliases matches).
+    """
+    from hearings.people import person_named
+
+    if not speaker.heard_name:
+        raise Refused(f"No name was heard for {speaker.label}.")
+    person = person_named(session, speaker.heard_name)
+    if person is None:
+        details = PersonDetails(speaker.heard_name, "", speaker.heard_organization or "")
+        person = create_person(session, user, details)
+    _set_person(session, user, speaker, person, action="speaker.confirm_heard")
+    return person
+
+
+def dismiss_heard_name(session: DbSession, user, speaker: Speaker) -> None:
+    """Drop the name heard for a speaker, audited."""
+    if not speaker.heard_name:
+        raise Refused(f"No name was heard for {speaker.label}.")
+    with audited(
+        session,
+        user,
+        "speaker.dismiss_heard",
+        speaker,
+        speaker_state,
+        hearing_id=speaker.hearing_id,
+    ):
+        _forget_heard(speaker)
+
+
+def suggest_names_heard(session: DbSession, hearing: Hearing) -> list[Speaker]:
+    """Suggest a name for each unnamed voice from what was said in the hearing.
+
+    Names the glossary spells otherwise are respelled ("Gregory Lindquist" -> "Lindqvist").
+    Returns the speakers with a suggestion; only the heard_* fields are set.
+    """
+    from hearings.glossary import near_misses, respelled, terms_of
+    from hearings.introductions import full_name, names_heard, speaker_turns_of
+
+    lines = [(s.speaker.label if s.speaker else None, s.start_ms, s.text) for s in hearing.segments]
+    heard = names_heard(speaker_turns_of(lines))
+    terms = [t.term for t in terms_of(session, hearing.body_id)]
+    suggested = []
+    for speaker in hearing.speakers:
+        found = heard.get(speaker.label)
+        if speaker.person_id is not None or found is None:
+            _forget_heard(speaker)
+            continue
+        name, organization = found.name, found.organization
+        if terms:
+            name = respelled(name, near_misses(name, terms))
+        if len(name.split()) == 1:
+            # "Thank you, Mr. Brooks": the one person of that surname in the record or glossary.
+            known = list(session.scalars(select(Person.name))) + terms
+            name = full_name(name, known) or name
+            if organization:
+                organization = respelled(organization, near_misses(organization, terms))
+        speaker.heard_name = name[:200]
+        speaker.heard_organization = organization[:200] if organization else None
+        speaker.heard_quote = found.quote
+        speaker.heard_at_ms = found.start_ms
+        speaker.heard_confidence = found.confidence
+        suggested.append(speaker)
+    session.flush()
+    return suggested
 
 
 # --- Merging and reassigning ---------------------------------------------------------------
@@ -208,6 +328,8 @@ def speaker_state(speaker: Speaker) -> dict:
         "suggested_person_id": speaker.suggested_person_id,
         # How sure the voice match was: a confirmed or dismissed guess keeps it here.
         "suggested_similarity": speaker.suggested_similarity,
+        "heard_name": speaker.heard_name,
+        "heard_quote": speaker.heard_quote,
     }
 
 
@@ -227,9 +349,15 @@ def match_threshold(config: Mapping) -> float:
 
 def known_voices(session: DbSession, *, excluding_hearing_id: int) -> dict[int, list[list[float]]]:
     """Return the stored embeddings of named speakers per person, from other hearings."""
+    from hearings.models import Membership
+
+    # Only voices kept with a reason: members of a body, and people who consented.
+    kept = select(Person.id).where(
+        Person.voice_consent.is_(True) | Person.id.in_(select(Membership.person_id))
+    )
     rows = session.execute(
         select(Speaker.person_id, Speaker.embedding).where(
-            Speaker.person_id.is_not(None),
+            Speaker.person_id.in_(kept),
             Speaker.embedding.is_not(None),
             Speaker.hearing_id != excluding_hearing_id,
         )

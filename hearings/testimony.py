@@ -127,12 +127,17 @@ def _new_testimony(
     concern_ids: Iterable[int],
     text_for_suggestion: str = "",
     use_embeddings: bool | None = False,
+    own_behalf: bool = False,
     **fields,
 ) -> Testimony:
     assert kind in TESTIMONY_KINDS
     position = check_position(position)
     concerns = concerns_for(matter, concern_ids)
     organizations = organizations_for(session, organization_names)
+    if not organizations and not own_behalf and person.organization is not None:
+        # Someone named with an affiliation speaks for it unless the clerk says otherwise,
+        # so the matter's tally of organizations is not empty when every speaker has one.
+        organizations = [person.organization]
     testimony = Testimony(
         kind=kind,
         matter=matter,
@@ -167,6 +172,7 @@ def create_oral_testimony(
     person_id: int | None = None,
     person_name: str | None = None,
     organization_names: Iterable[str] = (),
+    own_behalf: bool = False,
     position: str | None = None,
     concern_ids: Iterable[int] = (),
     use_embeddings: bool | None = False,
@@ -201,6 +207,7 @@ def create_oral_testimony(
         person=person_for(session, person_id, person_name, segments),
         position=position,
         organization_names=organization_names,
+        own_behalf=own_behalf,
         concern_ids=concern_ids,
         text_for_suggestion=" ".join(s.text for s in segments),
         use_embeddings=use_embeddings,
@@ -225,6 +232,7 @@ def create_written_testimony(
     person_id: int | None = None,
     person_name: str | None = None,
     organization_names: Iterable[str] = (),
+    own_behalf: bool = False,
     position: str | None = None,
     concern_ids: Iterable[int] = (),
     received_on: date | None = None,
@@ -266,6 +274,7 @@ def create_written_testimony(
             person=person,
             position=position,
             organization_names=organization_names,
+            own_behalf=own_behalf,
             concern_ids=concern_ids,
             text_for_suggestion=text,
             use_embeddings=use_embeddings,
@@ -290,6 +299,7 @@ def create_card_testimony(
     person_id: int | None = None,
     person_name: str | None = None,
     organization_names: Iterable[str] = (),
+    own_behalf: bool = False,
     position: str | None = None,
     concern_ids: Iterable[int] = (),
     hearing_id: int | None = None,
@@ -307,6 +317,7 @@ def create_card_testimony(
         person=person_for(session, person_id, person_name),
         position=position,
         organization_names=organization_names,
+        own_behalf=own_behalf,
         concern_ids=concern_ids,
         hearing=hearing,
         received_on=received_on or (hearing.date if hearing else date.today()),

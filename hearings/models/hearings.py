@@ -200,9 +200,17 @@ class Speaker(Base):
     label: Mapped[str] = mapped_column(String(50))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     # The voice embedding of this label, kept to recognise the person in later hearings.
-    embedding: Mapped[list[float] | None] = mapped_column(JSON)
+    # SQL NULL when there is none (not JSON null), so "has a voiceprint" is one IS NOT NULL.
+    embedding: Mapped[list[float] | None] = mapped_column(JSON(none_as_null=True))
     suggested_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     suggested_similarity: Mapped[float | None]
+    # A name heard in the hearing for this voice (an introduction, the chair's call-up or
+    # thanks; see hearings.introductions), with the words that show it: a suggestion only.
+    heard_name: Mapped[str | None] = mapped_column(String(200))
+    heard_organization: Mapped[str | None] = mapped_column(String(200))
+    heard_quote: Mapped[str | None] = mapped_column(Text)
+    heard_at_ms: Mapped[int | None]
+    heard_confidence: Mapped[float | None]
 
     hearing: Mapped[Hearing] = relationship(back_populates="speakers")
     person: Mapped[Person | None] = relationship(foreign_keys=[person_id])

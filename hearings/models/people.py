@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hearings.models.base import Base
@@ -52,6 +52,9 @@ class Person(Base):
     title: Mapped[str | None] = mapped_column(String(200))
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
     legistar_id: Mapped[int | None] = mapped_column(unique=True)
+    # A clerk ticked that this person agreed to be recognised by voice in later hearings
+    # (members of a body are recognised without it: they speak in office).
+    voice_consent: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     organization: Mapped[Organization | None] = relationship(back_populates="members")
 

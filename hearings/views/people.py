@@ -29,11 +29,21 @@ def detail(person_id: int):
     """Show a person and everything they said, linked to each quote."""
     person = db.get_or_404(Person, person_id)
     quotes = service.person_quotes(db.session, person, page=request.args.get("page", 1, type=int))
+    from hearings.models import Speaker
+    from hearings.speakers import keeps_voice
+
+    voiceprints = db.session.scalar(
+        db.select(db.func.count(Speaker.id)).where(
+            Speaker.person_id == person.id, Speaker.embedding.is_not(None)
+        )
+    )
     return render_template(
         "people/detail.html",
         person=person,
         quotes=quotes,
         activity=service.person_activity(db.session, person),
+        voiceprints=voiceprints,
+        voice_kept=keeps_voice(db.session, person),
     )
 
 
@@ -53,6 +63,31 @@ def edit(person_id: int):
         typed = submitted(PersonDetailsForm).details()
         service.update_person(db.session, current_user, person, typed)
     flash(f"Saved {person.display}.", "success")
+    return redirect(url_for("people.detail", person_id=person.id))
+
+
+@bp.post("/<int:person_id>/voice")
+@clerk_required
+def voice(person_id: int):
+    """Record the person's consent to voice recognition, or forget their voice."""
+    from hearings.forms import VoiceConsentForm
+    from hearings.speakers import set_voice_consent
+
+    person = db.get_or_404(Person, person_id)
+
+    def refused(problem):
+        flash(str(problem), "error")
+        return redirect(url_for("people.detail", person_id=person.id))
+
+    with change_to_the_record(refused):
+        consent = submitted(VoiceConsentForm).consent.data
+        set_voice_consent(db.session, current_user, person, bool(consent))
+    flash(
+        f"{person.name}'s voice is kept to recognise them in later hearings."
+        if consent
+        else f"Every stored voiceprint of {person.name} was deleted.",
+        "success",
+    )
     return redirect(url_for("people.detail", person_id=person.id))
 
 

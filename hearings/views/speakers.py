@@ -89,6 +89,14 @@ LABEL_ACTIONS = {
         service.dismiss_suggestion,
         lambda speaker, _: f"Suggestion for {speaker.label} dismissed.",
     ),
+    "confirm-heard": (
+        service.confirm_heard_name,
+        lambda speaker, person: f"{speaker.label} is now {person.display}.",
+    ),
+    "dismiss-heard": (
+        service.dismiss_heard_name,
+        lambda speaker, _: f"The name heard for {speaker.label} was dismissed.",
+    ),
 }
 
 
@@ -128,17 +136,23 @@ def merge(hearing_id: int):
 @bp.post("/hearings/<int:hearing_id>/speakers/suggest")
 @editor_required
 def suggest(hearing_id: int):
-    """Look again for returning speakers among this hearing's unnamed labels."""
+    """Look again for returning voices and for names heard, among the unnamed labels."""
     hearing = db.get_or_404(Hearing, hearing_id)
-    return _apply(
-        hearing,
-        lambda: service.suggest_returning_speakers(db.session, hearing),
-        lambda found: (
-            f"{len(found)} returning speaker(s) suggested."
-            if found
+
+    def look_again():
+        voices = service.suggest_returning_speakers(db.session, hearing)
+        return voices, service.suggest_names_heard(db.session, hearing)
+
+    def message(found) -> str:
+        voices, names = found
+        said = (
+            f"{len(voices)} returning speaker(s) suggested."
+            if voices
             else "No unnamed speaker sounds like anyone named in other hearings."
-        ),
-    )
+        )
+        return f"{said} {len(names)} name(s) heard in the hearing suggested."
+
+    return _apply(hearing, look_again, message)
 
 
 @bp.route("/hearings/<int:hearing_id>/segments/<int:segment_id>/speaker", methods=["GET", "POST"])

@@ -192,3 +192,31 @@ BASELINE_ROWS = [
     "INSERT INTO audit_log (id, user_id, at, action, target, hearing_id) "
     "VALUES (1, 1, '2026-01-05 10:00:00', 'name speaker', 'speaker 1', 1)",
 ]
+
+
+def test_upgrading_keeps_voiceprints_only_of_members(bare_app) -> None:
+    """Before voice privacy every named voice was kept; now members' only (and consenting)."""
+    with bare_app.app_context():
+        upgrade(revision="0004_corrections_publishing")
+        with db.engine.begin() as connection:
+            # Bodies, people, a seat, a recording and a hearing: what speakers need.
+            for statement in BASELINE_ROWS[1:8]:
+                connection.execute(text(statement))
+            connection.execute(
+                text(
+                    "INSERT INTO speakers (id, hearing_id, label, person_id, embedding) VALUES "
+                    "(1, 1, 'SPEAKER_00', 1, '[0.1, 0.2]'), (2, 1, 'SPEAKER_01', 2, '[0.3]'), "
+                    "(3, 1, 'SPEAKER_02', NULL, 'null'), (4, 1, 'SPEAKER_03', NULL, '[0.5]')"
+                )
+            )
+        upgrade()
+        with db.engine.connect() as connection:
+            kept = (
+                connection.execute(
+                    text("SELECT id FROM speakers WHERE embedding IS NOT NULL ORDER BY id")
+                )
+                .scalars()
+                .all()
+            )
+    # Person 1 is a resident (gone), 2 sits on the council (kept), 3 had none, 4 is unnamed.
+    assert kept == [2, 4]

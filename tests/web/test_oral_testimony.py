@@ -287,3 +287,32 @@ def test_concern_choices_follow_the_chosen_matter(clerk_client, heard_matter):
     assert html.count('name="concern_ids"') == 6
     nothing = clerk_client.get(f"/testimony/concern-choices?matter_id={'9' * 30}")
     assert nothing.status_code == 200 and "Choose a matter" in nothing.get_data(as_text=True)
+
+
+def test_a_speaker_named_with_an_affiliation_testifies_on_its_behalf(
+    clerk_client, client, app, heard_matter
+):
+    """Unless the clerk says the person spoke for themselves."""
+    with app.app_context():
+        maria = db.session.get(Person, heard_matter.speaker_person_id)
+        maria.organization = Organization(name="Riverwest Privacy Alliance")
+        db.session.commit()
+    response = post_testimony(clerk_client, heard_matter, organization=["", ""], position="oppose")
+    assert response.status_code == 302
+    with app.app_context():
+        testimony = db.session.scalars(select(models.Testimony)).one()
+        assert [o.name for o in testimony.organizations] == ["Riverwest Privacy Alliance"]
+        db.session.delete(testimony)
+        db.session.commit()
+    page = client.get(f"/matters/{heard_matter.matter_id}").get_data(as_text=True)
+    assert "No organizations testified" in page
+    post_testimony(clerk_client, heard_matter, organization=["", ""], position="oppose")
+    page = client.get(f"/matters/{heard_matter.matter_id}").get_data(as_text=True)
+    assert "Riverwest Privacy Alliance" in page and "No organizations testified" not in page
+
+    with app.app_context():
+        db.session.delete(db.session.scalars(select(models.Testimony)).one())
+        db.session.commit()
+    post_testimony(clerk_client, heard_matter, organization=["", ""], own_behalf="y")
+    with app.app_context():
+        assert db.session.scalars(select(models.Testimony)).one().organizations == []
