@@ -33,6 +33,8 @@ def main() -> None:
     )
     args = parser.parse_args()
 
+    from rapidfuzz import fuzz
+
     from hearings.introductions import names_heard, speaker_turns_of
     from transcription.pipeline import PipelineConfig, TranscriptionPipeline
 
@@ -77,14 +79,22 @@ def main() -> None:
         print(f"{label:<12} is {names.get(who, who):<20} heard: {shown:<45} {'ok' if ok else ''}")
     people = len(set(names))
     print(f"\nnamed correctly without typing: {right} of {people} people ({right / people:.0%})")
-    wrong = sum(
-        1
-        for label in labels
-        if label in heard
-        and spelled(heard[label].name, glossary)
-        != names.get(max(overlap[label].items(), key=lambda item: item[1])[0])
-    )
-    print(f"voices given a wrong name: {wrong}")
+    misspelled = other = 0
+    for label in labels:
+        if label not in heard:
+            continue
+        name = spelled(heard[label].name, glossary)
+        actual = names.get(max(overlap[label].items(), key=lambda item: item[1])[0], "")
+        if name == actual:
+            continue
+        # The right person misheard ("Tanisha Raul") or another person's name altogether.
+        words = [w.casefold() for w in name.split()]
+        if any(fuzz.ratio(w, a.casefold()) >= 60 for w in words for a in actual.split()):
+            misspelled += 1
+        else:
+            other += 1
+    print(f"voices offered a misheard spelling of their own name: {misspelled}")
+    print(f"voices offered another person's name: {other}")
 
 
 def spelled(name: str, glossary: list[str]) -> str:
