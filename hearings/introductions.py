@@ -24,8 +24,12 @@ _TITLE = (
     # "Director of Finance", and "Chief and Staff" as a recogniser hears "Chief of Staff".
     r"|[A-Z][a-z]+\s+(?:of|and)\s+[A-Z][a-z]+\s+)"
 )
-_WORD = r"[A-Z][a-zA-Z'’-]+"
-_NAME = rf"(?P<name>{_WORD}(?:\s+{_WORD}){{0,2}})"
+# A capitalised word in any Latin script ("José", "Ángela", "O'Brien", "Mary-Kate").
+_WORD = r"[A-ZÀ-ÖØ-ÞĀ-Ž][^\W\d_]*(?:['’-][^\W\d_]+)*"
+# "Ana de la Cruz", "Ludwig van Beethoven": particles between the capitalised words.
+_PARTICLES = r"(?:(?:de|la|del|della|van|von|der|den|da|di|du|le|bin|al)\s+)*"
+# Not followed by a number: "Next is Resolution 32000" names a paper, not a person.
+_NAME = rf"(?P<name>{_WORD}(?:\s+{_PARTICLES}{_WORD}){{0,2}})\b(?!\s*\d)"
 _ORG_WORD = r"[A-Z][\w'’&-]*"
 _CONNECTOR = r"of|for|and|on|in|the|&|de|la|del|los|las|du|des|y"
 _ORG = rf"(?P<org>(?:the\s+)?{_ORG_WORD}(?:\s+(?:{_CONNECTOR}|{_ORG_WORD})){{0,8}})"
@@ -33,7 +37,7 @@ _ORG = rf"(?P<org>(?:the\s+)?{_ORG_WORD}(?:\s+(?:{_CONNECTOR}|{_ORG_WORD})){{0,8
 _STATED_AFFILIATION = re.compile(
     rf"\b(?i:on\s+behalf\s+of|representing|(?:I'm|I\s+am)\s+(?:here\s+)?(?:with|from))\s+{_ORG}"
 )
-_AFFILIATION = rf"(?:,?\s+(?:of|from|with|representing|on\s+behalf\s+of)\s+{_ORG})?"
+_AFFILIATION = rf"(?:,?\s+(?P<via>of|from|with|representing|on\s+behalf\s+of)\s+{_ORG})?"
 
 # Each rule: what it says about whom, and how much it is worth on its own.
 #   "self": the name of the one speaking; "next": of the next voice; "previous": of the last.
@@ -47,7 +51,7 @@ _RULES: list[tuple[str, str, float, re.Pattern]] = [
     (
         "introduction",
         "self",
-        0.7,
+        0.6,
         re.compile(
             # A first and a last name: "I'm Cosponsoring with ..." is no introduction.
             rf"\b(?:I\s+am|I'm)\s+{_TITLE}?(?P<name>{_WORD}\s+{_WORD}(?:\s+{_WORD})?)"
@@ -86,8 +90,10 @@ _RULES: list[tuple[str, str, float, re.Pattern]] = [
         "call-up",
         "next",
         0.75,
+        # "I'd like to call ...", "we will now call ...": not "I call on the Mayor to veto".
         re.compile(
-            rf"\b(?i:(?:like\s+to\s+)?call(?:ing)?\s+(?:up\s+|on\s+)?){_TITLE}?{_NAME}{_AFFILIATION}"
+            rf"\b(?i:(?:like\s+to|(?:I|we)(?:'ll|\s+will)\s+(?:now\s+)?)\s*call"
+            rf"(?:\s+(?:up|on))?)\s+{_TITLE}?{_NAME}{_AFFILIATION}"
         ),
     ),
     (
@@ -99,102 +105,37 @@ _RULES: list[tuple[str, str, float, re.Pattern]] = [
             rf"(?:the\s+floor|(?:\w+|\d+)\s+minutes?))"
         ),
     ),
+    # Thanks with a title ("Thank you, Councilmember Pedersen") is as good as a call-up's
+    # half; a bare name after thanks ("Thank you, Seattle") is too weak alone.
     (
         "thanks",
         "previous",
-        0.5,
+        0.6,
         re.compile(
-            rf"^\W*(?i:thank(?:s|\s+you)(?:\s+(?:very\s+much|so\s+much))?),?\s+{_TITLE}?{_NAME}\b"
+            rf"^\W*(?i:thank(?:s|\s+you)(?:\s+(?:very\s+much|so\s+much))?),?\s+{_TITLE}{_NAME}\b"
         ),
+    ),
+    (
+        "thanks",
+        "previous",
+        0.4,
+        re.compile(rf"^\W*(?i:thank(?:s|\s+you)(?:\s+(?:very\s+much|so\s+much))?),?\s+{_NAME}\b"),
     ),
 ]
 # Capitalised words that open a sentence or name a place or body, never a person.
-_NOT_NAMES = {
-    "i",
-    "we",
-    "you",
-    "he",
-    "she",
-    "they",
-    "it",
-    "this",
-    "that",
-    "the",
-    "a",
-    "an",
-    "and",
-    "our",
-    "my",
-    "here",
-    "there",
-    "everyone",
-    "everybody",
-    "all",
-    "chair",
-    "madam",
-    "commissioners",
-    "commissioner",
-    "council",
-    "councilmembers",
-    "members",
-    "colleagues",
-    "police",
-    "city",
-    "department",
-    "committee",
-    "commission",
-    "board",
-    "public",
-    "staff",
-    "good",
-    "so",
-    "yes",
-    "no",
-    "okay",
-    "ok",
-    "now",
-    "next",
-    "item",
-    "items",
-    "clerk",
-    "mayor",
-    "sir",
-    "ma'am",
-    "not",
-    "just",
-    "also",
-    "very",
-    "really",
-    "glad",
-    "happy",
-    "sorry",
-    "concerned",
-    "against",
-    "speaking",
-    "testifying",
-    "calling",
-    "going",
-    "asking",
-    "again",
-    "agenda",
-    "morning",
-    "afternoon",
-    "evening",
-    "tonight",
-    "today",
-    "hearing",
-    "none",
-    "roll",
-    "vote",
-    "chief",
-    "director",
-    "officer",
-    "president",
-    "mr",
-    "ms",
-    "mrs",
-    "dr",
-}
+_NOT_NAME_WORDS = """
+    i we you he she they it this that the a an and our my here there everyone everybody all
+    chair madam commissioners commissioner council councilmembers members colleagues police
+    city department committee commission board public staff good so yes no okay ok now next
+    item items clerk mayor sir ma'am not just also very really glad happy sorry concerned
+    against speaking testifying calling going asking again agenda morning afternoon evening
+    tonight today hearing none roll vote chief director officer president mr ms mrs dr go
+    ahead speaker resolution ordinance bill motion amendment district ward county
+    state thank thanks councilmember councilman councilwoman alderman alderwoman alderperson
+    alder supervisor senator representative deputy vice captain sergeant lieutenant professor
+    reverend pastor judge attorney miss mx
+"""
+_NOT_NAMES = set(_NOT_NAME_WORDS.split())
 _TRAILING = {"of", "for", "and", "on", "in", "the", "&", "de", "la", "del", "los", "las", "y"}
 
 
@@ -215,6 +156,8 @@ class Evidence:
     start_ms: int
     kind: str
     weight: float
+    # Where in its turn it was said: of two call-ups in one turn, the later one stands.
+    at: int = 0
 
 
 @dataclass
@@ -231,16 +174,30 @@ class HeardName:
     evidence: list[Evidence] = field(default_factory=list)
 
 
-def _clean_name(raw: str) -> str | None:
+def _clean_name(raw: str, introduced: bool = False) -> str | None:
     words = raw.split()
-    while words and words[-1].casefold().strip(".,") in _NOT_NAMES:
-        words.pop()
+    # "hear from Seattle Department of Transportation": a body, not a person called Seattle.
     if not words or any(w.casefold().strip(".,") in _NOT_NAMES for w in words):
+        return None
+    if introduced and _ordinary(words):
+        # "I am Strongly Opposed", "I'm Pro Housing": every word an everyday word.
         return None
     return " ".join(words)
 
 
-def _clean_organization(raw: str | None) -> str | None:
+def _ordinary(words: list[str]) -> bool:
+    from wordfreq import zipf_frequency
+
+    return all(zipf_frequency(w.casefold(), "en") >= ORDINARY_NAME_WORD for w in words)
+
+
+# Zipf frequency (English) at or above which every word of an "I am ..." phrase makes it an
+# ordinary phrase rather than a name: "strongly" 4.5, "opposed" 4.5, "housing" 4.8, while
+# "Alan Cole" (4.5, 4.2) and "Priya Shah" (2.9, 3.8) stay names.
+ORDINARY_NAME_WORD = 4.4
+
+
+def _clean_organization(raw: str | None, via: str | None = None) -> str | None:
     if not raw:
         return None
     words = raw.strip(" ,.").split()
@@ -250,14 +207,35 @@ def _clean_organization(raw: str | None) -> str | None:
         words.pop()
     if not words or not words[0][0].isupper():
         return None
+    if via in ("of", "from", "with") and len(words) < 2:
+        # "Jane Doe of Ballard", "from District 4": a place, not an organization.
+        return None
     return " ".join(words)
 
 
+QUOTE_LIMIT = 300
+
+
 def _sentence(text: str, at: int) -> str:
-    start = max(text.rfind(". ", 0, at), text.rfind("? ", 0, at), text.rfind("! ", 0, at))
-    ends = [i for i in (text.find(". ", at), text.find("? ", at), text.find("! ", at)) if i >= 0]
-    end = min(ends) + 1 if ends else len(text)
-    return text[start + 2 if start >= 0 else 0 : end].strip()
+    """Return the sentence around position ``at``, at most QUOTE_LIMIT characters of it."""
+    window_start = max(at - QUOTE_LIMIT, 0)
+    start = max(
+        text.rfind(". ", window_start, at),
+        text.rfind("? ", window_start, at),
+        text.rfind("! ", window_start, at),
+    )
+    begin = start + 2 if start >= 0 else window_start
+    ends = [
+        i
+        for i in (
+            text.find(". ", at, at + QUOTE_LIMIT),
+            text.find("? ", at, at + QUOTE_LIMIT),
+            text.find("! ", at, at + QUOTE_LIMIT),
+        )
+        if i >= 0
+    ]
+    end = min(ends) + 1 if ends else min(len(text), at + QUOTE_LIMIT)
+    return text[begin:end].strip()[:QUOTE_LIMIT]
 
 
 def evidence_in(turn: Turn) -> list[tuple[str, Evidence]]:
@@ -265,10 +243,11 @@ def evidence_in(turn: Turn) -> list[tuple[str, Evidence]]:
     found = []
     for kind, whom, weight, pattern in _RULES:
         for match in pattern.finditer(turn.text):
-            name = _clean_name(match.group("name"))
+            name = _clean_name(match.group("name"), introduced=weight < 0.9 and whom == "self")
             if name is None:
                 continue
-            organization = _clean_organization(match.groupdict().get("org"))
+            groups = match.groupdict()
+            organization = _clean_organization(groups.get("org"), groups.get("via"))
             found.append(
                 (
                     whom,
@@ -279,6 +258,7 @@ def evidence_in(turn: Turn) -> list[tuple[str, Evidence]]:
                         start_ms=turn.start_ms,
                         kind=kind,
                         weight=weight,
+                        at=match.start("name"),
                     ),
                 )
             )
@@ -300,7 +280,14 @@ def names_heard(turns: list[Turn], threshold: float = 0.5) -> dict[str, HeardNam
                 stated.setdefault(turn.label, organization)
                 break
     for i, turn in enumerate(turns):
-        for whom, evidence in evidence_in(turn):
+        said = evidence_in(turn)
+        # "Our next speaker is Bob Lee ... I don't see Bob. Our next speaker is Jane Doe": the
+        # last call-up of a turn names the voice that follows it.
+        calls = [e for whom, e in said if whom == "next"]
+        last_call = max((e.at for e in calls), default=None)
+        for whom, evidence in said:
+            if whom == "next" and evidence.at != last_call:
+                continue
             target: Turn | None
             if whom == "self":
                 target = turn
@@ -312,8 +299,8 @@ def names_heard(turns: list[Turn], threshold: float = 0.5) -> dict[str, HeardNam
                 continue
             by_label[target.label].append(evidence)
     heard = {}
-    for label, said in by_label.items():
-        best = _best_name(label, said)
+    for label, evidence_for_label in by_label.items():
+        best = _best_name(label, evidence_for_label)
         if best is not None and best.confidence >= threshold:
             # What people say they stand for outweighs how the chair introduced them.
             best.organization = stated.get(label) or best.organization

@@ -98,19 +98,42 @@ def _set_person(session, user, speaker: Speaker, person: Person | None, *, actio
             speaker.embedding = None
 
 
+def _in_office():
+    """Return the query of the people holding a seat today (a term not ended)."""
+    from datetime import date
+
+    from hearings.models import Membership
+
+    return select(Membership.person_id).where(
+        Membership.end_date.is_(None) | (Membership.end_date >= date.today())
+    )
+
+
 def keeps_voice(session: DbSession, person: Person) -> bool:
     """Return whether a person's voice is kept to recognise them in later hearings.
 
-    Members of a body speak in office and are recognised; anyone else only if a clerk ticked
-    that they agreed.
+    Members of a body speak in office and are recognised while they hold a seat; anyone else
+    only if a clerk ticked that they agreed.
     """
-    from hearings.models import Membership
-
     if person.voice_consent:
         return True
     return (
-        session.scalar(select(Membership.id).where(Membership.person_id == person.id)) is not None
+        session.scalar(select(Person.id).where(Person.id == person.id, Person.id.in_(_in_office())))
+        is not None
     )
+
+
+def drop_unkept_voices(session: DbSession, speakers) -> None:
+    """Delete the voiceprints of named speakers whose voice is not kept (merges, new runs)."""
+    for speaker in speakers:
+        person = speaker.person
+        if (
+            person is not None
+            and speaker.embedding is not None
+            and not keeps_voice(session, person)
+        ):
+            speaker.embedding = None
+    session.flush()
 
 
 def forget_voice(session: DbSession, user, person: Person) -> int:
@@ -124,6 +147,12 @@ def forget_voice(session: DbSession, user, person: Person) -> int:
         for speaker in kept:
             speaker.embedding = None
         person.voice_consent = False
+        # Matches already made against the forgotten voice go too.
+        for guessed in session.scalars(
+            select(Speaker).where(Speaker.suggested_person_id == person.id)
+        ):
+            guessed.suggested_person_id = None
+            guessed.suggested_similarity = None
     return len(kept)
 
 
@@ -154,6 +183,8 @@ def confirm_heard_name(session: DbSession, user, speaker: Speaker) -> Person:
 
     if not speaker.heard_name:
         raise Refused(f"No name was heard for {speaker.label}.")
+    if speaker.person_id is not None:
+        raise Conflict(f"{speaker.label} is named already; remove that name first.")
     person = person_named(session, speaker.heard_name)
     if person is None:
         details = PersonDetails(speaker.heard_name, "", speaker.heard_organization or "")
@@ -249,6 +280,7 @@ def merge_speakers(session: DbSession, user, source: Speaker, target: Speaker) -
         target.suggested_person_id = source.suggested_person_id
         target.suggested_similarity = source.suggested_similarity
     session.flush()
+    drop_unkept_voices(session, [target])
     record(
         session,
         user,
@@ -349,12 +381,8 @@ def match_threshold(config: Mapping) -> float:
 
 def known_voices(session: DbSession, *, excluding_hearing_id: int) -> dict[int, list[list[float]]]:
     """Return the stored embeddings of named speakers per person, from other hearings."""
-    from hearings.models import Membership
-
-    # Only voices kept with a reason: members of a body, and people who consented.
-    kept = select(Person.id).where(
-        Person.voice_consent.is_(True) | Person.id.in_(select(Membership.person_id))
-    )
+    # Only voices kept with a reason: members of a body in office, and people who consented.
+    kept = select(Person.id).where(Person.voice_consent.is_(True) | Person.id.in_(_in_office()))
     rows = session.execute(
         select(Speaker.person_id, Speaker.embedding).where(
             Speaker.person_id.in_(kept),

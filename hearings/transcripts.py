@@ -85,6 +85,10 @@ def store_transcript(session: DbSession, hearing: Hearing, transcript: Transcrip
     session.flush()
     every_line = sorted([*new_segments, *corrected], key=lambda s: (s.start_ms, s.id))
     reprocessing.carry_over(session, hearing, work, speakers, every_line)
+    from hearings.speakers import drop_unkept_voices
+
+    # Names carried to the new voices do not bring back voiceprints that are not kept.
+    drop_unkept_voices(session, speakers.values())
     session.flush()
     search.index_segments(session.connection(), [s.id for s in new_segments])
     # Redactions in force apply to the new words too; a published record waits for review.

@@ -9,6 +9,7 @@ from hearings import corrections, redaction
 from hearings.errors import Refused
 from hearings.extensions import db, htmx
 from hearings.forms import (
+    LineForm,
     LineTimesForm,
     LineWordsForm,
     MoveLinesForm,
@@ -113,78 +114,65 @@ def edit_line(hearing_id: int, segment_id: int):
     return _editor(hearing, segment)
 
 
-@bp.post("/lines/<int:segment_id>/words")
+def _words(segment, form):
+    return corrections.correct_words(
+        db.session,
+        current_user,
+        segment,
+        form.text.data,
+        form.version.data,
+        form.reason.data,
+        may_unredact=is_admin(),
+    )
+
+
+def _times(segment, form):
+    return corrections.set_times(
+        db.session,
+        current_user,
+        segment,
+        form.start.data,
+        form.end.data,
+        form.version.data,
+        form.reason.data,
+    )
+
+
+def _split(segment, form):
+    return corrections.split_line(
+        db.session, current_user, segment, form.at_word.data, form.version.data, form.reason.data
+    )
+
+
+def _merge(segment, form):
+    return corrections.merge_with_next(
+        db.session, current_user, segment, form.version.data, form.reason.data
+    )
+
+
+# Each correction of a line: its form, the change, what to say, and whether the answer is the
+# whole transcript (the line's place or neighbours changed) or the line alone.
+LINE_CORRECTIONS = {
+    "words": (LineWordsForm, _words, "Line corrected.", False),
+    "times": (LineTimesForm, _times, "Times corrected.", True),
+    "split": (SplitLineForm, _split, "Line split in two.", True),
+    "merge": (LineForm, _merge, "Lines joined.", True),
+}
+
+
+@bp.post("/lines/<int:segment_id>/<action>")
 @editor_required
-def correct_words(hearing_id: int, segment_id: int):
-    """Save corrected words; unchanged words keep their timings."""
-    hearing, segment = _line_or_404(hearing_id, segment_id)
+def correct_line(hearing_id: int, segment_id: int, action: str):
+    """Correct a line: its words, its times, split it at a word, or join it with the next."""
     from flask import request
 
+    if action not in LINE_CORRECTIONS:
+        abort(404)
+    hearing, segment = _line_or_404(hearing_id, segment_id)
+    form_class, change, message, whole_transcript = LINE_CORRECTIONS[action]
     with change_to_the_record(_refused(hearing, segment, request.form.get("text"))):
-        form = submitted(LineWordsForm)
-        corrections.correct_words(
-            db.session,
-            current_user,
-            segment,
-            form.text.data,
-            form.version.data,
-            form.reason.data,
-            may_unredact=is_admin(),
-        )
-    return _done(hearing, segment, "Line corrected.", whole_transcript=False)
-
-
-@bp.post("/lines/<int:segment_id>/times")
-@editor_required
-def set_times(hearing_id: int, segment_id: int):
-    """Move a line's start and end."""
-    hearing, segment = _line_or_404(hearing_id, segment_id)
-    with change_to_the_record(_refused(hearing, segment)):
-        form = submitted(LineTimesForm)
-        corrections.set_times(
-            db.session,
-            current_user,
-            segment,
-            form.start.data,
-            form.end.data,
-            form.version.data,
-            form.reason.data,
-        )
-    # The line may now sit elsewhere in the order.
-    return _done(hearing, segment, "Times corrected.", whole_transcript=True)
-
-
-@bp.post("/lines/<int:segment_id>/split")
-@editor_required
-def split(hearing_id: int, segment_id: int):
-    """Split a line in two at a word."""
-    hearing, segment = _line_or_404(hearing_id, segment_id)
-    with change_to_the_record(_refused(hearing, segment)):
-        form = submitted(SplitLineForm)
-        corrections.split_line(
-            db.session,
-            current_user,
-            segment,
-            form.at_word.data,
-            form.version.data,
-            form.reason.data,
-        )
-    return _done(hearing, segment, "Line split in two.", whole_transcript=True)
-
-
-@bp.post("/lines/<int:segment_id>/merge")
-@editor_required
-def merge(hearing_id: int, segment_id: int):
-    """Join a line with the next one."""
-    from hearings.forms import LineForm
-
-    hearing, segment = _line_or_404(hearing_id, segment_id)
-    with change_to_the_record(_refused(hearing, segment)):
-        form = submitted(LineForm)
-        corrections.merge_with_next(
-            db.session, current_user, segment, form.version.data, form.reason.data
-        )
-    return _done(hearing, segment, "Lines joined.", whole_transcript=True)
+        change(segment, submitted(form_class))
+    return _done(hearing, segment, message, whole_transcript)
 
 
 @bp.post("/lines/move")

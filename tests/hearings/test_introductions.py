@@ -104,6 +104,15 @@ def test_self_introductions(text, name, organization):
         "Thank you, Chief of Staff.",
         "We will now hear from the public.",
         "I am a staff attorney with the project.",
+        # Found in review: each named somebody who was not there.
+        "I call on Mayor Harrell to veto this.",
+        "Next is Resolution 32000.",
+        "Next we have Ordinance 126789.",
+        "I am Strongly Opposed to this.",
+        "I'm Pro Housing, and proud of it.",
+        "Okay. Go Ahead, you have two minutes.",
+        "Thank you, Seattle.",
+        "We will now hear from Seattle Department of Transportation.",
     ],
 )
 def test_ordinary_sentences_name_nobody(text):
@@ -114,3 +123,31 @@ def test_a_name_heard_for_the_same_voice_as_the_speaker_is_not_a_call_up():
     # The chair saying "we will hear from X" and then speaking on is not X.
     heard = names_heard(turns(("chair", "We will now hear from Alder Jones. Jones, go ahead.")))
     assert heard == {}
+
+
+def test_of_two_call_ups_in_one_turn_the_later_names_the_next_voice():
+    heard = names_heard(
+        turns(
+            (
+                "chair",
+                "Our next speaker is Bob Lee. I don't see Bob. Our next speaker is Jane Doe.",
+            ),
+            ("S", "Good evening."),
+        )
+    )
+    assert heard["S"].name == "Jane Doe"
+
+
+def test_a_place_after_of_is_no_organization():
+    heard = names_heard(turns(("chair", "Next we have Jane Doe of Ballard."), ("S", "Hello.")))
+    assert heard["S"].name == "Jane Doe" and heard["S"].organization is None
+
+
+def test_a_long_turn_without_full_stops_gives_a_short_quote():
+    text = (
+        "we heard from residents " * 3000
+        + "and our next speaker is Jane Doe "
+        + "and so on " * 3000
+    )
+    heard = names_heard(turns(("chair", text), ("S", "Hello.")))
+    assert heard["S"].name == "Jane Doe" and len(heard["S"].quote) <= 300

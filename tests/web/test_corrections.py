@@ -337,3 +337,9 @@ def test_words_are_stored_for_each_token(app, published, clerk_client):
             db.select(Word.text).where(Word.segment_id == segment_id).order_by(Word.start_ms)
         ).all()
     assert words == ["One", "two", "three"]
+
+
+def test_an_unknown_correction_is_not_found(app, published, clerk_client):
+    segment_id, version = line(app, published, 3200)
+    response = correct(clerk_client, published, segment_id, "explode", version=version)
+    assert response.status_code == 404

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from hearings.extensions import db
 from hearings.models import AuditEntry, Body, Hearing, Membership, Person, Speaker
 from hearings.speakers import known_voices
@@ -105,3 +107,77 @@ def test_consent_is_recorded_by_a_clerk(app, clerk_client):
     clerk_client.post(f"/people/{person_id}/voice", data={"csrf_token": token, "consent": "y"})
     with app.app_context():
         assert db.session.get(Person, person_id).voice_consent is True
+
+
+def test_merging_into_a_member_of_the_public_keeps_no_voiceprint(app):
+    from hearings.speakers import merge_speakers
+
+    hearing_id = hearing_with_voices(app, "e" * 64)
+    with app.app_context():
+        hearing = db.session.get(Hearing, hearing_id)
+        named, unnamed = sorted(hearing.speakers, key=lambda s: s.label)[:2]
+        named.person = Person(name="Priya Shah")
+        named.embedding = None  # as naming her left it
+        db.session.commit()
+        merge_speakers(db.session, None, unnamed, named)
+        db.session.commit()
+        assert db.session.get(Speaker, named.id).embedding is None
+
+
+def test_processing_again_brings_back_no_voiceprint_of_the_public(app):
+    from hearings.transcripts import store_transcript
+
+    hearing_id = hearing_with_voices(app, "f" * 64)
+    with app.app_context():
+        hearing = db.session.get(Hearing, hearing_id)
+        speaker = next(s for s in hearing.speakers if s.label == "SPEAKER_00")
+        speaker.person = Person(name="Priya Shah")
+        speaker.embedding = None
+        db.session.commit()
+        store_transcript(
+            db.session,
+            hearing,
+            with_embeddings(
+                {"SPEAKER_00": voice(1).tolist(), "SPEAKER_01": voice(2).tolist()}, "f" * 64
+            ),
+        )
+        db.session.commit()
+        named = [s for s in hearing.speakers if s.person is not None]
+        assert [s.person.name for s in named] == ["Priya Shah"]
+        assert named[0].embedding is None
+
+
+def test_forgetting_a_voice_withdraws_the_matches_made_with_it(app, clerk_client):
+    with app.app_context():
+        kerr = Person(name="Shelby Kerr", voice_consent=True)
+        db.session.add(kerr)
+        db.session.commit()
+        kerr_id = kerr.id
+    hearing_id = hearing_with_voices(app, "g" * 64)
+    with app.app_context():
+        guessed = next(s for s in db.session.get(Hearing, hearing_id).speakers)
+        guessed.suggested_person_id, guessed.suggested_similarity = kerr_id, 0.9
+        db.session.commit()
+        guessed_id = guessed.id
+    token = csrf_token(clerk_client, f"/people/{kerr_id}")
+    clerk_client.post(f"/people/{kerr_id}/voice", data={"csrf_token": token})
+    with app.app_context():
+        assert db.session.get(Speaker, guessed_id).suggested_person_id is None
+
+
+def test_a_former_member_is_no_longer_recognised(app):
+    from hearings.speakers import keeps_voice
+
+    with app.app_context():
+        council = Body(name="Common Council")
+        former = Person(name="Alder Former")
+        sitting = Person(name="Alder Sitting")
+        db.session.add_all(
+            [
+                Membership(person=former, body=council, end_date=date(2020, 4, 1)),
+                Membership(person=sitting, body=council),
+            ]
+        )
+        db.session.commit()
+        assert not keeps_voice(db.session, former)
+        assert keeps_voice(db.session, sitting)
