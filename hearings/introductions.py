@@ -216,26 +216,19 @@ def _clean_organization(raw: str | None, via: str | None = None) -> str | None:
 QUOTE_LIMIT = 300
 
 
+# A sentence ends at . ? or ! and a space, but not after a title's abbreviation ("Mr. Brooks").
+_SENTENCE_END = re.compile(r"(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bDr)(?<!\bSt)(?<!\bMx)[.?!]\s+")
+
+
 def _sentence(text: str, at: int) -> str:
     """Return the sentence around position ``at``, at most QUOTE_LIMIT characters of it."""
-    window_start = max(at - QUOTE_LIMIT, 0)
-    start = max(
-        text.rfind(". ", window_start, at),
-        text.rfind("? ", window_start, at),
-        text.rfind("! ", window_start, at),
-    )
-    begin = start + 2 if start >= 0 else window_start
-    ends = [
-        i
-        for i in (
-            text.find(". ", at, at + QUOTE_LIMIT),
-            text.find("? ", at, at + QUOTE_LIMIT),
-            text.find("! ", at, at + QUOTE_LIMIT),
-        )
-        if i >= 0
-    ]
-    end = min(ends) + 1 if ends else min(len(text), at + QUOTE_LIMIT)
-    return text[begin:end].strip()[:QUOTE_LIMIT]
+    window = max(at - QUOTE_LIMIT, 0)
+    begin = window
+    for end in _SENTENCE_END.finditer(text, window, at):
+        begin = end.end()
+    following = _SENTENCE_END.search(text, at, at + QUOTE_LIMIT)
+    stop = following.start() + 1 if following else min(len(text), at + QUOTE_LIMIT)
+    return text[begin:stop].strip()[:QUOTE_LIMIT]
 
 
 def evidence_in(turn: Turn) -> list[tuple[str, Evidence]]:

@@ -238,7 +238,17 @@ def suggest_names_heard(session: DbSession, hearing: Hearing) -> list[Speaker]:
         speaker.heard_name = name[:200]
         speaker.heard_organization = organization[:200] if organization else None
         speaker.heard_quote = found.quote
-        speaker.heard_at_ms = found.start_ms
+        # The line the words were said in, so the time link plays them.
+        opening = found.quote[:40]
+        said_in = next(
+            (
+                line
+                for line in hearing.segments
+                if line.start_ms >= found.start_ms and opening[:20] in line.text
+            ),
+            None,
+        )
+        speaker.heard_at_ms = said_in.start_ms if said_in else found.start_ms
         speaker.heard_confidence = found.confidence
         suggested.append(speaker)
     session.flush()

@@ -526,7 +526,7 @@ def test_public_page_shows_timeline_and_filter_but_no_tools(app, client, hearing
     turns = re.findall(r'<a class="turn[^"]*"[^>]*data-start="([\d.]+)"', html)
     assert sorted(float(t) for t in turns) == [0.0, 3.2, 9.5]
     assert 'id="speaker-filter"' in html
-    for tool in ("Name this speaker", "Merge", "Change speaker", "Look for returning speakers"):
+    for tool in ("Name this speaker", "Merge", "Change speaker", "Look again for names"):
         assert tool not in html
 
 
