@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 RULE_LABELS = {
     "majority_present": "Majority of members present and voting",
     "majority_body": "Majority of the full body",
+    "two_thirds_present": "Two-thirds of members present and voting",
     "two_thirds_body": "Two-thirds of the full body",
     "explicit": "A set number of yes votes (e.g. 11 of 15 to override a veto)",
 }

@@ -10,6 +10,8 @@ Rules (THRESHOLD_RULES):
 
 - majority_present: more than half of the members present, floor(present / 2) + 1.
 - majority_body: more than half of the full body, floor(size / 2) + 1.
+- two_thirds_present: two thirds of the members present, rounded up: ceil(2 * present / 3)
+  (Robert's Rules' two-thirds vote, e.g. to suspend the rules).
 - two_thirds_body: two thirds of the full body, rounded up: ceil(2 * size / 3).
 - explicit: a fixed number of yes votes, e.g. 11 of 15 to override a veto.
 
@@ -31,6 +33,7 @@ from hearings.models.votes import THRESHOLD_RULES, VOTE_VALUES, VoteEvent
 
 PRESENT_VALUES = ("yes", "no", "abstain", "not_voting")
 BODY_RULES = ("majority_body", "two_thirds_body")
+PRESENT_RULES = ("majority_present", "two_thirds_present")
 RECORDED_RESULTS = {"pass": True, "passed": True, "fail": False, "failed": False}
 
 
@@ -93,6 +96,8 @@ def compute_outcome(
     present = sum(tally[value] for value in PRESENT_VALUES)
     if rule == "majority_present":
         basis, needed = present, present // 2 + 1
+    elif rule == "two_thirds_present":
+        basis, needed = present, -(-2 * present // 3)
     elif rule in BODY_RULES:
         if body_size is None:
             raise ValueError(f"{rule} needs the number of seats on the body; none is recorded.")
@@ -109,7 +114,7 @@ def compute_outcome(
         needed = required_yes
 
     passed = yes >= needed
-    if rule == "majority_present" or (rule == "explicit" and body_size is None):
+    if rule in PRESENT_RULES or (rule == "explicit" and body_size is None):
         votes = f"{yes} yes, {no} no"
         if tally["abstain"]:
             votes += f", {tally['abstain']} abstain"

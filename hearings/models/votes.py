@@ -17,7 +17,13 @@ from hearings.models.matters import Matter
 from hearings.models.people import Person
 
 VOTE_VALUES = ("yes", "no", "abstain", "excused", "absent", "not_voting")
-THRESHOLD_RULES = ("majority_present", "majority_body", "two_thirds_body", "explicit")
+THRESHOLD_RULES = (
+    "majority_present",
+    "majority_body",
+    "two_thirds_present",
+    "two_thirds_body",
+    "explicit",
+)
 
 
 class VoteEvent(Base):

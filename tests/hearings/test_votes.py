@@ -168,3 +168,28 @@ def test_result_disagrees_is_false_when_there_is_nothing_to_compare(app):
         with pytest.raises(ValueError, match="number of seats"):
             outcome(no_size)
         assert not result_disagrees(no_size)
+
+
+@pytest.mark.parametrize(
+    "counts, needed, passes",
+    [
+        # 15 seats, 12 present: 8 of 12 is two thirds; 7 is not.
+        ({"yes": 8, "no": 4, "excused": 3}, 8, True),
+        ({"yes": 7, "no": 5, "absent": 3}, 8, False),
+        # An abstention is present: 9 yes of 14 present needs 10.
+        ({"yes": 9, "no": 4, "abstain": 1, "excused": 1}, 10, False),
+    ],
+)
+def test_two_thirds_of_those_present_counts_the_members_present(counts, needed, passes):
+    result = compute_outcome("two_thirds_present", counts, 15)
+    assert (result.needed, result.passed, result.basis) == (needed, passes, result.present)
+    assert result.explanation.endswith(
+        f"present; {needed} needed: {'passes' if passes else 'fails'}"
+    )
+
+
+def test_two_thirds_of_those_present_and_of_the_body_differ_when_members_are_absent():
+    # 10 yes, 2 no, 3 absent: two thirds of those present (8) carries; of the body (10) too.
+    counts = {"yes": 10, "no": 2, "absent": 3}
+    assert compute_outcome("two_thirds_present", counts, 15).needed == 8
+    assert compute_outcome("two_thirds_body", counts, 15).needed == 10

@@ -12,7 +12,7 @@ import pytest
 from hearings import create_app
 from hearings.cli import DEMO_DIR
 from hearings.extensions import db
-from hearings.models import Hearing, Job, Recording
+from hearings.models import Hearing, Job, Matter, Recording
 from tests.web.conftest import tone_wav
 
 INGEST = ["--body", "Equal Rights Commission", "--date", "2026-03-12"]
@@ -197,3 +197,41 @@ def test_demo_creates_the_demo_hearing_once(app, real_model):
     assert len(hearings(app)) == 1
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(Job)) == 1
+
+
+def test_the_demo_shows_the_whole_record_from_its_script(app, fake_pipeline, client):
+    """Names heard, testimony with positions and organizations, and the council's roll call."""
+    from tests.fakes import sample_transcript
+
+    script = [
+        (float(fields[3]), fields[2], fields[5])
+        for fields in (
+            row.split(maxsplit=5)
+            for row in (DEMO_DIR / "facial-recognition-hearing.stm").read_text().splitlines()
+        )
+    ]
+    fake_pipeline.transcript = sample_transcript(script)
+    result = flask(app, "demo")
+    assert result.exit_code == 0, result.output
+    assert "Recorded 6 testimonies" in result.output
+    with app.app_context():
+        hearing = db.session.scalars(db.select(Hearing)).one()
+        named = {s.label: s.person.name for s in hearing.speakers if s.person}
+        assert hearing.published_at is not None
+        matter_id = db.session.scalars(db.select(Matter.id)).one()
+    # Every person the chair calls up is named from what was said, and nobody else.
+    assert named == {
+        "gregory-lindqvist": "Gregory Lindqvist",
+        "tanisha-rowe": "Tanisha Rowe",
+        "daniel-brooks": "Daniel Brooks",
+        "lucia-moreno": "Lucia Moreno",
+        "harold-pruitt": "Harold Pruitt",
+        "priya-shah": "Priya Shah",
+    }
+    page = client.get(f"/matters/{matter_id}").get_data(as_text=True)
+    assert "3 organizations oppose, 2 support." in page
+    assert "11 yes of 15 members; 11 needed: passes" in page
+    assert "Fictional demo" in page
+    assert "Fictional demo" in client.get(f"/hearings/{hearing.id}").get_data(as_text=True)
+    again = flask(app, "demo")
+    assert again.exit_code == 0 and "Recorded 6" not in again.output

@@ -92,6 +92,17 @@ def test_majority_of_those_present(clerk_client, heard_matter):
     assert "7 yes, 7 no of 14 present; 8 needed: fails" in page
 
 
+def test_two_thirds_of_those_present(clerk_client, heard_matter):
+    fields = {"threshold_rule": "two_thirds_present", "required_yes": ""}
+    for person_id in heard_matter.member_ids[12:]:
+        fields[f"vote-{person_id}"] = "absent"
+    response = record_vote(clerk_client, heard_matter, yes=8, **fields)
+    page = clerk_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "8 yes, 4 no of 12 present; 8 needed: passes" in page
+    form = clerk_client.get(f"/matters/{heard_matter.matter_id}/votes/new").get_data(as_text=True)
+    assert "Two-thirds of members present and voting" in form
+
+
 def test_a_person_who_is_not_a_listed_member_can_be_added(clerk_client, app, heard_matter):
     fields = {
         f"vote-{heard_matter.member_ids[14]}": "",
