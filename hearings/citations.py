@@ -188,10 +188,16 @@ def corrections_log(session: DbSession, hearing: Hearing) -> list[Correction]:
     return [public_correction(hearing, r, touched) for r in revisions]
 
 
-def corrections_summary(hearing: Hearing) -> dict:
+def corrections_summary(session: DbSession, hearing: Hearing) -> dict:
     """Return how many corrections the hearing has had and when the last one was made."""
-    made = [r for r in hearing.revisions if r.kind in CORRECTION_KINDS]
-    return {"count": len(made), "last": max((r.at for r in made), default=None)}
+    from sqlalchemy import func
+
+    count, last = session.execute(
+        select(func.count(LineRevision.id), func.max(LineRevision.at)).where(
+            LineRevision.hearing_id == hearing.id, LineRevision.kind.in_(CORRECTION_KINDS)
+        )
+    ).one()
+    return {"count": count, "last": last}
 
 
 def corrections_in_range(

@@ -288,21 +288,18 @@ DEMO_COUNCIL = (
 DEMO_NOTE = "Fictional demo: synthetic voices; the city, the people and the groups are invented."
 
 
-def _demo_testimony(hearing: Hearing, meta: dict) -> None:
+def _demo_testimony(hearing: Hearing, meta: dict, matter) -> None:
     """Record each demo speaker's testimony with its position, organization and concerns.
 
     As a clerk would: the lines are those said in the speaker's turns (the demo's script knows
     them), the position and concerns those the speaker stated.
     """
     from hearings.errors import Refused
-    from hearings.models import Matter, Testimony
+    from hearings.models import Testimony
     from hearings.people import PersonDetails, create_person, person_named
     from hearings.testimony import create_oral_testimony
 
-    matter = db.session.scalars(
-        select(Matter).where(Matter.file_number == meta["matter"]["file_number"])
-    ).first()
-    if matter is None or not hearing.segments:
+    if not hearing.segments:
         return
     concerns = {c.name: c.id for c in matter.concerns}
     recorded = 0
@@ -353,17 +350,11 @@ def _demo_testimony(hearing: Hearing, meta: dict) -> None:
         click.echo(f"Recorded {recorded} testimonies on {matter.file_number}.")
 
 
-def _demo_council_vote(hearing: Hearing, meta: dict) -> None:
+def _demo_council_vote(hearing: Hearing, meta: dict, matter) -> None:
     """A fictional 15-seat council and its roll call on the matter: 11 of 15 needed."""
-    from hearings.models import Body, Matter, Membership, Person, PersonVote, VoteEvent
+    from hearings.models import Body, Membership, Person, PersonVote, VoteEvent
 
-    matter = db.session.scalars(
-        select(Matter).where(Matter.file_number == meta["matter"]["file_number"])
-    ).first()
-    if (
-        matter is None
-        or db.session.scalars(select(VoteEvent).where(VoteEvent.matter_id == matter.id)).first()
-    ):
+    if db.session.scalars(select(VoteEvent).where(VoteEvent.matter_id == matter.id)).first():
         return
     name = f"Common Council ({meta.get('jurisdiction', 'fictional')})"
     council = db.session.scalars(select(Body).where(Body.name == name)).first()
@@ -453,11 +444,10 @@ def _demo_glossary(hearing: Hearing, meta: dict) -> None:
     db.session.commit()
 
 
-def _demo_matter(hearing: Hearing, meta: dict) -> None:
-    """Put the demo's matter on the hearing's agenda, with its concerns vocabulary.
+def _demo_matter(hearing: Hearing, meta: dict):
+    """Put the demo's matter on the hearing's agenda, with its concerns vocabulary; return it.
 
-    Speakers, testimony and positions are left for a clerk to mark: that is the workflow the
-    demo shows. The concerns are the ones the synthetic testimony raises.
+    The concerns are the ones the synthetic testimony raises.
     """
     from hearings.models import AgendaItem, Concern, Matter
 
@@ -495,6 +485,7 @@ def _demo_matter(hearing: Hearing, meta: dict) -> None:
             )
         )
     db.session.commit()
+    return matter
 
 
 def _hearing_url(hearing: Hearing) -> str:
@@ -565,12 +556,12 @@ def demo(wait: bool) -> None:
         from transcription.audio import file_sha256
 
         hearing = hearing_with_recording(file_sha256(audio))
-    _demo_matter(hearing, meta)
+    matter = _demo_matter(hearing, meta)
     _demo_glossary(hearing, meta)
     # Testimony first: the people it records make surnames heard ("Mr. Brooks") whole.
-    _demo_testimony(hearing, meta)
+    _demo_testimony(hearing, meta, matter)
     _demo_names(hearing, meta)
-    _demo_council_vote(hearing, meta)
+    _demo_council_vote(hearing, meta, matter)
     job = hearing.latest_job
     if job and job.status == "done" and not hearing.published and not hearing.withdrawn_at:
         # The demo shows the public site: it is published as a clerk would after review

@@ -19,6 +19,7 @@ from hearings.errors import Conflict, Malformed, Refused
 from hearings.models import Hearing, LineRevision, Segment, Speaker, Word
 from hearings.models.audit import record
 from hearings.models.base import DbSession, clean_text
+from hearings.models.testimony import testimony_segments
 from hearings.timecodes import clock
 
 MAX_LINE_TEXT = 5000
@@ -166,14 +167,6 @@ def _set_words(segment: Segment, timed) -> None:
     ]
 
 
-def _reindex(session: DbSession, segments_before: list[tuple[int, str]], after: list[int]) -> None:
-    """Replace index entries: the old texts out, the lines as they now read in."""
-    connection = session.connection()
-    search.unindex_segments(connection, segments_before)
-    session.flush()
-    search.index_segments(connection, after)
-
-
 # --- the corrections -------------------------------------------------------------------------
 
 
@@ -209,7 +202,7 @@ def correct_words(
     segment.text = text
     _set_words(segment, timed)
     segment.corrected = True
-    _reindex(session, [(segment.id, old_text)], [segment.id])
+    search.reindex_segments(session, [(segment.id, old_text)], [segment.id])
     return _revise(session, user, segment, "words", before, reason)
 
 
@@ -296,8 +289,6 @@ def split_line(
         word.segment = new_line
     session.flush()
     # Testimony that quoted the whole line quotes both halves.
-    from hearings.models.testimony import testimony_segments
-
     quoting = session.scalars(
         select(testimony_segments.c.testimony_id).where(
             testimony_segments.c.segment_id == segment.id
@@ -308,7 +299,7 @@ def split_line(
             testimony_segments.insert(),
             [{"testimony_id": t, "segment_id": new_line.id} for t in quoting],
         )
-    _reindex(session, [(segment.id, old_text)], [segment.id, new_line.id])
+    search.reindex_segments(session, [(segment.id, old_text)], [segment.id, new_line.id])
     _revise(session, user, segment, "split", before, reason, after=line_state(segment))
     _revise(session, user, new_line, "split", before, reason)
     return new_line
@@ -339,8 +330,6 @@ def merge_with_next(
     before = line_state(segment)
     removed = line_state(following)
     old = [(segment.id, segment.text), (following.id, following.text)]
-    from hearings.models.testimony import testimony_segments
-
     segment.text = f"{segment.text} {following.text}".strip()
     segment.end_ms = max(segment.end_ms, following.end_ms)
     segment.corrected = True
@@ -424,6 +413,20 @@ def move_lines(
         _revise(session, user, line, "speaker", before, reason)
         moved.append(line)
     return moved
+
+
+def line_history(session: DbSession, segment: Segment) -> list[LineRevision]:
+    """Return the revisions of a line, newest first."""
+    return list(
+        session.scalars(
+            select(LineRevision)
+            .where(
+                LineRevision.hearing_id == segment.hearing_id,
+                LineRevision.segment_id == segment.id,
+            )
+            .order_by(LineRevision.id.desc())
+        )
+    )
 
 
 def line_in(session: DbSession, hearing: Hearing, segment_id: int | None) -> Segment | None:

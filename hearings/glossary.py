@@ -13,8 +13,9 @@ from rapidfuzz import fuzz
 from sqlalchemy import select
 
 from hearings.audit import audit_created, audited_delete
+from hearings.corrections import correct_words
 from hearings.errors import Conflict, Malformed, Refused
-from hearings.models import Body, GlossaryTerm, Hearing, Membership, Organization
+from hearings.models import Body, GlossaryTerm, Hearing, Membership, Organization, Segment
 from hearings.models.base import DbSession
 from hearings.models.bodies import GLOSSARY_KINDS
 
@@ -158,8 +159,6 @@ class HearingSpelling:
 
 def hearing_spellings(session: DbSession, hearing: Hearing) -> list[HearingSpelling]:
     """Return the near misses of the body's glossary across the hearing's lines."""
-    from hearings.models import Segment
-
     terms = [t.term for t in terms_of(session, hearing.body_id)]
     if not terms:
         return []
@@ -180,8 +179,6 @@ def respell_hearing(session: DbSession, user, hearing: Hearing, heard: str, term
 
     Each changed line gets its own revision, as if corrected by hand; returns how many.
     """
-    from hearings.corrections import correct_words
-
     offered = {(h.spelling.heard, h.spelling.term): h for h in hearing_spellings(session, hearing)}
     found = offered.get((heard, term))
     if found is None:

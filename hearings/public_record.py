@@ -67,11 +67,6 @@ def background_work() -> None:
     g.sees_drafts = True
 
 
-def sees_drafts() -> bool:
-    """Return whether this request is made by staff (an editor, clerk or admin)."""
-    return bool(g.get("sees_drafts", False))
-
-
 def _limit_to_public_record(state: ORMExecuteState) -> None:
     # Closed by default: a request not yet known to be staff's is the public's.
     if not has_request_context() or g.get("sees_drafts", False):

@@ -68,27 +68,28 @@ def withdraw(session: DbSession, user, hearing: Hearing, reason: str | None) -> 
         raise Refused(f"The reason is too long (at most {MAX_WITHDRAWAL_REASON} characters).")
     if not hearing.published:
         raise Conflict("This hearing is not published, so there is nothing to withdraw.")
+    _take_off_the_record(session, user, hearing, reason)
+
+
+def back_to_draft_for_review(session: DbSession, hearing: Hearing) -> None:
+    """A new machine transcript replaced a published one: it waits for a clerk's review."""
+    if hearing.published:
+        _take_off_the_record(
+            session,
+            None,
+            hearing,
+            "The recording was processed again; the new transcript is being reviewed "
+            "before it is published.",
+        )
+
+
+def _take_off_the_record(session: DbSession, user, hearing: Hearing, reason: str) -> None:
     with audited(
         session, user, "hearing.withdraw", hearing, publication_state, hearing_id=hearing.id
     ):
         hearing.published_at = None
         hearing.withdrawn_at = utcnow()
         hearing.withdrawn_reason = reason
-
-
-def back_to_draft_for_review(session: DbSession, hearing: Hearing) -> None:
-    """A new machine transcript replaced a published one: it waits for a clerk's review."""
-    if not hearing.published:
-        return
-    with audited(
-        session, None, "hearing.withdraw", hearing, publication_state, hearing_id=hearing.id
-    ):
-        hearing.published_at = None
-        hearing.withdrawn_at = utcnow()
-        hearing.withdrawn_reason = (
-            "The recording was processed again; the new transcript is being reviewed "
-            "before it is published."
-        )
 
 
 def mark_checked(

@@ -110,7 +110,7 @@ def _mask(session: DbSession, hearing: Hearing, start_ms: int, end_ms: int) -> l
         )
         line.words = kept
         line.text = changed[-1]["redacted_text"]
-        _reindex(session, line, old_text)
+        search.reindex_segments(session, [(line.id, old_text)], [line.id])
     return changed
 
 
@@ -128,14 +128,8 @@ def _withhold_whole_line(session: DbSession, line: Segment) -> dict:
     entry = {"segment_id": line.id, "text": line.text, "words": [], "redacted_text": REDACTED}
     old_text = line.text
     line.text = REDACTED
-    _reindex(session, line, old_text)
+    search.reindex_segments(session, [(line.id, old_text)], [line.id])
     return entry
-
-
-def _reindex(session: DbSession, line: Segment, old_text: str) -> None:
-    search.unindex_segments(session.connection(), [(line.id, old_text)])
-    session.flush()
-    search.index_segments(session.connection(), [line.id])
 
 
 def redact(
@@ -238,7 +232,7 @@ def lift(session: DbSession, user, redaction: Redaction) -> None:
             old_text = line.text
             if line.id in whole and line.text == REDACTED:
                 line.text = whole[line.id]["text"]
-                _reindex(session, line, old_text)
+                search.reindex_segments(session, [(line.id, old_text)], [line.id])
                 continue
             words: list[Word] = []
             for word in line.words:
@@ -254,7 +248,7 @@ def lift(session: DbSession, user, redaction: Redaction) -> None:
             if text != old_text:
                 line.words = words
                 line.text = text
-                _reindex(session, line, old_text)
+                search.reindex_segments(session, [(line.id, old_text)], [line.id])
         redaction.lifted_at = utcnow()
         redaction.lifted_by_id = getattr(user, "id", None)
     session.flush()

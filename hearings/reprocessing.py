@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from hearings.errors import Refused
-from hearings.models import Hearing, ReviewItem, Segment, Speaker, Testimony
+from hearings.models import Hearing, LineRevision, ReviewItem, Segment, Speaker, Testimony
 from hearings.models.base import DbSession
 from hearings.timecodes import clock
 
@@ -240,6 +240,11 @@ def fit_around_corrections(
                 continue
             heard[line.id].append(segment.text)
         hearing.segments.remove(segment)
+    # The first revision of each corrected line holds the words the machine gave it.
+    first_revision: dict[int, LineRevision] = {}
+    for revision in sorted(hearing.revisions, key=lambda r: r.id):
+        if revision.segment_id is not None:
+            first_revision.setdefault(revision.segment_id, revision)
     reviews = []
     for line in corrected:
         if voices.get(line.id):
@@ -253,10 +258,7 @@ def fit_around_corrections(
                 default=None,
             )
             line.speaker = nearest.speaker if nearest is not None else None
-        first = next(
-            (r for r in sorted(hearing.revisions, key=lambda r: r.id) if r.segment_id == line.id),
-            None,
-        )
+        first = first_revision.get(line.id)
         machine_before = (first.before or {}).get("text") if first else None
         machine_now = " ".join(heard.get(line.id, []))
         if not machine_before or not machine_now:

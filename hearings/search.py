@@ -92,6 +92,18 @@ def unindex_segments(connection: Connection, segments: list[tuple[int, str]]) ->
     )
 
 
+def reindex_segments(
+    session: DbSession, before: list[tuple[int, str]], after_ids: list[int]
+) -> None:
+    """Replace lines' index entries: their old (id, text) out, the lines as now stored in.
+
+    The session is flushed between the two, so the new texts are the ones indexed.
+    """
+    unindex_segments(session.connection(), before)
+    session.flush()
+    index_segments(session.connection(), after_ids)
+
+
 def search_segments(
     session: DbSession,
     query: str,

@@ -220,6 +220,8 @@ def suggest_names_heard(session: DbSession, hearing: Hearing) -> list[Speaker]:
     lines = [(s.speaker.label if s.speaker else None, s.start_ms, s.text) for s in hearing.segments]
     heard = names_heard(speaker_turns_of(lines))
     terms = [t.term for t in terms_of(session, hearing.body_id)]
+    # Everyone a surname heard alone ("Thank you, Mr. Brooks") could belong to; read once.
+    known: list[str] | None = None
     suggested = []
     for speaker in hearing.speakers:
         found = heard.get(speaker.label)
@@ -229,22 +231,22 @@ def suggest_names_heard(session: DbSession, hearing: Hearing) -> list[Speaker]:
         name, organization = found.name, found.organization
         if terms:
             name = respelled(name, near_misses(name, terms))
-        if len(name.split()) == 1:
-            # "Thank you, Mr. Brooks": the one person of that surname in the record or glossary.
-            known = list(session.scalars(select(Person.name))) + terms
-            name = full_name(name, known) or name
             if organization:
                 organization = respelled(organization, near_misses(organization, terms))
+        if len(name.split()) == 1:
+            if known is None:
+                known = list(session.scalars(select(Person.name))) + terms
+            name = full_name(name, known) or name
         speaker.heard_name = name[:200]
         speaker.heard_organization = organization[:200] if organization else None
         speaker.heard_quote = found.quote
         # The line the words were said in, so the time link plays them.
-        opening = found.quote[:40]
+        opening = found.quote[:20]
         said_in = next(
             (
                 line
                 for line in hearing.segments
-                if line.start_ms >= found.start_ms and opening[:20] in line.text
+                if line.start_ms >= found.start_ms and opening in line.text
             ),
             None,
         )

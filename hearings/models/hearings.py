@@ -275,16 +275,6 @@ class LineRevision(Base):
     hearing: Mapped[Hearing] = relationship(back_populates="revisions")
     user: Mapped[User | None] = relationship()
 
-    @property
-    def start_ms(self) -> int:
-        side = self.after or self.before or {}
-        return int(side.get("start_ms", 0))
-
-    @property
-    def end_ms(self) -> int:
-        side = self.after or self.before or {}
-        return int(side.get("end_ms", 0))
-
 
 class Redaction(Base):
     """A stretch of the recording withheld from the public record, with the reason.
@@ -301,7 +291,9 @@ class Redaction(Base):
     start_ms: Mapped[int]
     end_ms: Mapped[int]
     reason: Mapped[str] = mapped_column(Text)
-    # [{"segment_id", "text", "redacted_text", "words": [...]}] as they were before.
+    # What it withholds, as it was: per line {"segment_id", "text", "redacted_text", "words",
+    # "markers": [{"start_ms", "end_ms", "words"}]}, per testimony {"testimony_id", "text",
+    # "redacted_text"}. See hearings.redaction.
     lines: Mapped[list | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -9,6 +9,7 @@ def register_blueprints(app: Flask) -> None:
         auth,
         bodies,
         corrections,
+        glossary,
         hearings,
         matters,
         organizations,
@@ -20,7 +21,6 @@ def register_blueprints(app: Flask) -> None:
     )
 
     pages = (auth, hearings, search, speakers, people, matters, testimony, agenda, organizations)
-    for module in (*pages, bodies, votes, corrections):
+    for module in (*pages, bodies, votes, corrections, glossary):
         app.register_blueprint(module.bp)
-    app.register_blueprint(corrections.glossary_bp)
     app.add_url_rule("/", endpoint="index", view_func=hearings.index)

@@ -19,10 +19,10 @@ from hearings.forms import (
     submitted,
 )
 from hearings.matters import matters_heard
-from hearings.models import Hearing, LineRevision, Segment, Speaker
+from hearings.models import Hearing, Segment, Speaker
 from hearings.views.auth import admin_required, clerk_required, editor_required, is_admin
 from hearings.views.changes import change_to_the_record
-from hearings.views.hearings import hearing_page
+from hearings.views.hearings import refused_on_page
 
 bp = Blueprint("corrections", __name__, url_prefix="/hearings/<int:hearing_id>")
 
@@ -44,18 +44,16 @@ def _line_fragment(hearing: Hearing, segment: Segment, status: int = 200):
 
 def _editor(hearing: Hearing, segment: Segment, status: int = 200, **context):
     """The line's correction form, in place (htmx) or as its own page."""
+    from hearings.citations import redacted_lines, withheld
     from hearings.glossary import spelling_suggestions
 
-    history = db.session.scalars(
-        db.select(LineRevision)
-        .where(LineRevision.hearing_id == hearing.id, LineRevision.segment_id == segment.id)
-        .order_by(LineRevision.id.desc())
-    ).all()
-    from hearings.citations import withheld
-
+    history = corrections.line_history(db.session, segment)
     template = "corrections/_line_editor.html" if htmx else "corrections/line.html"
     # Only admins read what a redaction withholds, in a line's history as anywhere else.
-    hidden = set() if is_admin() else {r.id for r in history if withheld(hearing, r)}
+    hidden: set[int] = set()
+    if not is_admin():
+        touched = redacted_lines(hearing)
+        hidden = {r.id for r in history if withheld(hearing, r, touched)}
     return render_template(
         template,
         hearing=hearing,
@@ -82,17 +80,18 @@ def _refused(hearing: Hearing, segment: Segment, form_text: str | None = None):
     return answer
 
 
-def _done(hearing: Hearing, segment: Segment | None, message: str, whole_transcript: bool):
+def _done(hearing: Hearing, segment: Segment, message: str, whole_transcript: bool):
     """Answer htmx with the corrected line (or the whole transcript), browsers with a redirect."""
     if htmx:
-        if whole_transcript or segment is None:
+        if whole_transcript:
             heard = matters_heard(db.session, hearing, for_clerk=False)
             return render_template("hearings/_transcript.html", hearing=hearing, heard=heard)
         body, _ = _line_fragment(hearing, segment)
         return body
     flash(message, "success")
-    anchor = f"seg-{segment.start_ms}" if segment is not None else "transcript"
-    return redirect(url_for("hearings.detail", hearing_id=hearing.id, _anchor=anchor))
+    return redirect(
+        url_for("hearings.detail", hearing_id=hearing.id, _anchor=f"seg-{segment.start_ms}")
+    )
 
 
 @bp.get("/lines/<int:segment_id>")
@@ -181,11 +180,7 @@ def move_lines(hearing_id: int):
     """Give a range of lines to another speaker."""
     hearing = db.get_or_404(Hearing, hearing_id)
 
-    def refused(problem: Refused):
-        flash(str(problem), "error")
-        return hearing_page(hearing, problem.status)
-
-    with change_to_the_record(refused):
+    with change_to_the_record(lambda problem: refused_on_page(hearing, problem)):
         form = submitted(MoveLinesForm)
         speaker = db.session.get(Speaker, form.speaker.data) if form.speaker.data else None
         moved = corrections.move_lines(
@@ -207,11 +202,7 @@ def redact(hearing_id: int):
     """Withhold a range of the hearing from the public record, with a reason."""
     hearing = db.get_or_404(Hearing, hearing_id)
 
-    def refused(problem: Refused):
-        flash(str(problem), "error")
-        return hearing_page(hearing, problem.status)
-
-    with change_to_the_record(refused):
+    with change_to_the_record(lambda problem: refused_on_page(hearing, problem)):
         form = submitted(RedactionForm)
         redaction.redact(
             db.session, current_user, hearing, form.start.data, form.end.data, form.reason.data
@@ -236,11 +227,7 @@ def lift_redaction(hearing_id: int, redaction_id: int):
     if found is None or found.hearing_id != hearing.id:
         abort(404)
 
-    def refused(problem: Refused):
-        flash(str(problem), "error")
-        return hearing_page(hearing, problem.status)
-
-    with change_to_the_record(refused):
+    with change_to_the_record(lambda problem: refused_on_page(hearing, problem)):
         submitted(PageForm)
         redaction.lift(db.session, current_user, found)
     redaction.queue_public_recording(hearing)
@@ -248,107 +235,22 @@ def lift_redaction(hearing_id: int, redaction_id: int):
     return redirect(url_for("hearings.detail", hearing_id=hearing.id))
 
 
-# --- a body's glossary of local names ------------------------------------------------------
-
-glossary_bp = Blueprint("glossary", __name__, url_prefix="/bodies/<int:body_id>/glossary")
-
-
-def _glossary_page(body, status: int = 200, error: str | None = None):
-    from hearings.glossary import terms_of
-    from hearings.models.bodies import GLOSSARY_KINDS
-
-    return render_template(
-        "corrections/glossary.html",
-        body=body,
-        terms=terms_of(db.session, body.id),
-        kinds=GLOSSARY_KINDS,
-        error=error,
-    ), status
-
-
-@glossary_bp.get("")
-@editor_required
-def glossary(body_id: int):
-    """Show a body's glossary of names and terms."""
-    from hearings.models import Body
-
-    return _glossary_page(db.get_or_404(Body, body_id))
-
-
-@glossary_bp.post("")
-@editor_required
-def add_term(body_id: int):
-    """Add a spelling to the glossary (also the editor's one-click 'add this word')."""
-    from hearings import glossary as service
-    from hearings.forms import GlossaryTermForm
-    from hearings.models import Body
-
-    body = db.get_or_404(Body, body_id)
-    with change_to_the_record(lambda problem: _glossary_answer(body, problem)):
-        form = submitted(GlossaryTermForm)
-        added = service.add_term(db.session, current_user, body, form.term.data, form.kind.data)
-    if htmx:
-        return render_template("corrections/_term_added.html", term=added)
-    flash(f"“{added.term}” added to the glossary.", "success")
-    return redirect(url_for("glossary.glossary", body_id=body.id))
-
-
-def _glossary_answer(body, problem: Refused):
-    if htmx:
-        response = Response(
-            render_template("corrections/_term_added.html", error=str(problem)),
-            status=problem.status,
-        )
-        response.headers["X-Swap-On-Error"] = "true"
-        return response
-    return _glossary_page(body, problem.status, error=str(problem))
-
-
-@glossary_bp.post("/seed")
-@clerk_required
-def seed(body_id: int):
-    """Add the body's members and the organizations on record to its glossary."""
-    from hearings import glossary as service
-    from hearings.models import Body
-
-    body = db.get_or_404(Body, body_id)
-    with change_to_the_record(lambda problem: _glossary_page(body, problem.status, str(problem))):
-        submitted(PageForm)
-        added = service.seed(db.session, current_user, body)
-    flash(f"{added} name{'s' if added != 1 else ''} added from the record.", "success")
-    return redirect(url_for("glossary.glossary", body_id=body.id))
-
-
-@glossary_bp.post("/<int:term_id>/remove")
-@clerk_required
-def remove_term(body_id: int, term_id: int):
-    """Remove a term from the glossary."""
-    from hearings import glossary as service
-    from hearings.models import Body, GlossaryTerm
-
-    body = db.get_or_404(Body, body_id)
-    term = db.session.get(GlossaryTerm, term_id)
-    if term is None or term.body_id != body.id:
-        abort(404)
-    with change_to_the_record(lambda problem: _glossary_page(body, problem.status, str(problem))):
-        submitted(PageForm)
-        service.remove_term(db.session, current_user, term)
-    flash("Removed from the glossary.", "success")
-    return redirect(url_for("glossary.glossary", body_id=body.id))
-
-
 @bp.get("/spellings")
 @editor_required
 def spellings(hearing_id: int):
     """List words of the transcript that look like misspellings of glossary names."""
+    return _spellings_page(db.get_or_404(Hearing, hearing_id))
+
+
+def _spellings_page(hearing: Hearing, status: int = 200, error: str | None = None):
     from hearings.glossary import hearing_spellings
 
-    hearing = db.get_or_404(Hearing, hearing_id)
     return render_template(
         "corrections/spellings.html",
         hearing=hearing,
         spellings=hearing_spellings(db.session, hearing),
-    )
+        error=error,
+    ), status
 
 
 @bp.post("/spellings")
@@ -356,19 +258,12 @@ def spellings(hearing_id: int):
 def respell(hearing_id: int):
     """Apply one glossary spelling to every line that has the near miss."""
     from hearings.forms import RespellForm
-    from hearings.glossary import hearing_spellings, respell_hearing
+    from hearings.glossary import respell_hearing
 
     hearing = db.get_or_404(Hearing, hearing_id)
-
-    def refused(problem: Refused):
-        return render_template(
-            "corrections/spellings.html",
-            hearing=hearing,
-            spellings=hearing_spellings(db.session, hearing),
-            error=str(problem),
-        ), problem.status
-
-    with change_to_the_record(refused):
+    with change_to_the_record(
+        lambda problem: _spellings_page(hearing, problem.status, str(problem))
+    ):
         form = submitted(RespellForm)
         changed = respell_hearing(
             db.session, current_user, hearing, form.heard.data, form.term.data

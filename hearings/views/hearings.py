@@ -14,9 +14,10 @@ from flask import (
     request,
     url_for,
 )
+from flask_login import current_user
 from sqlalchemy import select
 
-from hearings import reprocessing
+from hearings import publishing, reprocessing
 from hearings.citations import (
     citation_text,
     corrections_in_range,
@@ -28,7 +29,14 @@ from hearings.citations import (
 )
 from hearings.exports import FORMATS
 from hearings.extensions import db, htmx, limiter
-from hearings.forms import HearingForm, SpeakerSettingsForm
+from hearings.forms import (
+    CheckedForm,
+    HearingForm,
+    PageForm,
+    SpeakerSettingsForm,
+    WithdrawForm,
+    submitted,
+)
 from hearings.intake import DuplicateRecording, HearingDetails, create_hearing_from_upload
 from hearings.matters import matters_heard
 from hearings.models import Hearing, ReviewItem
@@ -45,51 +53,46 @@ def index():
     return render_template("hearings/index.html", hearings=list(hearings))
 
 
-@bp.post("/<int:hearing_id>/publish")
+def _publish(hearing: Hearing, form) -> None:
+    publishing.publish(db.session, current_user, hearing)
+
+
+def _withdraw(hearing: Hearing, form) -> None:
+    publishing.withdraw(db.session, current_user, hearing, form.reason.data)
+
+
+def _mark_checked(hearing: Hearing, form) -> None:
+    publishing.mark_checked(db.session, current_user, hearing, form.start.data, form.end.data)
+
+
+# What a clerk does with a hearing's place on the public record: the form it posts, the
+# change, and what to say once it is made.
+PUBLICATION_ACTIONS = {
+    "publish": (PageForm, _publish, "Published: the transcript and recording are now public."),
+    "withdraw": (
+        WithdrawForm,
+        _withdraw,
+        "Withdrawn from the public record; the reason is shown on its page.",
+    ),
+    "checked": (
+        CheckedForm,
+        _mark_checked,
+        "Marked as checked against the audio; citations now say so.",
+    ),
+}
+
+
+@bp.post("/<int:hearing_id>/<action>")
 @clerk_required
-def publish(hearing_id: int):
-    """Put the hearing on the public record."""
-    from flask_login import current_user
-
-    from hearings.publishing import publish as publish_hearing
-
+def publication(hearing_id: int, action: str):
+    """Publish a hearing, withdraw it (saying why), or mark it checked against the audio."""
+    if action not in PUBLICATION_ACTIONS:
+        abort(404)
     hearing = db.get_or_404(Hearing, hearing_id)
-    with change_to_the_record(lambda problem: _refused_on_page(hearing, problem)):
-        publish_hearing(db.session, current_user, hearing)
-    flash("Published: the transcript and recording are now public.", "success")
-    return redirect(url_for("hearings.detail", hearing_id=hearing.id))
-
-
-@bp.post("/<int:hearing_id>/withdraw")
-@clerk_required
-def withdraw(hearing_id: int):
-    """Take the hearing off the public record, saying why."""
-    from flask_login import current_user
-
-    from hearings.forms import WithdrawForm, submitted
-    from hearings.publishing import withdraw as withdraw_hearing
-
-    hearing = db.get_or_404(Hearing, hearing_id)
-    with change_to_the_record(lambda problem: _refused_on_page(hearing, problem)):
-        withdraw_hearing(db.session, current_user, hearing, submitted(WithdrawForm).reason.data)
-    flash("Withdrawn from the public record; the reason is shown on its page.", "success")
-    return redirect(url_for("hearings.detail", hearing_id=hearing.id))
-
-
-@bp.post("/<int:hearing_id>/checked")
-@clerk_required
-def mark_checked(hearing_id: int):
-    """Record that the transcript (or a range of it) was checked against the audio."""
-    from flask_login import current_user
-
-    from hearings.forms import CheckedForm, submitted
-    from hearings.publishing import mark_checked as check
-
-    hearing = db.get_or_404(Hearing, hearing_id)
-    with change_to_the_record(lambda problem: _refused_on_page(hearing, problem)):
-        form = submitted(CheckedForm)
-        check(db.session, current_user, hearing, form.start.data, form.end.data)
-    flash("Marked as checked against the audio; citations now say so.", "success")
+    form_class, change, message = PUBLICATION_ACTIONS[action]
+    with change_to_the_record(lambda problem: refused_on_page(hearing, problem)):
+        change(hearing, submitted(form_class))
+    flash(message, "success")
     return redirect(url_for("hearings.detail", hearing_id=hearing.id))
 
 
@@ -97,15 +100,12 @@ def mark_checked(hearing_id: int):
 @admin_required
 def delete(hearing_id: int):
     """Delete the hearing and its recording file (admins only)."""
-    from flask_login import current_user
-
-    from hearings.publishing import delete_hearing
     from hearings.storage import remove_files
 
     hearing = db.get_or_404(Hearing, hearing_id)
     title = hearing.title
-    with change_to_the_record(lambda problem: _refused_on_page(hearing, problem)):
-        files = delete_hearing(
+    with change_to_the_record(lambda problem: refused_on_page(hearing, problem)):
+        files = publishing.delete_hearing(
             db.session, current_user, hearing, current_app.config["UPLOAD_FOLDER"]
         )
     # Only once the deletion is committed: a failed commit must not lose the recording.
@@ -125,7 +125,8 @@ def _public_or_staff(hearing_id: int) -> Hearing:
     return hearing
 
 
-def _refused_on_page(hearing: Hearing, problem):
+def refused_on_page(hearing: Hearing, problem):
+    """Show a refusal on the hearing page, the record as it was (for forms posted from it)."""
     flash(str(problem), "error")
     return hearing_page(hearing, problem.status)
 
@@ -179,7 +180,7 @@ def hearing_page(hearing: Hearing, status: int = 200, settings=None, quote=None,
     """
     clerk = can_edit()
     offer_settings = clerk and quote is None
-    context.setdefault("corrections", corrections_summary(hearing))
+    context.setdefault("corrections", corrections_summary(db.session, hearing))
     if settings is None and offer_settings:
         settings = SpeakerSettingsForm(obj=hearing, formdata=None)
     context.setdefault("start_ms", 0)
@@ -255,8 +256,6 @@ def _review_item(hearing_id: int, item_id: int) -> ReviewItem:
 @clerk_required
 def resolve_review(hearing_id: int, item_id: int):
     """Mark a review item as checked by the signed-in clerk."""
-    from flask_login import current_user
-
     item = _review_item(hearing_id, item_id)
     with change_to_the_record(lambda problem: hearing_page(item.hearing, problem.status)):
         reprocessing.resolve(db.session, current_user, item)
@@ -268,8 +267,6 @@ def resolve_review(hearing_id: int, item_id: int):
 @clerk_required
 def attach_reviewed_testimony(hearing_id: int, item_id: int):
     """Attach a review item's testimony to the lines now at its time."""
-    from flask_login import current_user
-
     item = _review_item(hearing_id, item_id)
 
     def refused(problem):
@@ -314,14 +311,13 @@ def _quote_page(hearing: Hearing, lines, start_ms: int, end_ms: int):
     from datetime import date
 
     from hearings.models.base import utcnow
-    from hearings.publishing import check_covering
 
     as_of = request.args.get("as_of", "")
     try:
         cited_on: date | None = date.fromisoformat(as_of) if as_of else None
     except ValueError:
         cited_on = None
-    check = check_covering(hearing, lines[0].start_ms, lines[-1].end_ms)
+    check = publishing.check_covering(hearing, lines[0].start_ms, lines[-1].end_ms)
     range_args: dict[str, Any] = dict(hearing_id=hearing.id, start_ms=start_ms, end_ms=end_ms)
     canonical = url_for("hearings.quote_range", **range_args, _external=True)
     permalink = url_for(
@@ -346,9 +342,7 @@ def _quote_page(hearing: Hearing, lines, start_ms: int, end_ms: int):
 @bp.get("/<int:hearing_id>/corrections")
 def corrections(hearing_id: int):
     """The public log of every correction made to the hearing's transcript."""
-    hearing = db.get_or_404(Hearing, hearing_id)
-    if not hearing.published and not can_correct():
-        abort(404)
+    hearing = _public_or_staff(hearing_id)
     return render_template(
         "hearings/corrections.html",
         hearing=hearing,

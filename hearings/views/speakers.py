@@ -53,7 +53,11 @@ def transcript(hearing_id: int):
         # Only the lines' testimony tags are needed here, not the clerk's form choices.
         heard = matters_heard(db.session, hearing, for_clerk=False)
         return render_template(
-            "speakers/_filtered_transcript.html", quote=quote, heard=heard, **context
+            "speakers/_filtered_transcript.html",
+            quote=quote,
+            quoted_ids={quote.id} if quote else set(),
+            heard=heard,
+            **context,
         )
     return hearing_page(**context)
 

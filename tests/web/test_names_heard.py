@@ -109,3 +109,35 @@ def test_an_existing_person_is_reused_and_a_surname_made_whole(app, clerk_client
     with app.app_context():
         people = db.session.scalars(db.select(Person).where(Person.name == "Tanisha Rowe")).all()
         assert len(people) == 1 and people[0].title == "Resident"
+
+
+def test_the_organization_heard_takes_the_glossary_spelling(app):
+    from hearings.models import GlossaryTerm
+
+    hearing_id = stored_hearing(
+        app,
+        transcript=sample_transcript(
+            [
+                (
+                    0.0,
+                    "SPEAKER_00",
+                    "Next we have Daniel Brooks of the Riverwest Primacy Alliance.",
+                ),
+                (4.0, "SPEAKER_01", "Thank you, commissioners."),
+            ]
+        ),
+    )
+    with app.app_context():
+        hearing = db.session.get(Hearing, hearing_id)
+        db.session.add(
+            GlossaryTerm(
+                body_id=hearing.body_id, term="Riverwest Privacy Alliance", kind="organization"
+            )
+        )
+        db.session.commit()
+        suggest_names_heard(db.session, hearing)
+        speaker = next(s for s in hearing.speakers if s.label == "SPEAKER_01")
+        assert (speaker.heard_name, speaker.heard_organization) == (
+            "Daniel Brooks",
+            "Riverwest Privacy Alliance",
+        )

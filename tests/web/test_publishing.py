@@ -207,3 +207,9 @@ def test_organization_counts_leave_out_draft_testimony(app, draft, clerk_client)
     assert count_shown(clerk_client) == "1"
     post(clerk_client, draft, "publish")
     assert count_shown(app.test_client()) == "1"
+
+
+def test_an_unknown_publication_action_is_not_found(app, draft, clerk_client):
+    assert post(clerk_client, draft, "unpublish-everything").status_code == 404
+    with app.app_context():
+        assert db.session.get(Hearing, draft).published_at is None
