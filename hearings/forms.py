@@ -467,3 +467,17 @@ class RespellForm(PageForm):
 
 class VoiceConsentForm(PageForm):
     consent = BooleanField(default=False)
+
+
+class SignupListForm(PageForm):
+    """A sign-up list pasted or uploaded, with the matter for rows that name none."""
+
+    text = TextAreaField(default="")
+    upload = FileField()
+    matter_id = WholeNumberField("the matter")
+
+
+class SignupDecisionForm(PageForm):
+    """The voice a clerk gives a sign-up row: one of the hearing's, or none (the card alone)."""
+
+    speaker_id = WholeNumberField("the voice")

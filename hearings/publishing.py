@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from hearings import search
 from hearings.audit import audited
@@ -19,6 +19,7 @@ from hearings.models import (
     CheckedRange,
     Hearing,
     Segment,
+    SignupEntry,
     Testimony,
     VoteEvent,
 )
@@ -171,6 +172,10 @@ def delete_hearing(session: DbSession, user, hearing: Hearing, upload_folder: st
     ]
     for item in agenda:
         session.delete(item)
+    # Rows of its sign-up list not yet decided; a confirmed row is card testimony, refused above.
+    signups = session.scalars(select(SignupEntry).where(SignupEntry.hearing_id == hearing.id))
+    state["signups"] = [{"name": e.name, "state": e.state} for e in signups]
+    session.execute(delete(SignupEntry).where(SignupEntry.hearing_id == hearing.id))
     session.execute(
         update(VoteEvent).where(VoteEvent.hearing_id == hearing.id).values(hearing_id=None)
     )

@@ -18,7 +18,7 @@ from hearings.models.hearings import (
 )
 from hearings.models.matters import AgendaItem, Concern, Matter, MatterAction
 from hearings.models.people import Organization, OrganizationAlias, Person
-from hearings.models.testimony import Testimony
+from hearings.models.testimony import SignupEntry, Testimony
 from hearings.models.votes import PersonVote, VoteEvent
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "MatterAction",
     "Membership",
     "PersonVote",
+    "SignupEntry",
     "Testimony",
     "VoteEvent",
     "Base",

@@ -63,6 +63,9 @@ class Testimony(Base):
     quote_start_ms: Mapped[int | None]
     quote_end_ms: Mapped[int | None]
     quote_text: Mapped[str | None] = mapped_column(Text)
+    # A sign-up card points at what its signer then said, so the record shows both as one
+    # person's testimony (hearings.signups).
+    spoken_testimony_id: Mapped[int | None] = mapped_column(ForeignKey("testimonies.id"))
 
     matter: Mapped[Matter] = relationship(back_populates="testimonies")
     person: Mapped[Person] = relationship()
@@ -74,6 +77,7 @@ class Testimony(Base):
     concerns: Mapped[list[Concern]] = relationship(
         secondary=testimony_concerns, back_populates="testimonies"
     )
+    spoken_testimony: Mapped[Testimony | None] = relationship(remote_side=[id])
 
     @property
     def counted_position(self) -> str:
@@ -113,3 +117,42 @@ def testimony_order(testimony: Testimony) -> tuple:
     """Sort key: by hearing date, then time in the recording, then when it was recorded."""
     hearing_date = testimony.hearing.date if testimony.hearing else testimony.received_on
     return (hearing_date is None, hearing_date, testimony.start_ms or 0, testimony.id)
+
+
+SIGNUP_STATES = ("pending", "confirmed", "dismissed")
+
+
+class SignupEntry(Base):
+    """One row of a hearing's sign-up list or one speaker card, as the clerk imported it.
+
+    It names no speaker label: labels are replaced when a hearing is processed again. A
+    confirmed entry keeps the person it was given to and the card testimony it became; the
+    person's name on the voice is carried over by hearings.reprocessing like any other.
+    """
+
+    __tablename__ = "signup_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hearing_id: Mapped[int] = mapped_column(ForeignKey("hearings.id"), index=True)
+    # Order on the list: public comment is called in this order.
+    sequence: Mapped[int]
+    name: Mapped[str] = mapped_column(String(200))
+    organization: Mapped[str | None] = mapped_column(String(200))
+    position: Mapped[str] = mapped_column(String(20), default="not_stated")
+    matter_id: Mapped[int] = mapped_column(ForeignKey("matters.id"))
+    # Where the row came from: the uploaded file's name, or "pasted".
+    source: Mapped[str] = mapped_column(String(255))
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # Where the signer's speech began, when the card was matched to a voice.
+    spoke_at_ms: Mapped[int | None]
+    card_testimony_id: Mapped[int | None] = mapped_column(ForeignKey("testimonies.id"))
+
+    hearing: Mapped[Hearing] = relationship()
+    matter: Mapped[Matter] = relationship()
+    person: Mapped[Person | None] = relationship()
+    card_testimony: Mapped[Testimony | None] = relationship()

@@ -15,12 +15,13 @@ def register_blueprints(app: Flask) -> None:
         organizations,
         people,
         search,
+        signups,
         speakers,
         testimony,
         votes,
     )
 
     pages = (auth, hearings, search, speakers, people, matters, testimony, agenda, organizations)
-    for module in (*pages, bodies, votes, corrections, glossary):
+    for module in (*pages, bodies, votes, corrections, glossary, signups):
         app.register_blueprint(module.bp)
     app.add_url_rule("/", endpoint="index", view_func=hearings.index)
