@@ -420,6 +420,53 @@ def _demo_names(hearing: Hearing, meta: dict) -> None:
         click.echo(f"Named from what was said: {', '.join(p.name for p in named)}.")
 
 
+def _demo_signups(hearing: Hearing, meta: dict, matter) -> None:
+    """Import the demo's sign-up list and decide each row as a clerk who listened would.
+
+    A suggested voice is confirmed only where the script says that person spoke then; a row
+    whose person never spoke becomes a card alone; anything else is left for a person.
+    """
+    from hearings.signups import confirm_entry, entries_of, import_list, suggested_matches
+
+    listed = DEMO_DIR / "signups.csv"
+    if not hearing.segments or not listed.exists():
+        return
+    if not entries_of(db.session, hearing):
+        import_list(
+            db.session,
+            None,
+            hearing,
+            listed.read_text(encoding="utf-8"),
+            source=listed.name,
+            default_matter=matter,
+        )
+        db.session.flush()
+    turns = {
+        s["name"]: [(t["start"] * 1000, t["end"] * 1000) for t in s.get("turns", [])]
+        for s in meta["speakers"]
+    }
+    entries = entries_of(db.session, hearing)
+    matches = suggested_matches(db.session, hearing, entries)
+    with_voice = alone = 0
+    for entry in entries:
+        if entry.state != "pending":
+            continue
+        match = matches.get(entry.id)
+        spoke = turns.get(entry.name, [])
+        if match and any(a - 2000 <= match.first_ms < b for a, b in spoke):
+            confirm_entry(db.session, None, entry, match.speaker)
+            with_voice += 1
+        elif not spoke:
+            confirm_entry(db.session, None, entry, None)
+            alone += 1
+    db.session.commit()
+    left = sum(entry.state == "pending" for entry in entries)
+    click.echo(
+        f"Sign-up list: {with_voice} matched to their voice, {alone} card(s) alone,"
+        f" {left} left for a clerk."
+    )
+
+
 def _demo_glossary(hearing: Hearing, meta: dict) -> None:
     """Give the demo body a glossary of the names its hearing uses, as a clerk would.
 
@@ -561,6 +608,7 @@ def demo(wait: bool) -> None:
     # Testimony first: the people it records make surnames heard ("Mr. Brooks") whole.
     _demo_testimony(hearing, meta, matter)
     _demo_names(hearing, meta)
+    _demo_signups(hearing, meta, matter)
     _demo_council_vote(hearing, meta, matter)
     job = hearing.latest_job
     if job and job.status == "done" and not hearing.published and not hearing.withdrawn_at:

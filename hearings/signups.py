@@ -10,8 +10,9 @@ Matching is a suggestion worked out each time the list is shown, never stored: t
 speakers are called in the order of the list, so the list's rows are paired in order with the
 voices that speak once during public comment, anchored wherever a row's name was heard in the
 hearing (an introduction or the chair's call-up, hearings.introductions) or is already the
-voice's name. A clerk confirms each pairing, picks another voice, records the card alone (the
-signer did not speak) or sets the row aside.
+voice's name. Before the first anchor the rows are paired with the voices nearest it, since
+presentations come before public comment. A clerk confirms each pairing, picks another
+voice, records the card alone (the signer did not speak) or sets the row aside.
 """
 
 from __future__ import annotations
@@ -464,6 +465,10 @@ def suggested_matches(
             for v in range(voice_from + 1, voice_to)
             if v not in taken and voices[v].speaker.person_id is None
         ]
+        if row_from == -1 and row_to < len(entries) and len(free) > len(rows):
+            # Before the first row whose voice is known, the spare voices are the ones that
+            # came first (presentations, staff reports): public comment ends at the anchor.
+            free = free[len(free) - len(rows) :]
         for entry, next_voice in zip(rows, free, strict=False):
             matches[entry.id] = Match(
                 next_voice.speaker,

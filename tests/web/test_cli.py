@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hearings import create_app
+from hearings import create_app, models
 from hearings.cli import DEMO_DIR
 from hearings.extensions import db
 from hearings.models import Hearing, Job, Matter, Recording
@@ -228,8 +228,26 @@ def test_the_demo_shows_the_whole_record_from_its_script(app, fake_pipeline, cli
         "harold-pruitt": "Harold Pruitt",
         "priya-shah": "Priya Shah",
     }
+    # The sign-up list: every speaker's card linked to what they said, two cards alone.
+    assert "Sign-up list: 5 matched to their voice, 2 card(s) alone, 0 left" in result.output
+    with app.app_context():
+        cards = db.session.scalars(
+            db.select(models.Testimony).where(models.Testimony.kind == "card")
+        ).all()
+        spoke = {c.person.name for c in cards if c.spoken_testimony is not None}
+        assert spoke == {
+            "Tanisha Rowe",
+            "Daniel Brooks",
+            "Lucia Moreno",
+            "Harold Pruitt",
+            "Priya Shah",
+        }
+        assert {c.person.name for c in cards if c.spoken_testimony is None} == {
+            "Marcus Webb",
+            "Joan Alvarez",
+        }
     page = client.get(f"/matters/{matter_id}").get_data(as_text=True)
-    assert "3 organizations oppose, 2 support." in page
+    assert "4 organizations oppose, 2 support." in page
     assert "11 yes of 15 members; 11 needed: passes" in page
     assert "Fictional demo" in page
     assert "Fictional demo" in client.get(f"/hearings/{hearing.id}").get_data(as_text=True)

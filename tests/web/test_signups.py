@@ -343,3 +343,34 @@ def test_a_hearing_with_undecided_rows_can_still_be_deleted(app, clerk_client):
             db.select(AuditEntry).where(AuditEntry.action == "hearing.delete")
         ).one()
         assert {row["name"] for row in entry.before["signups"]} >= {"Tamika Harris", "Pat Doe"}
+
+
+def test_presentations_before_public_comment_are_skipped_up_to_a_name_heard(app, clerk_client):
+    lines = [
+        (0.0, "SPEAKER_00", "The hearing is open. We first hear from the department."),
+        (4.0, "SPEAKER_01", "Thank you, chair. The software is a lead generator only."),
+        (12.0, "SPEAKER_00", "Thank you. We now turn to public comment."),
+        (16.0, "SPEAKER_02", "Good evening. I live in Eastgate and I oppose it."),
+        (24.0, "SPEAKER_00", "Thank you. Next speaker."),
+        (27.0, "SPEAKER_03", "My name is Ron Jansen and I support the department."),
+        (34.0, "SPEAKER_00", "Public comment is closed."),
+    ]
+    hearing_id = stored_hearing(app, transcript=sample_transcript(lines))
+    with app.app_context():
+        hearing = db.session.get(Hearing, hearing_id)
+        matter = Matter(file_number=FILE, title="Ordinance on facial recognition technology")
+        db.session.add(matter)
+        suggest_names_heard(db.session, hearing)
+        db.session.commit()
+        matter_id = matter.id
+    assert (
+        import_text(clerk_client, hearing_id, "Alice Moreno\nRon Jansen\n", matter_id).status_code
+        == 302
+    )
+    ids = speaker_ids(app, hearing_id)
+    rows = entries(app, hearing_id)
+    page = clerk_client.get(f"/hearings/{hearing_id}/sign-ups").get_data(as_text=True)
+    alice = page.split(f'id="row-{rows["Alice Moreno"].id}"')[1].split("</tr>")[0]
+    assert f'value="{ids["SPEAKER_02"]}" selected' in alice
+    ron = page.split(f'id="row-{rows["Ron Jansen"].id}"')[1].split("</tr>")[0]
+    assert f'value="{ids["SPEAKER_03"]}" selected' in ron
