@@ -96,6 +96,76 @@ def main() -> None:
     print(f"voices offered a misheard spelling of their own name: {misspelled}")
     print(f"voices offered another person's name: {other}")
 
+    listed = args.demo / "signups.csv"
+    if listed.exists():
+        matched = signup_matches(transcript, listed, heard, glossary)
+        print(f"\nWith the sign-up list ({listed.name}), each row's suggested voice:")
+        right_cards = wrong_cards = 0
+        by_card: set[str] = set()
+        for name, label in matched:
+            who = max(overlap[label].items(), key=lambda item: item[1])[0] if label else None
+            ok = label is not None and names.get(who) == name
+            right_cards += ok
+            if ok:
+                by_card.add(name)
+            wrong_cards += label is not None and not ok
+            print(f"  {name:<20} -> {label or 'no voice':<12} {'ok' if ok else ''}")
+        print(
+            f"named correctly by a name heard or a sign-up card: "
+            f"{len(by_card | correct_names(heard, labels, overlap, names, glossary))} of {people}"
+            f" people; cards matched to the wrong voice: {wrong_cards}"
+        )
+
+
+def correct_names(heard, labels, overlap, names, glossary) -> set[str]:
+    """Return the people a name heard names correctly."""
+    found = set()
+    for label in labels:
+        who = names.get(max(overlap[label].items(), key=lambda item: item[1])[0])
+        if label in heard and spelled(heard[label].name, glossary) == who:
+            found.add(who)
+    return found
+
+
+def signup_matches(transcript, listed: Path, heard, glossary) -> list[tuple[str, str | None]]:
+    """Return (name on the card, voice label suggested) for each row of the sign-up list,
+    through the site's own matching on a throwaway database."""
+    import tempfile
+    from datetime import date
+
+    from hearings import create_app
+    from hearings.extensions import db
+    from hearings.models import Body, Hearing, Matter
+    from hearings.signups import entries_of, import_list, suggested_matches
+    from hearings.speakers import suggest_names_heard
+    from hearings.transcripts import store_transcript
+
+    with tempfile.TemporaryDirectory() as folder:
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite3",
+                "SECRET_KEY": "bench",
+                "UPLOAD_FOLDER": folder,
+                "QUEUE_FILE": f"{folder}/queue.sqlite3",
+            }
+        )
+        with app.app_context():
+            db.create_all()
+            hearing = Hearing(title="demo", body=Body(name="demo"), date=date(2026, 3, 12))
+            matter = Matter(title="demo matter")
+            db.session.add_all([hearing, matter])
+            db.session.commit()
+            store_transcript(db.session, hearing, transcript)
+            suggest_names_heard(db.session, hearing)
+            import_list(
+                db.session, None, hearing, listed.read_text(), source="", default_matter=matter
+            )
+            entries = entries_of(db.session, hearing)
+            matches = suggested_matches(db.session, hearing, entries)
+            return [
+                (e.name, matches[e.id].speaker.label if e.id in matches else None) for e in entries
+            ]
+
 
 def spelled(name: str, glossary: list[str]) -> str:
     """Return the name as the site suggests it: glossary spellings, surnames made whole."""

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
 from markupsafe import Markup, escape
 from sqlalchemy import DDL, column, event, func, literal_column, select, table, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DatabaseError
+from sqlalchemy.orm import joinedload
+from sqlalchemy.sql.elements import ColumnElement
 
 from hearings.models import Body, Hearing, Segment, Speaker
-from hearings.models.base import DbSession
+from hearings.models.base import Base, DbSession
+from hearings.search_syntax import CONFIG as TEXT_SEARCH_CONFIG
+from hearings.search_syntax import ParsedQuery, fts5, parse, tsquery
 
 # Marks around matched words in snippets; unlikely to occur in speech, escaped before display.
 _OPEN, _CLOSE = "\x02", "\x03"
@@ -30,28 +32,65 @@ event.listen(
     "before_drop",
     DDL("DROP TABLE IF EXISTS segment_fts").execute_if(dialect="sqlite"),
 )
-event.listen(
-    Segment.__table__,
-    "after_create",
-    DDL(
-        "CREATE INDEX IF NOT EXISTS ix_segments_fts ON segments "
-        "USING gin (to_tsvector('english', text))"
-    ).execute_if(dialect="postgresql"),
+# PostgreSQL: a text search configuration that stems English but drops no word, a stored
+# tsvector per line with a GIN index, and trigram indexes for names heard or typed imperfectly.
+POSTGRES_SEARCH_DDL = (
+    """
+    DO $$ BEGIN
+      IF NOT EXISTS (SELECT 1 FROM pg_ts_dict WHERE dictname = 'hearing_english_stem') THEN
+        CREATE TEXT SEARCH DICTIONARY hearing_english_stem
+          (TEMPLATE = snowball, Language = english);
+      END IF;
+      IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = 'hearing_english') THEN
+        CREATE TEXT SEARCH CONFIGURATION hearing_english (COPY = english);
+        ALTER TEXT SEARCH CONFIGURATION hearing_english ALTER MAPPING
+          FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part
+          WITH hearing_english_stem;
+      END IF;
+    END $$
+    """,
+    "ALTER TABLE segments ADD COLUMN IF NOT EXISTS text_search tsvector GENERATED ALWAYS AS "
+    "(to_tsvector('hearing_english'::regconfig, text)) STORED",
+    "CREATE INDEX IF NOT EXISTS ix_segments_text_search ON segments USING gin (text_search)",
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
 )
+POSTGRES_NAME_DDL = {
+    "people": "CREATE INDEX IF NOT EXISTS ix_people_name_trgm ON people "
+    "USING gin (lower(name) gin_trgm_ops)",
+    "organizations": "CREATE INDEX IF NOT EXISTS ix_organizations_name_trgm ON organizations "
+    "USING gin (lower(name) gin_trgm_ops)",
+}
+for statement in POSTGRES_SEARCH_DDL:
+    event.listen(Segment.__table__, "after_create", DDL(statement).execute_if(dialect="postgresql"))
+for table_name, statement in POSTGRES_NAME_DDL.items():
+    event.listen(
+        Base.metadata.tables[table_name],
+        "after_create",
+        DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),
+    )
+    event.listen(
+        Base.metadata.tables[table_name],
+        "after_create",
+        DDL(statement).execute_if(dialect="postgresql"),
+    )
 
 
-# The index is raw DDL (an FTS5 table and its shadow tables on SQLite, an expression index on
-# PostgreSQL) that the models cannot describe; migrations create it by hand.
-SEARCH_INDEX_NAMES = ("segment_fts", "ix_segments_fts")
+# The index is raw DDL (an FTS5 table and its shadow tables on SQLite; a generated column,
+# GIN and trigram indexes on PostgreSQL) that the models cannot describe; migrations create
+# it by hand.
+SEARCH_INDEX_NAMES = (
+    "segment_fts",
+    "ix_segments_fts",
+    "ix_segments_text_search",
+    "text_search",
+    "ix_people_name_trgm",
+    "ix_organizations_name_trgm",
+)
 
 
 def include_in_migrations(name: str | None, type_: str, parent_names: dict) -> bool:
     """Tell Alembic's autogenerate to leave the search index's own tables and index alone."""
     return not (name or "").startswith(SEARCH_INDEX_NAMES)
-
-
-class SearchSyntaxError(ValueError):
-    """The query could not be parsed; the message says how to fix it."""
 
 
 @dataclass
@@ -64,6 +103,10 @@ class SearchFilters:
     position: str | None = None
     date_from: date | None = None
     date_to: date | None = None
+
+    def any(self) -> bool:
+        """Return whether any filter is set."""
+        return any(value is not None for value in vars(self).values())
 
 
 @dataclass
@@ -104,6 +147,72 @@ def reindex_segments(
     index_segments(session.connection(), after_ids)
 
 
+@dataclass
+class LineResults:
+    """One page of matching lines, and how many there are in all."""
+
+    hits: list[SearchHit]
+    total: int
+    page: int
+    per_page: int
+    # True when no words were given and the filters alone chose the lines, newest first.
+    browsing: bool = False
+    # Whether the query had words to look for (operators and punctuation alone have none).
+    searched: bool = False
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def search_lines(
+    session: DbSession,
+    query: str,
+    filters: SearchFilters | None = None,
+    page: int = 1,
+    per_page: int = 20,
+) -> LineResults:
+    """Return a page of lines matching the words, best first, with matched words marked.
+
+    With no words but some filter, return the filtered lines, newest hearing first; with
+    neither, nothing (the search page then shows only its form).
+    """
+    filters = filters or SearchFilters()
+    parsed = parse(query)
+    page = max(1, page)
+    if parsed.empty and not filters.any():
+        return LineResults([], 0, page, per_page)  # nothing asked
+    if parsed.empty:
+        stmt = _apply_filters(select(Segment, Segment.text), filters)
+        order: tuple = (Hearing.date.desc(), Hearing.id.desc(), Segment.start_ms)
+        browsing, escape_snippet = True, True
+    else:
+        if session.get_bind().dialect.name == "sqlite":
+            stmt, rank = _sqlite_match(parsed)
+        else:
+            stmt, rank = _postgres_match(parsed)
+        stmt = _apply_filters(stmt, filters)
+        order = (rank, Segment.id)
+        browsing, escape_snippet = False, False
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = session.execute(
+        stmt.options(
+            joinedload(Segment.speaker).joinedload(Speaker.person),
+            joinedload(Segment.hearing).joinedload(Hearing.body),
+        )
+        .order_by(*order)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    hits = [
+        SearchHit(segment=row[0], snippet=escape(row[1]) if escape_snippet else _markup(row[1]))
+        for row in rows
+    ]
+    return LineResults(
+        hits, total or 0, page, per_page, browsing=browsing, searched=not parsed.empty
+    )
+
+
 def search_segments(
     session: DbSession,
     query: str,
@@ -111,69 +220,39 @@ def search_segments(
     limit: int = 50,
     offset: int = 0,
 ) -> list[SearchHit]:
-    """Return segments matching the query, best first, with matched words marked."""
-    query = query.strip()
-    if not query:
+    """Return up to ``limit`` lines matching the words, best first (no words: none)."""
+    if parse(query).empty:
         return []
-    filters = filters or SearchFilters()
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        stmt, rank, snippet = _sqlite_match(query)
-    else:
-        stmt, rank, snippet = _postgres_match(query)
-    stmt = _apply_filters(stmt, filters).order_by(rank).limit(limit).offset(offset)
-    try:
-        rows = session.execute(stmt).all()
-    except DatabaseError as error:
-        session.rollback()
-        raise SearchSyntaxError(
-            'That search could not be understood. Use plain words, "quoted phrases", '
-            "OR between alternatives, and a trailing * for prefixes."
-        ) from error
-    return [SearchHit(segment=row[0], snippet=_markup(row[1])) for row in rows]
+    return search_lines(session, query, filters, 1 + offset // limit, limit).hits
 
 
 # The FTS5 table is not a model: it is created by DDL above and queried through this handle.
 _fts = table("segment_fts", column("rowid"), column("rank"))
+# PostgreSQL keeps each line's tsvector in a generated column (DDL above), so matching,
+# ranking and the index read one stored value instead of parsing the text of every row.
+_text_search: ColumnElement = literal_column("segments.text_search")
 
 
-# FTS5 takes only letters, digits and _ as a bare word; "don't" or "10:30" must be quoted.
-_FTS5_TOKEN = re.compile(r'"[^"]*"|[()]|[^\s()"]+|"')
-_FTS5_BAREWORD = re.compile(r"\w+\*?")
-_FTS5_OPERATORS = {"AND", "OR", "NOT", "NEAR"}
-
-
-def _fts5_query(query: str) -> str:
-    """Quote words FTS5 would read as syntax, keeping phrases, operators, groups and prefixes."""
-    return " ".join(
-        token
-        if token[0] in '"()' or token in _FTS5_OPERATORS or _FTS5_BAREWORD.fullmatch(token)
-        else f'"{token}"'
-        for token in _FTS5_TOKEN.findall(query)
-    )
-
-
-def _sqlite_match(query: str):
+def _sqlite_match(parsed: ParsedQuery):
     snippet = func.highlight(literal_column("segment_fts"), 0, _OPEN, _CLOSE)
     stmt = (
         select(Segment, snippet)
         .join(_fts, _fts.c.rowid == Segment.id)
-        .where(literal_column("segment_fts").op("MATCH")(_fts5_query(query)))
+        .where(literal_column("segment_fts").op("MATCH")(fts5(parsed)))
     )
-    return stmt, _fts.c.rank, snippet
+    return stmt, _fts.c.rank
 
 
-def _postgres_match(query: str):
-    tsquery = func.websearch_to_tsquery("english", query)
-    vector = func.to_tsvector("english", Segment.text)
+def _postgres_match(parsed: ParsedQuery):
+    query = tsquery(parsed)
     snippet = func.ts_headline(
-        "english",
+        TEXT_SEARCH_CONFIG,
         Segment.text,
-        tsquery,
+        query,
         f"StartSel={_OPEN}, StopSel={_CLOSE}, HighlightAll=true",
     )
-    stmt = select(Segment, snippet).where(vector.op("@@")(tsquery))
-    return stmt, func.ts_rank(vector, tsquery).desc(), snippet
+    stmt = select(Segment, snippet).where(_text_search.op("@@")(query))
+    return stmt, func.ts_rank(_text_search, query).desc()
 
 
 def _apply_filters(stmt, filters: SearchFilters):

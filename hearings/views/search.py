@@ -1,20 +1,25 @@
-"""Search everything that was said."""
+"""Search the record: what was said, and the matters, people, organizations and concerns."""
 
 from flask import Blueprint, current_app, render_template, request
 
 from hearings.extensions import db, htmx, limiter
 from hearings.models.testimony import POSITIONS
 from hearings.record_ids import optional_record_id
-from hearings.search import SearchFilters, SearchSyntaxError, filter_choices, search_segments
+from hearings.record_search import search_records
+from hearings.search import SearchFilters, filter_choices, search_lines
+from hearings.search_syntax import parse
 
 bp = Blueprint("search", __name__)
+
+# Deep pages of a common word cost the database more than any reader goes through.
+MAX_PAGE = 500
 
 
 @bp.get("/search")
 @limiter.limit(lambda: current_app.config["SEARCH_LIMIT"])
 def search():
-    """Search published transcripts; htmx requests get only the results."""
-    query = request.args.get("q", "").strip()
+    """Search published transcripts and the record; htmx requests get only the results."""
+    query = request.args.get("q", "").strip()[:500]
     filters = SearchFilters(
         body_id=optional_record_id(request.args.get("body")),
         person_id=optional_record_id(request.args.get("person")),
@@ -26,17 +31,16 @@ def search():
         date_from=_date_arg("from"),
         date_to=_date_arg("to"),
     )
-    hits, error = [], None
-    try:
-        hits = search_segments(db.session, query, filters)
-    except SearchSyntaxError as problem:
-        error = str(problem)
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+    lines = search_lines(db.session, query, filters, page=page)
+    # The rest of the record is offered once, beside the first page of lines.
+    records = search_records(db.session, parse(query)) if page == 1 else None
     template = "search/_results.html" if htmx else "search/search.html"
     return render_template(
         template,
         query=query,
-        hits=hits,
-        error=error,
+        lines=lines,
+        records=records,
         filters=filters,
         positions=POSITIONS,
         **filter_choices(db.session),

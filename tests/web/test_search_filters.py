@@ -21,7 +21,7 @@ def test_search_by_matter_and_position_finds_testimony(client, app, heard_matter
     found = client.get(
         f"/search?q=misidentification&matter={heard_matter.matter_id}&position=oppose"
     ).get_data(as_text=True)
-    assert "1 result" in found and "racial bias" in found
+    assert "1 line for" in found and "racial bias" in found
     assert f"/hearings/{heard_matter.hearing_id}/at/" in found
     other_side = client.get(
         f"/search?q=misidentification&matter={heard_matter.matter_id}&position=support"
