@@ -209,16 +209,31 @@ def _details(title: str | None, body: str, when: str, agenda: str | None, path: 
     "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
 @click.option("--title", help="Hearing title (default: the file name).")
-@click.option("--body", required=True, help="Body that held the hearing.")
-@click.option("--date", "when", required=True, help="Date of the hearing, YYYY-MM-DD.")
+@click.option("--body", help="Body that held the hearing (needed unless --estimate).")
+@click.option("--date", "when", help="Date of the hearing, YYYY-MM-DD (needed unless --estimate).")
 @click.option("--agenda", help="Agenda matter text.")
 @click.option("--wait", is_flag=True, help="Process now, in this process, and print each URL.")
+@click.option(
+    "--estimate",
+    is_flag=True,
+    help="Only say how long the files would take and the disk they need; queue nothing.",
+)
+@click.option(
+    "--calibrate/--no-calibrate",
+    default=None,
+    help="Time the pipeline on the first minutes of a file (default: only before any job ran).",
+)
 @with_appcontext
-def ingest(files, title, body, when, agenda, wait) -> None:
-    """Create hearings from recordings on disk and queue them."""
+def ingest(files, title, body, when, agenda, wait, estimate, calibrate) -> None:
+    """Create hearings from recordings on disk and queue them (or, with --estimate, plan it)."""
     from hearings.errors import Refused
     from hearings.intake import DuplicateRecording, create_hearing_from_file
 
+    if estimate:
+        _estimate_backfill(list(files), calibrate)
+        return
+    if not body or not when:
+        raise click.UsageError("Give --body and --date for the hearings (or use --estimate).")
     failures = 0
     for path in files:
         details = _details(title if len(files) == 1 else None, body, when, agenda, path)
@@ -240,6 +255,51 @@ def ingest(files, title, body, when, agenda, wait) -> None:
             failures += 1
     if failures:
         sys.exit(1)
+
+
+def _estimate_backfill(files: list[Path], calibrate: bool | None) -> None:
+    """Print the audio, the processing time on this machine and the disk the files need."""
+    from datetime import UTC, datetime
+
+    from hearings import backfill
+    from hearings.jobs import pipeline_config
+
+    found = backfill.probe_files(files)
+    for item in found:
+        if item.problem:
+            click.echo(f"cannot use {item.path}: {item.problem}", err=True)
+    usable = [f for f in found if f.problem is None]
+    speed = backfill.measured_speed(db.session)
+    if usable and (calibrate or (calibrate is None and speed is None)):
+        longest = max(usable, key=lambda f: f.duration_s or 0)
+        click.echo(f"Calibrating on the first minutes of {longest.path.name} ...", err=True)
+        speed = backfill.calibrate(pipeline_config(current_app.config), longest.path)
+    plan = backfill.estimate(db.session, found, speed)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    text = backfill.duration_text
+    click.echo(f"{len(usable)} of {len(found)} files usable: {text(plan.audio_s)} of audio.")
+    if plan.speed is None:
+        click.echo("Processing time: unknown (no job has run here; drop --no-calibrate).")
+    else:
+        click.echo(
+            f"Processing: about {text(plan.processing_s or 0)} at {plan.speed.realtime:.1f}x real"
+            f" time (from {plan.speed.source})."
+        )
+        ahead = plan.backlog
+        if ahead.jobs:
+            click.echo(
+                f"Already queued: {len(ahead.jobs)} job(s), {text(ahead.audio_s)} of audio,"
+                f" about {text(ahead.expected_s or 0)}."
+            )
+        finish = plan.finish_at(now)
+        if finish:
+            click.echo(f"Expected to finish with one worker: {finish:%Y-%m-%d %H:%M} UTC.")
+    click.echo(
+        f"Disk: about {plan.disk_bytes / 1e9:.2f} GB (the recordings as they are, plus"
+        f" {plan.database_bytes_per_hour / 1e6:.1f} MB of database per hour of audio, from"
+        f" {plan.database_source})."
+    )
+    click.echo("Nothing was queued.")
 
 
 def _with_inline_queue(wait: bool, fn, *args):

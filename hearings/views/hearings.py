@@ -41,7 +41,14 @@ from hearings.intake import DuplicateRecording, HearingDetails, create_hearing_f
 from hearings.matters import matters_heard
 from hearings.models import Hearing, ReviewItem
 from hearings.speakers import speakers_panel
-from hearings.views.auth import admin_required, can_correct, can_edit, clerk_required, is_admin
+from hearings.views.auth import (
+    admin_required,
+    can_correct,
+    can_edit,
+    clerk_required,
+    editor_required,
+    is_admin,
+)
 from hearings.views.changes import change_to_the_record
 
 bp = Blueprint("hearings", __name__, url_prefix="/hearings")
@@ -162,6 +169,21 @@ def new():
         hearing = create_hearing_from_upload(details, form.recording.data)
     flash("Recording uploaded. It is being transcribed; this page updates itself.", "success")
     return redirect(url_for("hearings.detail", hearing_id=hearing.id))
+
+
+@bp.get("/queue")
+@editor_required
+def queue():
+    """Show the recordings waiting or being processed, and when the worker should be done."""
+    from hearings import backfill
+
+    speed = backfill.measured_speed(db.session)
+    return render_template(
+        "hearings/queue.html",
+        backlog=backfill.backlog(db.session, speed),
+        speed=speed,
+        duration_text=backfill.duration_text,
+    )
 
 
 @bp.get("/<int:hearing_id>")
