@@ -128,7 +128,8 @@ def measured_speed(session: DbSession, recent: int = RECENT_JOBS) -> Speed | Non
     if not rows or spent <= 0:
         return None
     count = len(rows)
-    return Speed(audio / spent, f"the last {count} job{'s' if count != 1 else ''} on this machine")
+    which = "the last job" if count == 1 else f"the last {count} jobs"
+    return Speed(audio / spent, f"{which} on this machine")
 
 
 def calibrate(config, path: Path, seconds: float = CALIBRATION_SECONDS) -> Speed:
