@@ -7,6 +7,12 @@ Recordings (real, with references, from ../shared/data; the demo hearing when pr
 * ``ami-joined``: the same 12 clips joined into one 6-minute file with 22 voices (speakers who
   appear in several clips keep one label), scored against the joined references; this is the
   file that exposes settings which merge or split voices only on longer audio;
+* ``hearing-joined``: a 32-minute file shaped like a public hearing (chair recurring, 21
+  public speakers once each, AMI discussion at both ends; 29 voices), built by
+  ``bench/hearing_audio.py`` from every voice of the shared recordings and the demo; the file
+  that settings are judged on;
+* ``stereo``: ``faster-whisper-stereo`` mixed down to mono (2 readers at once), and ``jfk``
+  (1 speaker), with references from their SOURCE.md;
 * ``pyannote-sample`` (2 speakers, 30 s), against ``sample.rttm``;
 * ``demo/*.ogg`` with its ``.rttm`` (synthetic espeak-ng hearing, 7 voices), if present.
 
@@ -53,7 +59,9 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     # Run as a script from a checkout, with or without the project installed.
     sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
 
+import hearing_audio  # noqa: E402
 import numpy as np  # noqa: E402
 
 from transcription.schema import SpeakerTurn, Word  # noqa: E402
@@ -62,6 +70,11 @@ DATA = REPO.parent / "shared" / "data"
 AMI = DATA / "ami-pyannote-debug"
 SAMPLE = DATA / "pyannote-sample"
 DEMO = REPO / "demo"
+STEREO = DATA / "faster-whisper-stereo"
+JFK = DATA / "whisper-jfk"
+# JFK's one voice from his first word to his last; its pauses count as missed speech for every
+# setting alike, so the clip tells settings apart only by confusion and false alarm.
+JFK_SPEECH = (0.3, 10.6)
 AMI_CLIPS = ["dev00", "dev01"] + [f"trn{i:02d}" for i in range(10)]
 CLIP_S = 30.0
 SAMPLE_RATE = 16000
@@ -127,6 +140,35 @@ def load_recordings(quick: bool) -> list[Recording]:
             "joined",
         )
     )
+
+    if not quick:
+        hearing = hearing_audio.build()
+        hearing_reference = Annotation(uri="hearing-joined")
+        for start, end, label in hearing.turns:
+            hearing_reference[Segment(start, end)] = label
+        recordings.append(
+            Recording(
+                "hearing-joined",
+                hearing.samples,
+                hearing_reference,
+                Timeline([Segment(0, hearing.duration)]),
+                "hearing",
+            )
+        )
+
+    stereo, _ = soundfile.read(STEREO / "stereo_diarization.wav", dtype="float32")
+    stereo_reference = Annotation(uri="stereo")
+    stereo_reference[Segment(0.0, 5.0)] = "left"
+    stereo_reference[Segment(0.3, 2.7)] = "right"
+    recordings.append(
+        Recording(
+            "stereo", stereo.mean(axis=1), stereo_reference, Timeline([Segment(0, 5.0)]), "stereo"
+        )
+    )
+    jfk, _ = soundfile.read(JFK / "jfk.wav", dtype="float32")
+    jfk_reference = Annotation(uri="jfk")
+    jfk_reference[Segment(*JFK_SPEECH)] = "jfk"
+    recordings.append(Recording("jfk", jfk, jfk_reference, Timeline([Segment(0, 11.0)]), "jfk"))
 
     samples, _ = soundfile.read(SAMPLE / "sample.wav", dtype="float32")
     recordings.append(
