@@ -123,7 +123,7 @@ def test_ingest_reports_a_failed_job(app, jfk_wav, fake_pipeline):
     "args, message",
     [
         (["--body", "Council", "--date", "12/03/2026"], "not a date like"),
-        (["--date", "2026-03-12"], "Missing option '--body'"),
+        (["--date", "2026-03-12"], "Give --body and --date"),
     ],
 )
 def test_ingest_bad_options_change_nothing(app, jfk_wav, args, message):
