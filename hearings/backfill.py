@@ -125,7 +125,7 @@ def measured_speed(session: DbSession, recent: int = RECENT_JOBS) -> Speed | Non
         for started, finished, _ in rows
         if started is not None and finished is not None
     )
-    if not rows or spent <= 0:
+    if not rows or spent <= 0 or audio <= 0:
         return None
     count = len(rows)
     which = "the last job" if count == 1 else f"the last {count} jobs"
@@ -139,7 +139,8 @@ def calibrate(config, path: Path, seconds: float = CALIBRATION_SECONDS) -> Speed
     from transcription.audio import SAMPLE_RATE, decode
     from transcription.pipeline import TranscriptionPipeline
 
-    samples = decode(path)[: int(seconds * SAMPLE_RATE)]
+    # Only the start is decoded: a six-hour file would otherwise fill gigabytes of memory.
+    samples = decode(path, limit_s=seconds)
     pipeline = TranscriptionPipeline(config)
     with tempfile.TemporaryDirectory() as folder:
         excerpt = _write_wav(Path(folder) / "excerpt.wav", samples, SAMPLE_RATE)
@@ -150,7 +151,7 @@ def calibrate(config, path: Path, seconds: float = CALIBRATION_SECONDS) -> Speed
         pipeline.run(excerpt)
         spent = time.perf_counter() - started
     audio = samples.size / SAMPLE_RATE
-    return Speed(audio / spent, f"a calibration run on {audio:.0f} s of {path.name}")
+    return Speed(audio / max(spent, 1e-3), f"a calibration run on {audio:.0f} s of {path.name}")
 
 
 def _write_wav(path: Path, samples, rate: int) -> Path:
@@ -194,9 +195,10 @@ def database_growth(session: DbSession) -> tuple[float, str]:
 
     hours = (
         session.scalar(
-            select(func.sum(Recording.duration_ms)).join(
-                Hearing, Hearing.recording_id == Recording.id
-            )
+            # Only transcribed hearings have grown the database.
+            select(func.sum(Recording.duration_ms))
+            .join(Hearing, Hearing.recording_id == Recording.id)
+            .where(Hearing.transcribed_at.is_not(None))
         )
         or 0
     ) / 3_600_000

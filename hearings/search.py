@@ -32,25 +32,28 @@ event.listen(
     "before_drop",
     DDL("DROP TABLE IF EXISTS segment_fts").execute_if(dialect="sqlite"),
 )
-# PostgreSQL: a text search configuration that stems English but drops no word, a stored
-# tsvector per line with a GIN index, and trigram indexes for names heard or typed imperfectly.
+# PostgreSQL: a text search configuration that stems as FTS5's porter tokenizer does and drops
+# no word; a stored tsvector per line, of its letters and digits only (FTS5's tokenizer splits
+# "23-1234" and "4.2" at the punctuation, PostgreSQL's parser would not), with a GIN index; and
+# trigram indexes for names heard or typed imperfectly.
 POSTGRES_SEARCH_DDL = (
     """
     DO $$ BEGIN
-      IF NOT EXISTS (SELECT 1 FROM pg_ts_dict WHERE dictname = 'hearing_english_stem') THEN
-        CREATE TEXT SEARCH DICTIONARY hearing_english_stem
-          (TEMPLATE = snowball, Language = english);
+      IF NOT EXISTS (SELECT 1 FROM pg_ts_dict WHERE dictname = 'hearing_porter_stem') THEN
+        CREATE TEXT SEARCH DICTIONARY hearing_porter_stem
+          (TEMPLATE = snowball, Language = porter);
       END IF;
       IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = 'hearing_english') THEN
         CREATE TEXT SEARCH CONFIGURATION hearing_english (COPY = english);
         ALTER TEXT SEARCH CONFIGURATION hearing_english ALTER MAPPING
           FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part
-          WITH hearing_english_stem;
+          WITH hearing_porter_stem;
       END IF;
     END $$
     """,
     "ALTER TABLE segments ADD COLUMN IF NOT EXISTS text_search tsvector GENERATED ALWAYS AS "
-    "(to_tsvector('hearing_english'::regconfig, text)) STORED",
+    "(to_tsvector('hearing_english'::regconfig, "
+    "regexp_replace(text, '[^[:alnum:][:space:]]+', ' ', 'g'))) STORED",
     "CREATE INDEX IF NOT EXISTS ix_segments_text_search ON segments USING gin (text_search)",
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
 )

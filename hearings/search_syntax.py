@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import func
 
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+# Terms read from one query, at most: a query of hundreds of words is no search anyone types,
+# and each term is one more node the databases (and SQLAlchemy's compiler) nest.
+MAX_TERMS = 32
 _WORD_PART = re.compile(r"\w+")
 
 
@@ -70,6 +73,8 @@ def parse(query: str) -> ParsedQuery:
             term = _term(phrase, quoted=True)
         if term is None:
             continue
+        if len(parsed.excluded) + sum(map(len, parsed.groups)) >= MAX_TERMS:
+            break
         if negated:
             parsed.excluded.append(term)
         elif pending_or:
@@ -103,8 +108,8 @@ def fts5(parsed: ParsedQuery) -> str:
 
 # --- PostgreSQL -------------------------------------------------------------------------------
 
-# English stemming without a stop-word list (hearings.search creates it): FTS5 indexes every
-# word, so a search for "the people" or "who" must find the same lines on both databases.
+# Porter stemming, as FTS5's porter tokenizer, and no stop-word list (hearings.search creates
+# it): FTS5 indexes every word, so "the people" or "survei*" finds the same lines on both.
 CONFIG = "hearing_english"
 
 

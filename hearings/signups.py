@@ -18,7 +18,6 @@ voice, records the card alone (the signer did not speak) or sets the row aside.
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -161,6 +160,9 @@ def read_list(
     matters = _MatterFinder(session, hearing)
     for number, fields in records:
         problems = []
+        if fields.get("unreadable"):
+            result.problems.append(ListProblem(number, "the row could not be read as CSV."))
+            continue
         if fields.get("extra"):
             problems.append("more columns than name, organization, position and matter")
         name = " ".join(fields.get("name", "").split())
@@ -194,25 +196,37 @@ def read_list(
 
 
 def _records(lines: list[tuple[int, str]]) -> list[tuple[int, dict[str, str]]]:
-    """Return each row's fields by column name: a header row, column order, or names alone."""
-    sample = "\n".join(line for _, line in lines[:20])
-    delimiter = next((d for d in (",", "\t", ";") if d in sample), None)
+    """Return each row's fields by column name: a header row, column order, or names alone.
+
+    The first line decides the separator (a tab, else a comma, else a semicolon; none means
+    one name per line, so "Harris, Ron" further down stays a name). Each line is read on its
+    own, so a stray quote can only spoil its own row, never swallow the rows after it.
+    """
+    first = lines[0][1]
+    delimiter = next((d for d in ("\t", ",", ";") if d in first), None)
     if delimiter is None:
         return [(number, {"name": line}) for number, line in lines]
-    parsed = list(
-        csv.reader(io.StringIO("\n".join(line for _, line in lines)), delimiter=delimiter)
-    )
-    # csv.reader gives one row per non-empty line here: quoted line breaks are not expected on
-    # a sign-up sheet, and a row that had one would show up as a bad row below.
-    numbered = list(zip((number for number, _ in lines), parsed, strict=False))
-    header = [cell.strip().casefold() for cell in numbered[0][1]]
-    columns = [_column_of(cell) for cell in header]
+    parsed: list[tuple[int, list[str] | None]] = []
+    for number, line in lines:
+        try:
+            parsed.append((number, next(csv.reader([line], delimiter=delimiter), [])))
+        except csv.Error:
+            parsed.append((number, None))
+    header = [cell.strip().casefold() for cell in parsed[0][1] or []]
+    columns: list[str | None] = []
+    for cell in header:
+        column = _column_of(cell)
+        # A column named twice is read once; the second is an extra column.
+        columns.append(column if column not in columns else None)
     if "name" in columns:
-        numbered = numbered[1:]
+        parsed = parsed[1:]
     else:
         columns = list(_ORDER)
     records = []
-    for number, cells in numbered:
+    for number, cells in parsed:
+        if cells is None:
+            records.append((number, {"unreadable": "yes"}))
+            continue
         fields: dict[str, str] = {}
         for index, cell in enumerate(cells):
             column = columns[index] if index < len(columns) else None
@@ -232,31 +246,37 @@ def _column_of(header: str) -> str | None:
 
 
 class _MatterFinder:
-    """Finds a row's matter by file number or title, preferring this hearing's agenda."""
+    """Finds a row's matter by file number or title, preferring this hearing's agenda.
+
+    Names are compared here, case-folded with spaces evened out, not with SQL lower(), which
+    SQLite applies to ASCII letters only; matters are few beside lines.
+    """
 
     def __init__(self, session: DbSession, hearing: Hearing) -> None:
         self.session = session
         self.hearing = hearing
-        self.cache: dict[str, Matter | None] = {}
+        self.by_number: dict[str, Matter] | None = None
+        self.by_title: dict[str, list[Matter]] = {}
 
     def find(self, text: str) -> Matter | None:
-        key = " ".join(text.split()).casefold()
-        if key not in self.cache:
-            self.cache[key] = self._lookup(key)
-        return self.cache[key]
+        if self.by_number is None:
+            self._load()
+        assert self.by_number is not None
+        key = _key(text)
+        return self.by_number.get(key) or next(iter(self.by_title.get(key, [])), None)
 
-    def _lookup(self, key: str) -> Matter | None:
-        from sqlalchemy import func
-
-        by_number = self.session.scalars(
-            select(Matter).where(func.lower(Matter.file_number) == key)
-        ).first()
-        if by_number is not None:
-            return by_number
-        titled = list(self.session.scalars(select(Matter).where(func.lower(Matter.title) == key)))
+    def _load(self) -> None:
         on_agenda = {item.matter_id for item in _agenda(self.session, self.hearing)}
-        titled.sort(key=lambda matter: (matter.id not in on_agenda, matter.id))
-        return titled[0] if titled else None
+        matters = sorted(
+            self.session.scalars(select(Matter)), key=lambda m: (m.id not in on_agenda, m.id)
+        )
+        self.by_number = {_key(m.file_number): m for m in reversed(matters) if m.file_number}
+        for matter in matters:
+            self.by_title.setdefault(_key(matter.title), []).append(matter)
+
+
+def _key(text: str) -> str:
+    return " ".join(text.split()).casefold()
 
 
 def _agenda(session: DbSession, hearing: Hearing) -> list[AgendaItem]:
@@ -404,15 +424,15 @@ def public_voices(session: DbSession, hearing: Hearing) -> list[Voice]:
     ]
 
 
-def _same_name(card: str, heard: str) -> bool:
+def _same_name(card: str, heard: str, shared_surnames: frozenset[str] = frozenset()) -> bool:
     a, b = normalise_name(card), normalise_name(heard)
     if not a or not b:
         return False
     if a == b or fuzz.token_sort_ratio(a, b) >= NAME_MATCH:
         return True
     # "Ms. Harris" heard, "Tamika Harris" on the card: the surname alone, when it is a whole
-    # word of both and the heard name is one word.
-    return len(b.split()) == 1 and b == a.split()[-1]
+    # word of both, the heard name is one word, and no other row on the list has that surname.
+    return len(b.split()) == 1 and b == a.split()[-1] and b not in shared_surnames
 
 
 def suggested_matches(
@@ -424,6 +444,11 @@ def suggested_matches(
     the rows before and after them.
     """
     voices = public_voices(session, hearing)
+    counted: dict[str, int] = {}
+    for entry in entries:
+        for surname in normalise_name(entry.name).split()[-1:]:
+            counted[surname] = counted.get(surname, 0) + 1
+    shared = frozenset(name for name, count in counted.items() if count > 1)
     # Anchors: (row position, voice position), kept only while both go forward.
     anchors: list[tuple[int, int, str, bool]] = []
     by_person = {v.speaker.person_id: i for i, v in enumerate(voices) if v.speaker.person_id}
@@ -435,7 +460,7 @@ def suggested_matches(
             found = by_person.get(entry.person_id) if entry.person_id else None
         elif entry.state == "pending":
             for position in range(last_voice + 1, len(voices)):
-                said = [n for n in voices[position].names if _same_name(entry.name, n)]
+                said = [n for n in voices[position].names if _same_name(entry.name, n, shared)]
                 if said:
                     found, how = position, said[0]
                     break

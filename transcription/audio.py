@@ -144,8 +144,10 @@ def decode(
     *,
     expected_duration: float | None = None,
     progress: StageProgress | None = None,
+    limit_s: float | None = None,
 ) -> np.ndarray:
-    """Decode the first audio stream to 16 kHz mono float32 samples.
+    """Decode the first audio stream to 16 kHz mono float32 samples (the first ``limit_s``
+    seconds only, when given).
 
     Channels are averaged, so a stereo recording never exceeds full scale when mixed down.
 
@@ -162,7 +164,8 @@ def decode(
 
     # Grow one buffer instead of joining a list of chunks: a three-hour hearing is about 700 MB
     # of float32 samples, and a final concatenation would briefly need twice that.
-    capacity = int((expected_duration or 60.0) * SAMPLE_RATE * 1.02) + SAMPLE_RATE
+    wanted = limit_s if limit_s is not None else expected_duration
+    capacity = int((wanted or 60.0) * SAMPLE_RATE * 1.02) + SAMPLE_RATE
     samples = np.empty(capacity, dtype=np.float32)
     filled = 0
     reported = -1.0
@@ -177,6 +180,9 @@ def decode(
                 samples = _grown(samples, filled + mono.size)
             samples[filled : filled + mono.size] = mono
             filled += mono.size
+            if limit_s is not None and filled >= limit_s * SAMPLE_RATE:
+                filled = min(filled, int(limit_s * SAMPLE_RATE))
+                break
             if progress and expected_duration:
                 fraction = min(filled / SAMPLE_RATE / expected_duration, 1.0)
                 if fraction - reported >= 0.01:

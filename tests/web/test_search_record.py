@@ -170,3 +170,21 @@ def test_drafts_stay_out_of_the_search_for_the_public(app, client, budget_hearin
         db.session.commit()
     page = client.get("/search?q=budget").get_data(as_text=True)
     assert "15 lines for" in page and f"/hearings/{march}/at/" not in page
+
+
+def test_punctuated_numbers_prefixes_and_long_queries_alike_on_both_databases(app, client):
+    stored_hearing(
+        app,
+        transcript=sample_transcript(
+            [
+                (0.0, "SPEAKER_00", "File 23-1234 is the survey of cameras."),
+                (4.0, "SPEAKER_01", "The surveys cost 4.2 million dollars."),
+            ]
+        ),
+    )
+    assert "2 lines for" in client.get("/search?q=survei*").get_data(as_text=True)
+    assert "1 line for" in client.get("/search?q=23-1234").get_data(as_text=True)
+    assert "1 line for" in client.get("/search?q=4.2").get_data(as_text=True)
+    # Hundreds of words: read up to a limit, never an error.
+    many = client.get("/search", query_string={"q": " ".join(["a"] * 300)})
+    assert many.status_code == 200

@@ -374,3 +374,68 @@ def test_presentations_before_public_comment_are_skipped_up_to_a_name_heard(app,
     assert f'value="{ids["SPEAKER_02"]}" selected' in alice
     ron = page.split(f'id="row-{rows["Ron Jansen"].id}"')[1].split("</tr>")[0]
     assert f'value="{ids["SPEAKER_03"]}" selected' in ron
+
+
+@pytest.mark.parametrize(
+    ("text", "rows"),
+    [
+        # A stray quote spoils only its own row, never the rows after it.
+        (
+            'name,organization\n"Jane Doe,Org A\nBob,Org B\nCarl,Org C\n',
+            [("Jane Doe,Org A", None), ("Bob", "Org B"), ("Carl", "Org C")],
+        ),
+        # Tab-separated, with a comma inside a cell.
+        (
+            "name\torganization\nAnn Lee\tFriends of Parks, Inc.\n",
+            [("Ann Lee", "Friends of Parks, Inc.")],
+        ),
+        # One name per line: a comma further down is part of the name.
+        (
+            "Ann Lee\nBo Chan\nHarris, Ron\n",
+            [("Ann Lee", None), ("Bo Chan", None), ("Harris, Ron", None)],
+        ),
+    ],
+)
+def test_rows_are_read_line_by_line_with_the_first_lines_separator(app, text, rows):
+    hearing_id, matter_id = hearing_with_list(app)
+    with app.app_context():
+        hearing = db.session.get(Hearing, hearing_id)
+        read = read_list(db.session, text, db.session.get(Matter, matter_id), hearing)
+        assert not read.problems
+        assert [(r.name, r.organization) for r in read.rows] == rows
+
+
+def test_a_surname_heard_alone_anchors_only_a_surname_no_one_else_on_the_list_has(
+    app, clerk_client
+):
+    lines = [
+        (0.0, "SPEAKER_00", "Public comment is open. First speaker please."),
+        (3.0, "SPEAKER_01", "I am against the cameras."),
+        (8.0, "SPEAKER_00", "Next speaker."),
+        (10.0, "SPEAKER_02", "I am also against them."),
+        (15.0, "SPEAKER_00", "Next."),
+        (17.0, "SPEAKER_03", "Same for me, no cameras."),
+        (22.0, "SPEAKER_00", "Thank you, Ms. Harris. Next."),
+        (25.0, "SPEAKER_04", "I support the department."),
+        (30.0, "SPEAKER_00", "Public comment is closed, thank you all."),
+    ]
+    hearing_id = stored_hearing(app, transcript=sample_transcript(lines))
+    with app.app_context():
+        matter = Matter(file_number=FILE, title="Ordinance on facial recognition technology")
+        db.session.add(matter)
+        suggest_names_heard(db.session, db.session.get(Hearing, hearing_id))
+        db.session.commit()
+        matter_id = matter.id
+    names = "Ann Lee\nRon Harris\nBo Chan\nTamika Harris\n"
+    assert import_text(clerk_client, hearing_id, names, matter_id).status_code == 302
+    ids = speaker_ids(app, hearing_id)
+    rows = entries(app, hearing_id)
+    page = clerk_client.get(f"/hearings/{hearing_id}/sign-ups").get_data(as_text=True)
+    for name, label in [
+        ("Ann Lee", "SPEAKER_01"),
+        ("Ron Harris", "SPEAKER_02"),
+        ("Bo Chan", "SPEAKER_03"),
+        ("Tamika Harris", "SPEAKER_04"),
+    ]:
+        row = page.split(f'id="row-{rows[name].id}"')[1].split("</tr>")[0]
+        assert f'value="{ids[label]}" selected' in row, name

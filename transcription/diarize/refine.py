@@ -81,11 +81,14 @@ def refine_turns(samples: np.ndarray, turns: list[SpeakerTurn]) -> list[SpeakerT
         labels = np.where(move, best, labels)
 
     # Each single-speaker frame goes to the speaker most of its pieces chose.
-    votes = np.zeros((frames, len(speakers)), dtype=np.int32)
+    votes = np.zeros((frames, len(speakers)), dtype=np.float32)
     for (a, b), label in zip(pieces, labels, strict=True):
         votes[a:b, label] += 1
-    voted = votes.sum(axis=1) > 0
-    decided = single & voted
+    # A tie between two pieces keeps the frame's first-pass speaker, rather than whichever
+    # speaker happens to come first in the list.
+    single_frames = np.flatnonzero(single)
+    votes[single_frames, owner[single_frames]] += 0.5 * (votes[single_frames].sum(axis=1) > 0)
+    decided = single & (votes.sum(axis=1) > 0)
     owner[decided] = votes[decided].argmax(axis=1)
     active[decided] = False
     active[decided, owner[decided]] = True

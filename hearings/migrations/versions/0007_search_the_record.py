@@ -1,8 +1,9 @@
 """Search on PostgreSQL reads a stored tsvector and finds names by trigrams.
 
-A text search configuration that stems English but keeps every word (SQLite's FTS5 drops
-none, so both databases find the same lines), a generated tsvector column with a GIN index in
-place of the expression index, and pg_trgm indexes on people's and organizations' names.
+A text search configuration that stems as SQLite's FTS5 porter tokenizer does and keeps every
+word, a generated tsvector column of each line's letters and digits (split at punctuation, as
+FTS5 splits) with a GIN index in place of the expression index, so both databases find the
+same lines; and pg_trgm indexes on people's and organizations' names.
 SQLite keeps its FTS5 table as it is.
 
 Revision ID: 0007_search_the_record
@@ -20,20 +21,21 @@ depends_on = None
 UPGRADE = (
     """
     DO $$ BEGIN
-      IF NOT EXISTS (SELECT 1 FROM pg_ts_dict WHERE dictname = 'hearing_english_stem') THEN
-        CREATE TEXT SEARCH DICTIONARY hearing_english_stem
-          (TEMPLATE = snowball, Language = english);
+      IF NOT EXISTS (SELECT 1 FROM pg_ts_dict WHERE dictname = 'hearing_porter_stem') THEN
+        CREATE TEXT SEARCH DICTIONARY hearing_porter_stem
+          (TEMPLATE = snowball, Language = porter);
       END IF;
       IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = 'hearing_english') THEN
         CREATE TEXT SEARCH CONFIGURATION hearing_english (COPY = english);
         ALTER TEXT SEARCH CONFIGURATION hearing_english ALTER MAPPING
           FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part
-          WITH hearing_english_stem;
+          WITH hearing_porter_stem;
       END IF;
     END $$
     """,
     "ALTER TABLE segments ADD COLUMN IF NOT EXISTS text_search tsvector GENERATED ALWAYS AS "
-    "(to_tsvector('hearing_english'::regconfig, text)) STORED",
+    "(to_tsvector('hearing_english'::regconfig, "
+    "regexp_replace(text, '[^[:alnum:][:space:]]+', ' ', 'g'))) STORED",
     "CREATE INDEX IF NOT EXISTS ix_segments_text_search ON segments USING gin (text_search)",
     "DROP INDEX IF EXISTS ix_segments_fts",
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
