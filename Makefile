@@ -74,6 +74,7 @@ bench: install
 
 bench-diarization: install
 	$(PY) bench/diarization_eval.py
+	$(PY) bench/diarization_default.py
 
 ## bench-glossary: WER and names recognised with and without a glossary of local names
 bench-glossary: install

@@ -26,7 +26,7 @@ from transcription.schema import SpeakerTurn
 from transcription.voices import SAMPLE_RATE, load_voice_encoder, voice_features
 
 PIECE_S = 1.5
-HOP_S = 0.75
+HOP_S = 0.5
 # A piece needs this much single-speaker speech to be embedded.
 MIN_SPEECH_S = 1.0
 # Cosine similarity by which another speaker's centroid must beat the current one's.
@@ -80,14 +80,13 @@ def refine_turns(samples: np.ndarray, turns: list[SpeakerTurn]) -> list[SpeakerT
             break
         labels = np.where(move, best, labels)
 
-    # Each single-speaker frame goes to the speaker most of its pieces chose.
+    # Each frame goes to the speaker of the pieces that cover it, each weighing more the
+    # nearer the frame is to its middle: where two overlapping pieces disagree, the one
+    # centred on the frame decides, not the order the speakers were listed in.
     votes = np.zeros((frames, len(speakers)), dtype=np.float32)
     for (a, b), label in zip(pieces, labels, strict=True):
-        votes[a:b, label] += 1
-    # A tie between two pieces keeps the frame's first-pass speaker, rather than whichever
-    # speaker happens to come first in the list.
-    single_frames = np.flatnonzero(single)
-    votes[single_frames, owner[single_frames]] += 0.5 * (votes[single_frames].sum(axis=1) > 0)
+        middle, half = (a + b) / 2, max((b - a) / 2, 1.0)
+        votes[a:b, label] += 1.0 - np.abs(np.arange(a, b) + 0.5 - middle) / (half + 1.0)
     decided = single & (votes.sum(axis=1) > 0)
     owner[decided] = votes[decided].argmax(axis=1)
     active[decided] = False
