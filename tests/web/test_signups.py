@@ -4,6 +4,7 @@ confirmed by a clerk into card testimony linked to what the signer said."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 
 import pytest
@@ -45,9 +46,10 @@ Pat Doe,,Oppose,
 """
 
 
-def hearing_with_list(app, client=None, text: str = LIST) -> tuple[int, int]:
-    """Return (hearing id, matter id) of a public-comment hearing with its names heard."""
-    hearing_id = stored_hearing(app, transcript=sample_transcript(PUBLIC_COMMENT))
+def hearing_with_list(app, client=None, text: str = LIST, lines=PUBLIC_COMMENT) -> tuple[int, int]:
+    """Return (hearing id, matter id) of a public-comment hearing with its names heard, and
+    the list imported when a signed-in client is given."""
+    hearing_id = stored_hearing(app, transcript=sample_transcript(lines))
     with app.app_context():
         hearing = db.session.get(Hearing, hearing_id)
         matter = Matter(file_number=FILE, title="Ordinance on facial recognition technology")
@@ -77,6 +79,18 @@ def entries(app, hearing_id: int) -> dict[str, SignupEntry]:
         ).all()
         db.session.expunge_all()
         return {row.name: row for row in rows}
+
+
+def suggested(app, client, hearing_id: int) -> dict[str, str]:
+    """Return the voice label selected for each pending row on the sign-up page."""
+    labels = {speaker_id: label for label, speaker_id in speaker_ids(app, hearing_id).items()}
+    page = client.get(f"/hearings/{hearing_id}/sign-ups").get_data(as_text=True)
+    chosen = {}
+    for name, row in entries(app, hearing_id).items():
+        cells = page.split(f'id="row-{row.id}"')[1].split("</tr>")[0]
+        found = re.search(r'value="(\d+)" selected', cells)
+        chosen[name] = labels[int(found.group(1))] if found else None
+    return chosen
 
 
 def decide(client, hearing_id: int, entry_id: int, decision: str, **data):
@@ -355,25 +369,11 @@ def test_presentations_before_public_comment_are_skipped_up_to_a_name_heard(app,
         (27.0, "SPEAKER_03", "My name is Ron Jansen and I support the department."),
         (34.0, "SPEAKER_00", "Public comment is closed."),
     ]
-    hearing_id = stored_hearing(app, transcript=sample_transcript(lines))
-    with app.app_context():
-        hearing = db.session.get(Hearing, hearing_id)
-        matter = Matter(file_number=FILE, title="Ordinance on facial recognition technology")
-        db.session.add(matter)
-        suggest_names_heard(db.session, hearing)
-        db.session.commit()
-        matter_id = matter.id
-    assert (
-        import_text(clerk_client, hearing_id, "Alice Moreno\nRon Jansen\n", matter_id).status_code
-        == 302
-    )
-    ids = speaker_ids(app, hearing_id)
-    rows = entries(app, hearing_id)
-    page = clerk_client.get(f"/hearings/{hearing_id}/sign-ups").get_data(as_text=True)
-    alice = page.split(f'id="row-{rows["Alice Moreno"].id}"')[1].split("</tr>")[0]
-    assert f'value="{ids["SPEAKER_02"]}" selected' in alice
-    ron = page.split(f'id="row-{rows["Ron Jansen"].id}"')[1].split("</tr>")[0]
-    assert f'value="{ids["SPEAKER_03"]}" selected' in ron
+    hearing_id, _ = hearing_with_list(app, clerk_client, "Alice Moreno\nRon Jansen\n", lines)
+    assert suggested(app, clerk_client, hearing_id) == {
+        "Alice Moreno": "SPEAKER_02",
+        "Ron Jansen": "SPEAKER_03",
+    }
 
 
 @pytest.mark.parametrize(
@@ -419,23 +419,11 @@ def test_a_surname_heard_alone_anchors_only_a_surname_no_one_else_on_the_list_ha
         (25.0, "SPEAKER_04", "I support the department."),
         (30.0, "SPEAKER_00", "Public comment is closed, thank you all."),
     ]
-    hearing_id = stored_hearing(app, transcript=sample_transcript(lines))
-    with app.app_context():
-        matter = Matter(file_number=FILE, title="Ordinance on facial recognition technology")
-        db.session.add(matter)
-        suggest_names_heard(db.session, db.session.get(Hearing, hearing_id))
-        db.session.commit()
-        matter_id = matter.id
     names = "Ann Lee\nRon Harris\nBo Chan\nTamika Harris\n"
-    assert import_text(clerk_client, hearing_id, names, matter_id).status_code == 302
-    ids = speaker_ids(app, hearing_id)
-    rows = entries(app, hearing_id)
-    page = clerk_client.get(f"/hearings/{hearing_id}/sign-ups").get_data(as_text=True)
-    for name, label in [
-        ("Ann Lee", "SPEAKER_01"),
-        ("Ron Harris", "SPEAKER_02"),
-        ("Bo Chan", "SPEAKER_03"),
-        ("Tamika Harris", "SPEAKER_04"),
-    ]:
-        row = page.split(f'id="row-{rows[name].id}"')[1].split("</tr>")[0]
-        assert f'value="{ids[label]}" selected' in row, name
+    hearing_id, _ = hearing_with_list(app, clerk_client, names, lines)
+    assert suggested(app, clerk_client, hearing_id) == {
+        "Ann Lee": "SPEAKER_01",
+        "Ron Harris": "SPEAKER_02",
+        "Bo Chan": "SPEAKER_03",
+        "Tamika Harris": "SPEAKER_04",
+    }

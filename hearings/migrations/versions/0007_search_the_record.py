@@ -18,6 +18,8 @@ down_revision = '0006_signup_lists'
 branch_labels = None
 depends_on = None
 
+# A copy of hearings.search's DDL as it stands at this revision, not an import of it: a
+# migration must do the same thing whatever the application's code later becomes.
 UPGRADE = (
     """
     DO $$ BEGIN
