@@ -33,6 +33,8 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
 DATA = REPO.parent / "shared" / "data"
 DEMO = REPO / "demo"
 SAMPLE_RATE = 16000
@@ -93,26 +95,17 @@ def _rttm_turns(path: Path) -> list[tuple[float, float, str]]:
 
 
 def _clean_spans(turns: list[tuple[float, float, str]], label: str) -> list[tuple[float, float]]:
-    """Return the spans of ``label``'s turns where no other label speaks."""
+    """Return the spans of ``label``'s turns where no other label speaks (0.3 s or more)."""
+    from transcription.diarize.base import subtract
+
     others = [(a, b) for a, b, other in turns if other != label]
-    spans = []
-    for start, end, who in turns:
-        if who != label:
-            continue
-        pieces = [(start, end)]
-        for a, b in others:
-            pieces = (
-                [
-                    part
-                    for s, e in pieces
-                    for part in ((s, min(e, a)), (max(s, b), e))
-                    if part[1] - part[0] > 0
-                ]
-                if a < end and b > start
-                else pieces
-            )
-        spans += [(s, e) for s, e in pieces if e - s >= 0.3]
-    return spans
+    return [
+        (s, e)
+        for start, end, who in turns
+        if who == label
+        for s, e in subtract(start, end, others)
+        if e - s >= 0.3
+    ]
 
 
 def _cut(samples: np.ndarray, spans: list[tuple[float, float]]) -> list[np.ndarray]:
@@ -145,7 +138,6 @@ def voices() -> dict[str, Voice]:
     demo_rttm = DEMO / "facial-recognition-hearing.rttm"
     demo_audio = DEMO / "facial-recognition-hearing.ogg"
     if demo_rttm.exists() and demo_audio.exists():
-        sys.path.insert(0, str(REPO))
         from transcription.audio import decode
 
         samples = decode(demo_audio)

@@ -98,6 +98,17 @@ def create_person(
     return person
 
 
+def person_or_new(session: DbSession, user, name: str, organization: str | None = None) -> Person:
+    """Return the person of this name in the record, or a new one with this affiliation.
+
+    For names that come from the hearing itself or from a sign-up card, where a namesake in
+    the record is taken to be the same person.
+    """
+    return person_named(session, name) or create_person(
+        session, user, PersonDetails(name, "", organization or "")
+    )
+
+
 def update_person(session: DbSession, user, person: Person, details: PersonDetails) -> Person:
     """Change a person's name, title or affiliation, audited."""
     details = _checked(details)

@@ -55,7 +55,6 @@ POSTGRES_SEARCH_DDL = (
     "(to_tsvector('hearing_english'::regconfig, "
     "regexp_replace(text, '[^[:alnum:][:space:]]+', ' ', 'g'))) STORED",
     "CREATE INDEX IF NOT EXISTS ix_segments_text_search ON segments USING gin (text_search)",
-    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
 )
 POSTGRES_NAME_DDL = {
     "people": "CREATE INDEX IF NOT EXISTS ix_people_name_trgm ON people "
@@ -188,7 +187,7 @@ def search_lines(
     if parsed.empty:
         stmt = _apply_filters(select(Segment, Segment.text), filters)
         order: tuple = (Hearing.date.desc(), Hearing.id.desc(), Segment.start_ms)
-        browsing, escape_snippet = True, True
+        browsing = True
     else:
         if session.get_bind().dialect.name == "sqlite":
             stmt, rank = _sqlite_match(parsed)
@@ -196,7 +195,7 @@ def search_lines(
             stmt, rank = _postgres_match(parsed)
         stmt = _apply_filters(stmt, filters)
         order = (rank, Segment.id)
-        browsing, escape_snippet = False, False
+        browsing = False
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = session.execute(
         stmt.options(
@@ -207,10 +206,7 @@ def search_lines(
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
-    hits = [
-        SearchHit(segment=row[0], snippet=escape(row[1]) if escape_snippet else _markup(row[1]))
-        for row in rows
-    ]
+    hits = [SearchHit(segment=row[0], snippet=_markup(row[1])) for row in rows]
     return LineResults(
         hits, total or 0, page, per_page, browsing=browsing, searched=not parsed.empty
     )

@@ -18,10 +18,8 @@ voice, records the card alone (the signer did not speak) or sets the row aside.
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from rapidfuzz import fuzz
 from sqlalchemy import select
@@ -29,7 +27,7 @@ from sqlalchemy import select
 from hearings.audit import audit_created, audited
 from hearings.errors import Conflict, Refused
 from hearings.models import AgendaItem, Hearing, Matter, Membership, Person, Speaker, Testimony
-from hearings.models.base import DbSession
+from hearings.models.base import DbSession, utcnow
 from hearings.models.testimony import SignupEntry
 from hearings.organizations import normalise_name
 from hearings.timecodes import clock
@@ -87,7 +85,6 @@ _ORDER = ("name", "organization", "position", "matter")
 class ListRow:
     """One good row of a list: what the card says, its matter found in the record."""
 
-    line: int
     name: str
     organization: str | None
     position: str
@@ -126,8 +123,6 @@ def decode_list(data: bytes) -> str:
 
     Spreadsheet programs save CSV in either; anything with NUL bytes is not a text list.
     """
-    if len(data) > MAX_LIST_BYTES:
-        raise Refused(f"The list is larger than {MAX_LIST_BYTES // 1024} KB; split it up.")
     if b"\x00" in data:
         raise Refused("That file is not a text or CSV list (it holds binary data).")
     try:
@@ -191,7 +186,7 @@ def read_list(
             result.problems.append(ListProblem(number, "; ".join(problems) + "."))
             continue
         assert matter is not None and position is not None
-        result.rows.append(ListRow(number, name, organization, position, matter))
+        result.rows.append(ListRow(name, organization, position, matter))
     return result
 
 
@@ -277,6 +272,13 @@ class _MatterFinder:
 
 def _key(text: str) -> str:
     return " ".join(text.split()).casefold()
+
+
+def matter_choices(session: DbSession, hearing: Hearing) -> list[Matter]:
+    """Return the matters a list can be on: this hearing's agenda first, then the rest."""
+    on_agenda = [item.matter for item in _agenda(session, hearing) if item.matter is not None]
+    others = session.scalars(select(Matter).order_by(Matter.title))
+    return list(dict.fromkeys([*on_agenda, *others]))
 
 
 def _agenda(session: DbSession, hearing: Hearing) -> list[AgendaItem]:
@@ -381,7 +383,6 @@ class Match:
     speaker: Speaker
     first_ms: int
     reason: str
-    by_name: bool
 
 
 def voices_of(hearing: Hearing) -> list[Voice]:
@@ -473,7 +474,7 @@ def suggested_matches(
         if pending:
             anchor = voices[at]
             matches[entries[row].id] = Match(
-                anchor.speaker, anchor.first_ms, f"name heard or given: “{heard}”", True
+                anchor.speaker, anchor.first_ms, f"name heard or given: “{heard}”"
             )
     # Between anchors, rows and voices pair off in order.
     bounds = (
@@ -500,7 +501,6 @@ def suggested_matches(
                 next_voice.first_ms,
                 "in order: the next unnamed public speaker, first heard at"
                 f" {clock(next_voice.first_ms)}",
-                False,
             )
     return matches
 
@@ -515,19 +515,8 @@ def _pending(entry: SignupEntry) -> None:
 
 def _decided(entry: SignupEntry, user, state: str) -> None:
     entry.state = state
-    entry.decided_at = datetime.now(UTC).replace(tzinfo=None)
+    entry.decided_at = utcnow()
     entry.decided_by_id = getattr(user, "id", None)
-
-
-def _person_for_card(session: DbSession, user, entry: SignupEntry) -> Person:
-    from hearings.people import PersonDetails, create_person, person_named
-
-    person = person_named(session, entry.name)
-    if person is None:
-        person = create_person(
-            session, user, PersonDetails(entry.name, "", entry.organization or "")
-        )
-    return person
 
 
 def confirm_entry(
@@ -539,8 +528,9 @@ def confirm_entry(
     Raises:
         Conflict: the row was decided already, or the voice is named as someone else.
     """
+    from hearings.people import person_or_new
     from hearings.speakers import name_speaker
-    from hearings.testimony import create_card_testimony, create_oral_testimony
+    from hearings.testimony import create_card_testimony
 
     _pending(entry)
     hearing = entry.hearing
@@ -554,7 +544,7 @@ def confirm_entry(
             )
         person = speaker.person
     else:
-        person = _person_for_card(session, user, entry)
+        person = person_or_new(session, user, entry.name, entry.organization)
         if speaker is not None:
             name_speaker(session, user, speaker, person_id=person.id)
     organizations = [entry.organization] if entry.organization else []
@@ -570,7 +560,7 @@ def confirm_entry(
     )
     if speaker is not None:
         card.spoken_testimony = _spoken_testimony(
-            session, user, hearing, entry, speaker, person, organizations, create_oral_testimony
+            session, user, entry, speaker, person, organizations
         )
         entry.spoke_at_ms = speaker_first_ms(hearing, speaker)
     with audited(session, user, "signup.confirm", entry, _entry_state, hearing_id=hearing.id):
@@ -581,13 +571,21 @@ def confirm_entry(
 
 
 def _spoken_testimony(
-    session, user, hearing, entry, speaker, person, organizations, create_oral_testimony
+    session: DbSession,
+    user,
+    entry: SignupEntry,
+    speaker: Speaker,
+    person: Person,
+    organizations: list[str],
 ) -> Testimony | None:
     """Return the person's spoken testimony on the matter here, recording it if there is none.
 
     The card's position is the signer's own statement, so it is the spoken testimony's
     position too, confirmed by the clerk's match.
     """
+    from hearings.testimony import create_oral_testimony
+
+    hearing = entry.hearing
     existing = session.scalars(
         select(Testimony).where(
             Testimony.hearing_id == hearing.id,
@@ -628,10 +626,8 @@ def pending_count(entries: Iterable[SignupEntry]) -> int:
     return sum(entry.state == "pending" for entry in entries)
 
 
-_SOURCE_NAME = re.compile(r"[^\w .()-]+")
-
-
 def source_name(filename: str | None) -> str:
     """Return the name a list is remembered by: the uploaded file's, or "pasted"."""
-    cleaned = _SOURCE_NAME.sub("", (filename or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1])
-    return cleaned.strip()[:255] or "pasted"
+    from hearings.storage import display_filename
+
+    return display_filename(filename) if filename else "pasted"

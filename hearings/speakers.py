@@ -179,16 +179,13 @@ def confirm_heard_name(session: DbSession, user, speaker: Speaker) -> Person:
     The organization heard with the name becomes the new person's affiliation (an existing
     organization when the name or one of its aliases matches).
     """
-    from hearings.people import person_named
+    from hearings.people import person_or_new
 
     if not speaker.heard_name:
         raise Refused(f"No name was heard for {speaker.label}.")
     if speaker.person_id is not None:
         raise Conflict(f"{speaker.label} is named already; remove that name first.")
-    person = person_named(session, speaker.heard_name)
-    if person is None:
-        details = PersonDetails(speaker.heard_name, "", speaker.heard_organization or "")
-        person = create_person(session, user, details)
+    person = person_or_new(session, user, speaker.heard_name, speaker.heard_organization)
     _set_person(session, user, speaker, person, action="speaker.confirm_heard")
     return person
 

@@ -119,9 +119,6 @@ def testimony_order(testimony: Testimony) -> tuple:
     return (hearing_date is None, hearing_date, testimony.start_ms or 0, testimony.id)
 
 
-SIGNUP_STATES = ("pending", "confirmed", "dismissed")
-
-
 class SignupEntry(Base):
     """One row of a hearing's sign-up list or one speaker card, as the clerk imported it.
 
@@ -144,6 +141,7 @@ class SignupEntry(Base):
     source: Mapped[str] = mapped_column(String(255))
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # pending, then confirmed (card testimony recorded) or dismissed (set aside).
     state: Mapped[str] = mapped_column(String(20), default="pending")
     decided_at: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -10,7 +10,7 @@ from hearings.errors import Refused
 from hearings.extensions import db
 from hearings.forms import PageForm, SignupDecisionForm, SignupListForm, submitted
 from hearings.matters import chosen_matter
-from hearings.models import AgendaItem, Hearing, Matter, SignupEntry, Speaker
+from hearings.models import Hearing, SignupEntry, Speaker
 from hearings.views.auth import clerk_required
 from hearings.views.changes import change_to_the_record
 
@@ -19,22 +19,13 @@ bp = Blueprint("signups", __name__, url_prefix="/hearings/<int:hearing_id>/sign-
 
 def _page(hearing: Hearing, status: int = 200, *, error=None, problems=(), typed: str = ""):
     entries = service.entries_of(db.session, hearing)
-    on_agenda = [
-        item.matter
-        for item in db.session.scalars(
-            db.select(AgendaItem)
-            .where(AgendaItem.hearing_id == hearing.id, AgendaItem.matter_id.is_not(None))
-            .order_by(AgendaItem.sequence)
-        )
-    ]
-    others = db.session.scalars(db.select(Matter).order_by(Matter.title)).all()
     return render_template(
         "signups/list.html",
         hearing=hearing,
         entries=entries,
         matches=service.suggested_matches(db.session, hearing, entries),
         voices=service.voices_of(hearing),
-        matters=list(dict.fromkeys(on_agenda + [m for m in others if m not in on_agenda])),
+        matters=service.matter_choices(db.session, hearing),
         pending=service.pending_count(entries),
         error=error,
         problems=problems,

@@ -18,12 +18,16 @@ so no threshold told them apart (bench/diarization_eval.py).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import replace
 
 import numpy as np
 
 from transcription.schema import SpeakerTurn
-from transcription.voices import SAMPLE_RATE, load_voice_encoder, voice_features
+from transcription.voices import (
+    EMBEDDING_DIMENSION,
+    SAMPLE_RATE,
+    load_voice_encoder,
+    voice_features,
+)
 
 PIECE_S = 1.5
 HOP_S = 0.5
@@ -113,11 +117,11 @@ def _embed_pieces(samples: np.ndarray, pieces: list[tuple[int, int]]) -> np.ndar
         fbank = voice_features(torch.from_numpy(np.ascontiguousarray(samples[a:b])))
         features.append(fbank - fbank.mean(dim=0, keepdim=True))
     with torch.inference_mode():
-        # Pieces have different numbers of kept frames; batch those of one length together.
+        # Pieces differ in length; those of one length go through the network together.
         by_length: dict[int, list[int]] = defaultdict(list)
         for i, f in enumerate(features):
             by_length[f.shape[0]].append(i)
-        vectors = np.zeros((len(features), 192), dtype=np.float64)
+        vectors = np.zeros((len(features), EMBEDDING_DIMENSION), dtype=np.float64)
         for same in by_length.values():
             for chunk in range(0, len(same), _BATCH):
                 ids = same[chunk : chunk + _BATCH]
@@ -137,4 +141,4 @@ def _turns_from_frames(
         for a, b in zip(edges[::2], edges[1::2], strict=True):
             turns.append(SpeakerTurn(a * _FRAME_S, min(b * _FRAME_S, duration), label))
     turns.sort(key=lambda t: (t.start, t.end))
-    return [replace(t) for t in turns if t.end > t.start]
+    return [t for t in turns if t.end > t.start]
