@@ -1,11 +1,13 @@
 """Searches under load: gunicorn (the run command's server) against Flask's development server.
 
-Builds a throwaway instance with one transcribed hearing (a stand-in transcript, no model),
-then, for each server in turn on a loopback port: 200 searches from 50 threads (p50, p95,
-errors), and 400 idle connections held open (the server's thread count while they wait).
-Loopback only; every loop is bounded.
+Serves the 1,000 hearing-hour archive of bench/search_speed.py (built first if it is not
+there), then, for each server in turn on a loopback port: 200 searches sent at once from 200
+clients, cycling through the benchmark's queries and filters (p50, p95, errors), and 400 idle
+connections held open (the server's thread count while they wait). Loopback only; every loop
+is bounded.
 
     python bench/web_load.py
+    python bench/web_load.py --small    # a throwaway instance of 20 short hearings instead
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -27,7 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-SEARCHES, CLIENTS, IDLE = 200, 50, 400
+SEARCHES, CLIENTS, IDLE = 200, 200, 400
 
 
 def free_port() -> int:
@@ -73,6 +76,37 @@ def build_instance(folder: Path) -> dict:
     return env
 
 
+def archive_instance(folder: Path) -> dict:
+    """Return the environment that serves the benchmark archive (building it if needed)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import search_speed
+
+    url = search_speed.prepare(None, rebuild=False)
+    return {
+        **os.environ,
+        "HEARINGS_DATABASE_URL": url,
+        "HEARINGS_UPLOAD_FOLDER": str(folder / "uploads"),
+        "HEARINGS_QUEUE_FILE": str(folder / "queue.sqlite3"),
+        "HEARINGS_SECRET_KEY": "bench",
+        "HEARINGS_RATELIMIT_ENABLED": "false",
+    }
+
+
+def archive_searches() -> list[str]:
+    """Return the benchmark's queries under each of its filters, as /search URLs."""
+    from urllib.parse import urlencode
+
+    import search_speed
+
+    filters = [{}, {"body": 3}, {"person": 5}, {"position": "oppose"},
+               {"from": "2021-01-01", "to": "2021-12-31"}]  # fmt: skip
+    return [
+        "/search?" + urlencode({"q": query, **chosen})
+        for query in search_speed.queries()
+        for chosen in filters
+    ]
+
+
 def threads_of(pid: int) -> int:
     total = 0
     for candidate in [pid, *children(pid)]:
@@ -92,7 +126,7 @@ def children(pid: int) -> list[int]:
         return []
 
 
-def measure(name: str, command: list[str], env: dict, port: int) -> dict:
+def measure(name: str, command: list[str], env: dict, port: int, urls: list[str]) -> dict:
     server = subprocess.Popen(
         command, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -106,10 +140,14 @@ def measure(name: str, command: list[str], env: dict, port: int) -> dict:
             except requests.ConnectionError:
                 time.sleep(0.2)
 
+        start = threading.Barrier(CLIENTS)
+
         def search(index: int) -> tuple[float, int]:
+            start.wait(timeout=60)  # all clients ask at once
             started = time.perf_counter()
             try:
-                code = requests.get(f"{base}/search?q=facial+recognition", timeout=30).status_code
+                url = base + urls[index % len(urls)]
+                code = requests.get(url, timeout=60).status_code
             except requests.RequestException:
                 code = 0
             return time.perf_counter() - started, code
@@ -139,8 +177,12 @@ def measure(name: str, command: list[str], env: dict, port: int) -> dict:
 
 
 def main() -> None:
+    small = "--small" in sys.argv[1:]
     with tempfile.TemporaryDirectory(prefix="web-load-") as folder:
-        env = build_instance(Path(folder))
+        if small:
+            env, urls = build_instance(Path(folder)), ["/search?q=facial+recognition"]
+        else:
+            env, urls = archive_instance(Path(folder)), archive_searches()
         rows = []
         port = free_port()
         rows.append(
@@ -150,6 +192,7 @@ def main() -> None:
                  "app:app"],
                 {**env, "HEARINGS_BIND": f"127.0.0.1:{port}"},
                 port,
+                urls,
             )
         )  # fmt: skip
         port = free_port()
@@ -159,9 +202,12 @@ def main() -> None:
                 [sys.executable, "-m", "flask", "--app", "app", "run", "--port", str(port)],
                 env,
                 port,
+                urls,
             )
         )
-    print(f"{SEARCHES} searches from {CLIENTS} threads; then {IDLE} idle connections held\n")
+    where = "20 short hearings" if small else "the 1,000 hearing-hour archive"
+    print(f"{SEARCHES} searches from {CLIENTS} clients at once against {where}; "
+          f"then {IDLE} idle connections held\n")  # fmt: skip
     print(f"{'server':<26}{'p50 s':>8}{'p95 s':>8}{'errors':>8}{'threads (idle)':>16}")
     for row in rows:
         print(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask import Flask, g, has_request_context
 from sqlalchemy import event, or_, select
-from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.orm import ORMExecuteState, Session, aliased, with_loader_criteria
 
 from hearings.models import (
     AgendaItem,
@@ -23,6 +23,9 @@ from hearings.models import (
     Speaker,
     Testimony,
 )
+
+# Its own alias, so a query that already reads hearings does not correlate this one away.
+_PUBLISHED = aliased(Hearing, name="published_hearing")
 
 
 def _published_ids():
@@ -44,11 +47,19 @@ def _public_criteria() -> list:
             include_aliases=True,
         ),
     ]
+    # Asked of each row (its hearing by primary key) rather than as a list of published
+    # hearings: given a list, SQLite walks it instead of the hearings in date order, and
+    # browsing an archive newest first then sorted 100,000 lines (350 ms instead of 5).
     for model in (Segment, Speaker, AgendaItem, LineRevision, Redaction, CheckedRange):
         options.append(
             with_loader_criteria(
                 model,
-                lambda cls: cls.hearing_id.in_(_published_ids()),
+                lambda cls: (
+                    select(_PUBLISHED.id)
+                    .where(_PUBLISHED.id == cls.hearing_id, _PUBLISHED.published_at.is_not(None))
+                    .correlate_except(_PUBLISHED)
+                    .exists()
+                ),
                 include_aliases=True,
             )
         )
@@ -67,9 +78,14 @@ def background_work() -> None:
     g.sees_drafts = True
 
 
-def _limit_to_public_record(state: ORMExecuteState) -> None:
+def limited_to_public() -> bool:
+    """Return whether queries now see only the published record (a request not by staff)."""
     # Closed by default: a request not yet known to be staff's is the public's.
-    if not has_request_context() or g.get("sees_drafts", False):
+    return has_request_context() and not g.get("sees_drafts", False)
+
+
+def _limit_to_public_record(state: ORMExecuteState) -> None:
+    if not limited_to_public():
         return
     if state.is_select:
         # Lazy loads of relationships carry the criteria too, so a public page that follows

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -13,9 +14,11 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from hearings.models import Body, Hearing, Segment, Speaker
 from hearings.models.base import Base, DbSession
+from hearings.public_record import limited_to_public
 from hearings.search_syntax import CONFIG as TEXT_SEARCH_CONFIG
 from hearings.search_syntax import ParsedQuery, fts5, parse, tsquery
 
+_PHRASE = re.compile(r'"[^"]* [^"]*"')
 # Marks around matched words in snippets; unlikely to occur in speech, escaped before display.
 _OPEN, _CLOSE = "\x02", "\x03"
 
@@ -149,6 +152,16 @@ def reindex_segments(
     index_segments(session.connection(), after_ids)
 
 
+# Past this many matching lines (in the whole archive) ranking them costs more than a reader
+# waits for, and "best" among thousands of one-word hits means little: they come latest first,
+# and the page says so. Counts with filters stop at COUNT_LIMIT ("more than 1,000").
+RANK_LIMIT = 5_000
+COUNT_LIMIT = 1_000
+# A filter that leaves at most this many lines (one speaker, one matter) is checked line by
+# line against the index, instead of reading every line that has the words.
+PROBE_LIMIT = 2_000
+
+
 @dataclass
 class LineResults:
     """One page of matching lines, and how many there are in all."""
@@ -161,10 +174,18 @@ class LineResults:
     browsing: bool = False
     # Whether the query had words to look for (operators and punctuation alone have none).
     searched: bool = False
+    # Best first (True) or, when the words are in too many lines to rank, latest first.
+    ranked: bool = True
+    # True when counting stopped at ``total``: there are more.
+    more: bool = False
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages or (self.more and len(self.hits) == self.per_page)
 
 
 def search_lines(
@@ -182,33 +203,66 @@ def search_lines(
     filters = filters or SearchFilters()
     parsed = parse(query)
     page = max(1, page)
+    offset = (page - 1) * per_page
     if parsed.empty and not filters.any():
         return LineResults([], 0, page, per_page)  # nothing asked
     if parsed.empty:
-        stmt = _apply_filters(select(Segment, Segment.text), filters)
-        order: tuple = (Hearing.date.desc(), Hearing.id.desc(), Segment.start_ms)
-        browsing = True
+        chosen = _apply_filters(select(Segment.id, Segment.text), filters)
+        total, more = _count(session, chosen, COUNT_LIMIT)
+        rows = session.execute(
+            chosen.order_by(Hearing.date.desc(), Hearing.id.desc(), Segment.start_ms)
+            .limit(per_page)
+            .offset(offset)
+        ).all()
+        hits = _load(session, [(row[0], row[1]) for row in rows])
+        return LineResults(hits, total, page, per_page, browsing=True, more=more)
+    if session.get_bind().dialect.name == "sqlite":
+        found = _sqlite_lines(session, parsed, filters, per_page, offset)
     else:
-        if session.get_bind().dialect.name == "sqlite":
-            stmt, rank = _sqlite_match(parsed)
-        else:
-            stmt, rank = _postgres_match(parsed)
-        stmt = _apply_filters(stmt, filters)
-        order = (rank, Segment.id)
-        browsing = False
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = session.execute(
-        stmt.options(
-            joinedload(Segment.speaker).joinedload(Speaker.person),
-            joinedload(Segment.hearing).joinedload(Hearing.body),
-        )
-        .order_by(*order)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    hits = [SearchHit(segment=row[0], snippet=_markup(row[1])) for row in rows]
+        found = _postgres_lines(session, parsed, filters, per_page, offset)
+    ranked, total, more, page_rows = found
     return LineResults(
-        hits, total or 0, page, per_page, browsing=browsing, searched=not parsed.empty
+        _load(session, page_rows), total, page, per_page,
+        searched=True, ranked=ranked, more=more,
+    )  # fmt: skip
+
+
+def _count(session: DbSession, stmt, limit: int | None) -> tuple[int, bool]:
+    """Return how many rows the statement gives, stopping past ``limit``, and whether it did."""
+    if limit is not None:
+        stmt = stmt.limit(limit + 1)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    if limit is not None and total > limit:
+        return limit, True
+    return total, False
+
+
+def _load(session: DbSession, rows: list[tuple[int, str]]) -> list[SearchHit]:
+    """Return hits for (line id, marked text) pairs, in their order, with who and where."""
+    if not rows:
+        return []
+    found = {
+        segment.id: segment
+        for segment in session.scalars(
+            select(Segment)
+            .where(Segment.id.in_([row_id for row_id, _ in rows]))
+            .options(
+                joinedload(Segment.speaker).joinedload(Speaker.person),
+                joinedload(Segment.hearing).joinedload(Hearing.body),
+            )
+        )
+    }
+    return [
+        SearchHit(segment=found[row_id], snippet=_markup(marked))
+        for row_id, marked in rows
+        if row_id in found
+    ]
+
+
+def _narrow(filters: SearchFilters) -> bool:
+    """Return whether a filter picks out a few lines (a speaker, a matter, a hearing)."""
+    return bool(
+        filters.person_id or filters.organization_id or filters.matter_id or filters.hearing_id
     )
 
 
@@ -232,26 +286,113 @@ _fts = table("segment_fts", column("rowid"), column("rank"))
 _text_search: ColumnElement = literal_column("segments.text_search")
 
 
-def _sqlite_match(parsed: ParsedQuery):
-    snippet = func.highlight(literal_column("segment_fts"), 0, _OPEN, _CLOSE)
-    stmt = (
-        select(Segment, snippet)
-        .join(_fts, _fts.c.rowid == Segment.id)
-        .where(literal_column("segment_fts").op("MATCH")(fts5(parsed)))
+def _sqlite_lines(session: DbSession, parsed: ParsedQuery, filters: SearchFilters, limit, offset):
+    """Return (ranked, total, more, [(id, marked text)]) for words on SQLite's FTS5 index."""
+    match = fts5(parsed)
+    everywhere = (
+        session.scalar(
+            text("SELECT count(*) FROM segment_fts WHERE segment_fts MATCH :match"),
+            {"match": match},
+        )
+        or 0
     )
-    return stmt, _fts.c.rank
+    ranked = everywhere <= RANK_LIMIT
+    restricted = filters.any() or limited_to_public()
+    if restricted and not ranked and _narrow(filters):
+        chosen = _apply_filters(select(Segment.id), filters)
+        candidates, too_many = _count(session, chosen, PROBE_LIMIT)
+        if not too_many:
+            return (False, *_sqlite_probe(session, match, chosen, limit, offset))
+    snippet = func.highlight(literal_column("segment_fts"), 0, _OPEN, _CLOSE)
+    stmt = _apply_filters(
+        select(Segment.id, snippet)
+        .join(_fts, _fts.c.rowid == Segment.id)
+        .where(literal_column("segment_fts").op("MATCH")(match)),
+        filters,
+    )
+    if restricted:
+        total, more = _count(session, stmt, None if ranked else COUNT_LIMIT)
+    else:
+        total, more = everywhere, False
+    order = (_fts.c.rank, Segment.id) if ranked else (_fts.c.rowid.desc(),)
+    rows = session.execute(stmt.order_by(*order).limit(limit).offset(offset)).all()
+    return ranked, total, more, [(row[0], row[1]) for row in rows]
 
 
-def _postgres_match(parsed: ParsedQuery):
+def _sqlite_probe(session: DbSession, match: str, chosen, limit, offset):
+    """Keep the lines a narrow filter chose that have the words; latest first.
+
+    Joining every line with a common word to its hearing and speaker costs a lookup each
+    (tens of thousands); a filter's few hundred lines are checked against the index instead:
+    one by one when the words are plain (about 10 microseconds a line), or against the list
+    of every matching line when they hold a prefix or a phrase, which the index would expand
+    or walk anew for each line.
+    """
+    ids = list(session.scalars(chosen.order_by(Segment.id.desc())))
+    driver = session.connection().connection.driver_connection
+    assert driver is not None  # a live connection of this session
+    cursor = driver.cursor()
+    if "*" in match or _PHRASE.search(match):
+        having = {
+            row[0]
+            for row in cursor.execute(
+                "SELECT rowid FROM segment_fts WHERE segment_fts MATCH ?", (match,)
+            )
+        }
+        matched = [i for i in ids if i in having]
+    else:
+        check = "SELECT 1 FROM segment_fts WHERE segment_fts MATCH ? AND rowid = ?"
+        matched = [i for i in ids if cursor.execute(check, (match, i)).fetchone()]
+    page = matched[offset : offset + limit]
+    marked = (
+        "SELECT highlight(segment_fts, 0, ?, ?) FROM segment_fts "
+        "WHERE segment_fts MATCH ? AND rowid = ?"
+    )
+    rows = [(i, cursor.execute(marked, (_OPEN, _CLOSE, match, i)).fetchone()[0]) for i in page]
+    return len(matched), False, rows
+
+
+def _postgres_lines(session: DbSession, parsed: ParsedQuery, filters: SearchFilters, limit, offset):
+    """Return (ranked, total, more, [(id, marked text)]) for words on PostgreSQL's GIN index."""
     query = tsquery(parsed)
-    snippet = func.ts_headline(
+    matching = _text_search.op("@@")(query)
+    # Counted only as far as the limit: the bitmap of a common word is cheap, reading its
+    # tens of thousands of rows to count them is not.
+    _, too_many = _count(session, select(Segment.id).where(matching), RANK_LIMIT)
+    ranked = not too_many
+    stmt = _apply_filters(select(Segment.id, Segment.text).where(matching), filters)
+    total, more = _count(session, stmt, None if ranked else COUNT_LIMIT)
+    # Latest first walks hearings newest first (by index) and stops after a page: ordered by
+    # line id, PostgreSQL read the lines backwards through every newer hearing a date range
+    # left out (half a second for 2021).
+    order = (
+        (func.ts_rank(_text_search, query).desc(), Segment.id)
+        if ranked
+        else (Hearing.date.desc(), Hearing.id.desc(), Segment.start_ms.desc(), Segment.id.desc())
+    )
+    rows = session.execute(stmt.order_by(*order).limit(limit).offset(offset)).all()
+    marked = _postgres_marked(session, query, [(row[0], row[1]) for row in rows])
+    return ranked, total, more, marked
+
+
+def _postgres_marked(session: DbSession, query, rows: list[tuple[int, str]]):
+    """Mark the matched words of one page of lines (ts_headline reparses each text)."""
+    if not rows:
+        return []
+    texts = {row_id: line for row_id, line in rows}
+    headline = func.ts_headline(
         TEXT_SEARCH_CONFIG,
         Segment.text,
         query,
         f"StartSel={_OPEN}, StopSel={_CLOSE}, HighlightAll=true",
     )
-    stmt = select(Segment, snippet).where(_text_search.op("@@")(query))
-    return stmt, func.ts_rank(_text_search, query).desc()
+    marked: dict[int, str] = {
+        row_id: line
+        for row_id, line in session.execute(
+            select(Segment.id, headline).where(Segment.id.in_(texts))
+        ).tuples()
+    }
+    return [(row_id, marked.get(row_id, texts[row_id])) for row_id, _ in rows]
 
 
 def _apply_filters(stmt, filters: SearchFilters):
@@ -271,12 +412,14 @@ def _apply_filters(stmt, filters: SearchFilters):
     if filters.organization_id:
         stmt = stmt.where(Segment.id.in_(_organization_segment_ids(filters.organization_id)))
     if filters.matter_id or filters.position:
-        stmt = stmt.where(Segment.id.in_(_testimony_segment_ids(filters)))
+        listed, asked = _testimony_segment_ids(filters)
+        stmt = stmt.where(Segment.id.in_(listed) if asked is None else asked)
     return stmt
 
 
 def _testimony_segment_ids(filters: SearchFilters):
-    """Return a subquery of segments that are testimony on the matter and/or with the position.
+    """Return segments that are testimony on the matter and/or with the position: a subquery
+    of their ids, or else a condition on each segment.
 
     Without a position, segments heard during the matter's agenda item count too, so a matter
     filter finds what was said about it before any testimony was marked.
@@ -295,7 +438,11 @@ def _testimony_segment_ids(filters: SearchFilters):
         testimony = testimony.where(
             Testimony.position == filters.position, Testimony.position_confirmed.is_(True)
         )
-        return testimony
+        if not filters.matter_id:
+            # A position alone holds a sixth of the archive: asked of each line in turn (by
+            # index) it costs what the lines read, where a list of them all costs 40 ms first.
+            return None, testimony.where(testimony_segments.c.segment_id == Segment.id).exists()
+        return testimony, None
     heard = (
         select(Segment.id)
         .join(AgendaItem, AgendaItem.hearing_id == Segment.hearing_id)
@@ -308,7 +455,7 @@ def _testimony_segment_ids(filters: SearchFilters):
             ),
         )
     )
-    return testimony.union(heard)
+    return testimony.union(heard), None
 
 
 def _organization_segment_ids(organization_id: int):
@@ -316,12 +463,14 @@ def _organization_segment_ids(organization_id: int):
     from hearings.models import Person, Testimony
     from hearings.models.testimony import testimony_organizations, testimony_segments
 
-    by_member = (
-        select(Segment.id)
-        .join(Speaker, Speaker.id == Segment.speaker_id)
+    # Through the speakers first: a few speakers' lines come by index, where joining every
+    # line to its speaker and person would read them all.
+    members = (
+        select(Speaker.id)
         .join(Person, Person.id == Speaker.person_id)
         .where(Person.organization_id == organization_id)
     )
+    by_member = select(Segment.id).where(Segment.speaker_id.in_(members))
     on_behalf = (
         select(testimony_segments.c.segment_id)
         .join(Testimony, Testimony.id == testimony_segments.c.testimony_id)
@@ -331,19 +480,58 @@ def _organization_segment_ids(organization_id: int):
     return by_member.union(on_behalf)
 
 
-def filter_choices(session: DbSession) -> dict:
-    """Return the options of the search filters: bodies, people, organizations, matters."""
+def filter_choices(session: DbSession, filters: SearchFilters) -> dict:
+    """Return what the filter form shows: every body, and the person, organization and
+    matter now chosen. The others are found as the reader types a name (name_choices), not
+    listed: an archive holds thousands of people and matters."""
     from hearings.models import Matter, Organization, Person
 
-    named = select(Speaker.person_id).where(Speaker.person_id.is_not(None))
+    def chosen(model, row_id):
+        return session.get(model, row_id) if row_id else None
+
     return {
         "bodies": list(session.scalars(select(Body).order_by(Body.name))),
-        "people": list(
-            session.scalars(select(Person).where(Person.id.in_(named)).order_by(Person.name))
-        ),
-        "organizations": list(session.scalars(select(Organization).order_by(Organization.name))),
-        "matters": list(session.scalars(select(Matter).order_by(Matter.file_number, Matter.title))),
+        "chosen_person": chosen(Person, filters.person_id),
+        "chosen_organization": chosen(Organization, filters.organization_id),
+        "chosen_matter": chosen(Matter, filters.matter_id),
     }
+
+
+NAME_KINDS = ("person", "organization", "matter")
+
+
+def name_choices(session: DbSession, kind: str, typed: str, limit: int = 8) -> list:
+    """Return the people, organizations or matters a typed name may mean, most alike first."""
+    from hearings.models import Organization, Person
+    from hearings.record_search import matching_matters, matching_names
+
+    typed = typed.strip()[:200]
+    if not typed:
+        return []
+    if kind == "matter":
+        return matching_matters(session, typed.lower().split(), limit)
+    return matching_names(session, Person if kind == "person" else Organization, typed, limit)
+
+
+def resolve_name(session: DbSession, kind: str, typed: str) -> int | None:
+    """Return the id of what a typed name means: the one so named or numbered, else the most
+    alike (a name is often typed as heard), or None when nothing on record is near it."""
+    from hearings.models import Matter, Organization, Person
+
+    model: type[Person] | type[Organization]
+    wanted = typed.strip().lower()
+    if kind == "matter":
+        key, column = Matter.id, Matter.title
+    else:
+        model = Person if kind == "person" else Organization
+        key, column = model.id, model.name
+    exact = session.scalar(select(key).where(func.lower(column) == wanted).order_by(key).limit(1))
+    if exact is None and kind == "matter":
+        exact = session.scalar(select(Matter.id).where(func.lower(Matter.file_number) == wanted))
+    if exact is not None:
+        return exact
+    found = name_choices(session, kind, typed, limit=1)
+    return found[0].id if found else None
 
 
 def _markup(marked: str) -> Markup:

@@ -32,10 +32,12 @@ class Recording(Base):
 
 class Hearing(Base):
     __tablename__ = "hearings"
+    # Browsing newest first walks hearings in this order and stops after a page of lines.
+    __table_args__ = (Index("ix_hearings_date_id", "date", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(300))
-    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"))
+    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"), index=True)
     date: Mapped[date]
     agenda_text: Mapped[str | None] = mapped_column(Text)
     recording_id: Mapped[int | None] = mapped_column(ForeignKey("recordings.id"))
@@ -198,7 +200,7 @@ class Speaker(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     hearing_id: Mapped[int] = mapped_column(ForeignKey("hearings.id"))
     label: Mapped[str] = mapped_column(String(50))
-    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
     # The voice embedding of this label, kept to recognise the person in later hearings.
     # SQL NULL when there is none (not JSON null), so "has a voiceprint" is one IS NOT NULL.
     embedding: Mapped[list[float] | None] = mapped_column(JSON(none_as_null=True))
@@ -232,7 +234,7 @@ class Segment(Base):
     start_ms: Mapped[int]
     end_ms: Mapped[int]
     text: Mapped[str] = mapped_column(Text)
-    speaker_id: Mapped[int | None] = mapped_column(ForeignKey("speakers.id"))
+    speaker_id: Mapped[int | None] = mapped_column(ForeignKey("speakers.id"), index=True)
     crosstalk: Mapped[bool] = mapped_column(default=False)
     # A clerk gave this line to its speaker; processing again keeps that decision.
     speaker_set_by_clerk: Mapped[bool] = mapped_column(default=False, server_default=false())

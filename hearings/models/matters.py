@@ -89,7 +89,7 @@ class AgendaItem(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     hearing_id: Mapped[int] = mapped_column(ForeignKey("hearings.id"))
-    matter_id: Mapped[int | None] = mapped_column(ForeignKey("matters.id"))
+    matter_id: Mapped[int | None] = mapped_column(ForeignKey("matters.id"), index=True)
     sequence: Mapped[int] = mapped_column(default=0)
     title: Mapped[str | None] = mapped_column(Text)
     start_ms: Mapped[int | None]

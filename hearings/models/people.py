@@ -50,7 +50,7 @@ class Person(Base):
     name: Mapped[str] = mapped_column(String(200))
     # Role as a citation shows it: "Chief of Staff", "Alderperson, 3rd District", "Resident".
     title: Mapped[str | None] = mapped_column(String(200))
-    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
     legistar_id: Mapped[int | None] = mapped_column(unique=True)
     # A clerk ticked that this person agreed to be recognised by voice in later hearings
     # (members of a body are recognised without it: they speak in office).

@@ -20,13 +20,13 @@ testimony_segments = Table(
     "testimony_segments",
     Base.metadata,
     Column("testimony_id", ForeignKey("testimonies.id"), primary_key=True),
-    Column("segment_id", ForeignKey("segments.id"), primary_key=True),
+    Column("segment_id", ForeignKey("segments.id"), primary_key=True, index=True),
 )
 testimony_organizations = Table(
     "testimony_organizations",
     Base.metadata,
     Column("testimony_id", ForeignKey("testimonies.id"), primary_key=True),
-    Column("organization_id", ForeignKey("organizations.id"), primary_key=True),
+    Column("organization_id", ForeignKey("organizations.id"), primary_key=True, index=True),
 )
 testimony_concerns = Table(
     "testimony_concerns",
@@ -42,9 +42,9 @@ class Testimony(Base):
     __tablename__ = "testimonies"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    matter_id: Mapped[int] = mapped_column(ForeignKey("matters.id"))
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
-    hearing_id: Mapped[int | None] = mapped_column(ForeignKey("hearings.id"))
+    matter_id: Mapped[int] = mapped_column(ForeignKey("matters.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    hearing_id: Mapped[int | None] = mapped_column(ForeignKey("hearings.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20), default="oral")
     # What the clerk confirmed; "not_stated" until then.
     position: Mapped[str] = mapped_column(String(20), default="not_stated")

@@ -1,12 +1,20 @@
 """Search the record: what was said, and the matters, people, organizations and concerns."""
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 
 from hearings.extensions import db, htmx, limiter
 from hearings.models.testimony import POSITIONS
 from hearings.record_ids import optional_record_id
 from hearings.record_search import search_records
-from hearings.search import SearchFilters, filter_choices, search_lines
+from hearings.search import (
+    NAME_KINDS,
+    LineResults,
+    SearchFilters,
+    filter_choices,
+    name_choices,
+    resolve_name,
+    search_lines,
+)
 from hearings.search_syntax import parse
 
 bp = Blueprint("search", __name__)
@@ -31,8 +39,21 @@ def search():
         date_from=_date_arg("from"),
         date_to=_date_arg("to"),
     )
+    # A speaker, organization or matter typed by name (the form has no list of thousands)
+    # means the one so named, or the most alike; a name that means nothing finds nothing.
+    unknown = {}
+    for kind in NAME_KINDS:
+        typed = request.args.get(f"{kind}_name", "").strip()[:200]
+        if typed and getattr(filters, f"{kind}_id") is None:
+            found = resolve_name(db.session, kind, typed)
+            if found is None:
+                unknown[kind] = typed
+            setattr(filters, f"{kind}_id", found)
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
-    lines = search_lines(db.session, query, filters, page=page)
+    if unknown:
+        lines = LineResults([], 0, page, 20, searched=True)
+    else:
+        lines = search_lines(db.session, query, filters, page=page)
     # The rest of the record is offered once, beside the first page of lines.
     records = search_records(db.session, parse(query)) if page == 1 else None
     template = "search/_results.html" if htmx else "search/search.html"
@@ -42,8 +63,21 @@ def search():
         lines=lines,
         records=records,
         filters=filters,
+        unknown=unknown,
         positions=POSITIONS,
-        **filter_choices(db.session),
+        **filter_choices(db.session, filters),
+    )
+
+
+@bp.get("/search/choices/<kind>")
+@limiter.limit(lambda: current_app.config["SEARCH_LIMIT"])
+def choices(kind: str):
+    """Suggest the speakers, organizations or matters a name being typed may mean."""
+    if kind not in NAME_KINDS:
+        abort(404)
+    typed = request.args.get(f"{kind}_name", "")
+    return render_template(
+        "search/_choices.html", kind=kind, choices=name_choices(db.session, kind, typed)
     )
 
 

@@ -207,3 +207,33 @@ def minimal_pdf(text: str = "Written comment") -> bytes:
         xref,
     )
     return bytes(out)
+
+
+@pytest.fixture
+def budget_hearings(app) -> list[int]:
+    """Two published hearings: 30 lines on the budget in March, 15 in April."""
+    from tests.web.test_speakers import stored_hearing
+
+    march = stored_hearing(
+        app,
+        title="Budget hearing, March",
+        transcript=sample_transcript(
+            [
+                (i * 4.0, f"SPEAKER_0{i % 3}", f"Budget line {i} on the surveillance fund.")
+                for i in range(30)
+            ]
+        ),
+        when=date(2026, 3, 1),
+    )
+    april = stored_hearing(
+        app,
+        title="Budget hearing, April",
+        transcript=sample_transcript(
+            [
+                (i * 4.0, "SPEAKER_00", f"Budget item {i}: we don't agree with the people.")
+                for i in range(15)
+            ]
+        ),
+        when=date(2026, 4, 1),
+    )
+    return [march, april]

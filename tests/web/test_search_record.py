@@ -5,7 +5,6 @@ suite also runs on PostgreSQL, so every expectation here holds on both databases
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 from sqlalchemy import event
@@ -23,34 +22,6 @@ def results(page: str) -> str:
 
 def hits(page: str) -> list[str]:
     return re.findall(r'<li class="hit">.*?</li>', page, re.S)
-
-
-@pytest.fixture
-def budget_hearings(app) -> list[int]:
-    """Two published hearings: 30 lines on the budget in March, 15 in April."""
-    march = stored_hearing(
-        app,
-        title="Budget hearing, March",
-        transcript=sample_transcript(
-            [
-                (i * 4.0, f"SPEAKER_0{i % 3}", f"Budget line {i} on the surveillance fund.")
-                for i in range(30)
-            ]
-        ),
-        when=date(2026, 3, 1),
-    )
-    april = stored_hearing(
-        app,
-        title="Budget hearing, April",
-        transcript=sample_transcript(
-            [
-                (i * 4.0, "SPEAKER_00", f"Budget item {i}: we don't agree with the people.")
-                for i in range(15)
-            ]
-        ),
-        when=date(2026, 4, 1),
-    )
-    return [march, april]
 
 
 def test_lines_are_paged_with_a_total(client, budget_hearings):
