@@ -7,7 +7,7 @@ PORT   ?= 5000
 export PYANNOTE_METRICS_ENABLED = false
 export HF_HUB_OFFLINE = 1
 
-.PHONY: run install system-packages db demo serve worker test test-fast test-postgres lint format bench bench-diarization bench-glossary eval-vad clean
+.PHONY: run install system-packages db demo serve worker test test-fast test-postgres lint format bench bench-diarization bench-search bench-glossary eval-vad clean
 
 ## run: install, create the database, transcribe the demo hearing with the real model, serve the site
 run: install db demo serve
@@ -71,6 +71,11 @@ format: install
 bench: install
 	$(PY) bench/job_speed.py --diarizer auto
 	$(PY) bench/transcription_speed.py
+
+## bench-search: search at 1,000 hearing-hours, service and page p95 under every filter, SQLite then PostgreSQL
+bench-search: install
+	$(PY) bench/search_speed.py
+	scripts/with_postgres.sh $(PY) bench/search_speed.py
 
 bench-diarization: install
 	$(PY) bench/diarization_eval.py
