@@ -390,7 +390,7 @@ def _postgres_marked(session: DbSession, query, rows: list[tuple[int, str]]):
         row_id: line
         for row_id, line in session.execute(
             select(Segment.id, headline).where(Segment.id.in_(texts))
-        ).tuples()
+        ).all()
     }
     return [(row_id, marked.get(row_id, texts[row_id])) for row_id, _ in rows]
 
