@@ -120,32 +120,34 @@ def report(name: str, samples: list[float], target: float | None = None) -> bool
 
 
 def prepare(url: str | None, rebuild: bool) -> str:
-    """Return the database URL, building the archive there when it is not built yet."""
-    if url is None:
-        SQLITE_FILE.parent.mkdir(parents=True, exist_ok=True)
-        if rebuild and SQLITE_FILE.exists():
-            SQLITE_FILE.unlink()
-        url = f"sqlite:///{SQLITE_FILE}"
-        fresh = not SQLITE_FILE.exists()
-    else:
-        fresh = True
-    env = {**os.environ, "HEARINGS_DATABASE_URL": url}
-    if fresh:
-        print("building the archive (once; a few minutes)")
-        if not url.startswith("sqlite"):
-            _empty_postgres(url)
-        subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
-            env=env, cwd=REPO, check=True, capture_output=True,
-        )  # fmt: skip
-        partial = SQLITE_FILE.with_suffix(".partial")
-        try:
-            _build(url)
-        except BaseException:
-            if url.startswith("sqlite") and SQLITE_FILE.exists():
-                SQLITE_FILE.rename(partial)  # an interrupted build is not reused
-            raise
-    return url
+    """Return the database URL, building the archive there when it is not built yet.
+
+    SQLite's archive is built under another name and renamed when complete, so a build that
+    was interrupted, however, is never taken for a finished one.
+    """
+    if url is not None:
+        _empty_postgres(url)
+        _migrate_and_build(url)
+        return url
+    SQLITE_FILE.parent.mkdir(parents=True, exist_ok=True)
+    if rebuild:
+        SQLITE_FILE.unlink(missing_ok=True)
+    if not SQLITE_FILE.exists():
+        building = SQLITE_FILE.with_suffix(".building")
+        building.unlink(missing_ok=True)
+        _migrate_and_build(f"sqlite:///{building}")
+        building.rename(SQLITE_FILE)
+    return f"sqlite:///{SQLITE_FILE}"
+
+
+def _migrate_and_build(url: str) -> None:
+    print("building the archive (once; a few minutes)")
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
+        env={**os.environ, "HEARINGS_DATABASE_URL": url}, cwd=REPO, check=True,
+        capture_output=True,
+    )  # fmt: skip
+    _build(url)
 
 
 def _empty_postgres(url: str) -> None:

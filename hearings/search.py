@@ -221,10 +221,8 @@ def search_lines(
     else:
         found = _postgres_lines(session, parsed, filters, per_page, offset)
     ranked, total, more, page_rows = found
-    return LineResults(
-        _load(session, page_rows), total, page, per_page,
-        searched=True, ranked=ranked, more=more,
-    )  # fmt: skip
+    hits = _load(session, page_rows)
+    return LineResults(hits, total, page, per_page, searched=True, ranked=ranked, more=more)
 
 
 def _count(session: DbSession, stmt, limit: int | None) -> tuple[int, bool]:
@@ -299,10 +297,10 @@ def _sqlite_lines(session: DbSession, parsed: ParsedQuery, filters: SearchFilter
     ranked = everywhere <= RANK_LIMIT
     restricted = filters.any() or limited_to_public()
     if restricted and not ranked and _narrow(filters):
-        chosen = _apply_filters(select(Segment.id), filters)
-        candidates, too_many = _count(session, chosen, PROBE_LIMIT)
-        if not too_many:
-            return (False, *_sqlite_probe(session, match, chosen, limit, offset))
+        chosen = _apply_filters(select(Segment.id), filters).order_by(Segment.id.desc())
+        candidates = list(session.scalars(chosen.limit(PROBE_LIMIT + 1)))
+        if len(candidates) <= PROBE_LIMIT:
+            return (False, *_sqlite_probe(session, match, candidates, limit, offset))
     snippet = func.highlight(literal_column("segment_fts"), 0, _OPEN, _CLOSE)
     stmt = _apply_filters(
         select(Segment.id, snippet)
@@ -319,8 +317,8 @@ def _sqlite_lines(session: DbSession, parsed: ParsedQuery, filters: SearchFilter
     return ranked, total, more, [(row[0], row[1]) for row in rows]
 
 
-def _sqlite_probe(session: DbSession, match: str, chosen, limit, offset):
-    """Keep the lines a narrow filter chose that have the words; latest first.
+def _sqlite_probe(session: DbSession, match: str, ids: list[int], limit, offset):
+    """Keep the lines a narrow filter chose (``ids``, latest first) that have the words.
 
     Joining every line with a common word to its hearing and speaker costs a lookup each
     (tens of thousands); a filter's few hundred lines are checked against the index instead:
@@ -328,7 +326,6 @@ def _sqlite_probe(session: DbSession, match: str, chosen, limit, offset):
     of every matching line when they hold a prefix or a phrase, which the index would expand
     or walk anew for each line.
     """
-    ids = list(session.scalars(chosen.order_by(Segment.id.desc())))
     driver = session.connection().connection.driver_connection
     assert driver is not None  # a live connection of this session
     cursor = driver.cursor()
@@ -412,14 +409,12 @@ def _apply_filters(stmt, filters: SearchFilters):
     if filters.organization_id:
         stmt = stmt.where(Segment.id.in_(_organization_segment_ids(filters.organization_id)))
     if filters.matter_id or filters.position:
-        listed, asked = _testimony_segment_ids(filters)
-        stmt = stmt.where(Segment.id.in_(listed) if asked is None else asked)
+        stmt = stmt.where(_in_testimony(filters))
     return stmt
 
 
-def _testimony_segment_ids(filters: SearchFilters):
-    """Return segments that are testimony on the matter and/or with the position: a subquery
-    of their ids, or else a condition on each segment.
+def _in_testimony(filters: SearchFilters):
+    """Return a condition: the segment is testimony on the matter and/or with the position.
 
     Without a position, segments heard during the matter's agenda item count too, so a matter
     filter finds what was said about it before any testimony was marked.
@@ -441,8 +436,8 @@ def _testimony_segment_ids(filters: SearchFilters):
         if not filters.matter_id:
             # A position alone holds a sixth of the archive: asked of each line in turn (by
             # index) it costs what the lines read, where a list of them all costs 40 ms first.
-            return None, testimony.where(testimony_segments.c.segment_id == Segment.id).exists()
-        return testimony, None
+            return testimony.where(testimony_segments.c.segment_id == Segment.id).exists()
+        return Segment.id.in_(testimony)
     heard = (
         select(Segment.id)
         .join(AgendaItem, AgendaItem.hearing_id == Segment.hearing_id)
@@ -455,7 +450,7 @@ def _testimony_segment_ids(filters: SearchFilters):
             ),
         )
     )
-    return testimony.union(heard), None
+    return Segment.id.in_(testimony.union(heard))
 
 
 def _organization_segment_ids(organization_id: int):
