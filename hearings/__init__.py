@@ -84,11 +84,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_blueprints(app)
     from hearings.timecodes import clock, precise_clock
-    from hearings.transcripts import speaker_turns
 
     app.add_template_filter(clock, "clock")
     app.add_template_filter(precise_clock, "precise_clock")
-    app.add_template_filter(speaker_turns, "speaker_turns")
     _register_error_pages(app)
 
     from hearings.cli import register_commands

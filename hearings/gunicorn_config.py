@@ -33,3 +33,15 @@ errorlog = "-"
 forwarded_allow_ips = os.environ.get("HEARINGS_FORWARDED_ALLOW_IPS", "127.0.0.1")
 # Gunicorn's runtime control socket would be created in the home folder; nothing uses it.
 control_socket_disable = True
+
+
+def post_worker_init(worker):
+    """Move what loading the app made out of the garbage collector's reach.
+
+    The app, its models and templates are tens of thousands of long-lived objects; each full
+    collection walked them all, adding about 70 ms to one request in eight on a long
+    hearing's page. Frozen, they are never scanned again.
+    """
+    import gc
+
+    gc.freeze()

@@ -222,15 +222,55 @@ def person_quotes(
     return PersonQuotes(groups, total, page, pages)
 
 
-def people_choices(session: DbSession) -> list[Person]:
-    """Return everyone an editor can pick when naming a speaker."""
+# People offered in a speaker's name form before the editor types: enough for a body's members
+# and regulars, few enough that the page stays small in an archive of thousands of people.
+PEOPLE_OFFERED = 60
+
+
+def people_to_offer(session: DbSession, hearing: Hearing) -> list[Person]:
+    """Return the people a speaker of this hearing is most likely to be, by name.
+
+    Those already naming or suggested for its speakers, the members of its body, and the people
+    who spoke before that body most recently; anyone else is found by typing a name.
+    """
+    likely = (
+        select(Speaker.person_id.label("id"))
+        .where(Speaker.hearing_id == hearing.id, Speaker.person_id.is_not(None))
+        .union(
+            select(Speaker.suggested_person_id).where(
+                Speaker.hearing_id == hearing.id, Speaker.suggested_person_id.is_not(None)
+            ),
+            select(Membership.person_id).where(Membership.body_id == hearing.body_id),
+        )
+        .subquery()
+    )
+    ids = set(session.scalars(select(likely.c.id)).all())
+    if len(ids) < PEOPLE_OFFERED:
+        recent = (
+            select(Speaker.person_id, func.max(Hearing.date).label("last"))
+            .join(Hearing, Hearing.id == Speaker.hearing_id)
+            .where(Hearing.body_id == hearing.body_id, Speaker.person_id.is_not(None))
+            .group_by(Speaker.person_id)
+            .order_by(func.max(Hearing.date).desc(), Speaker.person_id)
+            .limit(PEOPLE_OFFERED - len(ids))
+        )
+        ids |= {row.person_id for row in session.execute(recent)}
     return list(
         session.scalars(
             select(Person)
+            .where(Person.id.in_(ids))
             .options(selectinload(Person.organization))
             .order_by(func.lower(Person.name), Person.id)
         )
     )
+
+
+def people_named_like(session: DbSession, typed: str, limit: int = 15) -> list[Person]:
+    """Return the people whose name is like what an editor typed (as heard), most alike first."""
+    from hearings.record_search import matching_names
+
+    typed = " ".join(typed.split())[:200]
+    return matching_names(session, Person, typed, limit) if typed else []
 
 
 def organization_choices(session: DbSession) -> list[str]:

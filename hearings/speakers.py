@@ -19,10 +19,13 @@ from hearings.errors import Conflict, Refused
 from hearings.models import Hearing, Person, Segment, Speaker
 from hearings.models.audit import record
 from hearings.models.base import DbSession
-from hearings.people import PersonDetails, create_person, organization_choices, people_choices
+from hearings.people import PersonDetails, create_person, organization_choices, people_to_offer
 
-# Turns of one speaker closer than this are drawn as one stretch on the timeline.
+# Turns of one speaker closer than this are drawn as one stretch on the timeline...
 TIMELINE_JOIN_MS = 1500
+# ...or closer than this share of the recording: on a 3-hour timeline a pixel is about ten
+# seconds, and drawing each of the chair's remarks apart only made the page heavier.
+TIMELINE_RESOLUTION = 1 / 1000
 # The narrowest a turn is drawn, in percent of the recording, so short remarks stay clickable.
 TIMELINE_MIN_WIDTH = 0.2
 
@@ -473,28 +476,33 @@ class SpeakerBand:
     lines: int = 0
 
 
-def speaker_timeline(hearing: Hearing) -> tuple[list[SpeakerBand], int]:
-    """Return a band per speaker with their turns, and the length of the timeline in ms."""
-    segments = hearing.segments
+def speaker_timeline(session: DbSession, hearing: Hearing) -> tuple[list[SpeakerBand], int, int]:
+    """Return a band per speaker with their turns, the timeline's length in ms, and the lines.
+
+    Read from light (speaker, times) rows, not line objects: a 3-hour hearing has 1,800 lines
+    but a few hundred turns, and the turns are what is drawn.
+    """
+    rows = session.execute(
+        select(Segment.speaker_id, Segment.start_ms, Segment.end_ms, Segment.crosstalk)
+        .where(Segment.hearing_id == hearing.id)
+        .order_by(Segment.start_ms, Segment.id)
+    ).all()
     recorded = hearing.recording.duration_ms if hearing.recording else 0
-    duration = max([recorded] + [s.end_ms for s in segments]) or 1
+    duration = max([recorded] + [row.end_ms for row in rows]) or 1
+    join_ms = max(TIMELINE_JOIN_MS, duration * TIMELINE_RESOLUTION)
     bands = {speaker.id: SpeakerBand(speaker) for speaker in hearing.speakers}
-    for segment in segments:
+    for speaker_id, start_ms, end_ms, crosstalk in rows:
         # A line without a speaker has no band.
-        band = bands.get(segment.speaker_id) if segment.speaker_id is not None else None
+        band = bands.get(speaker_id) if speaker_id is not None else None
         if band is None:
             continue
-        band.talk_ms += segment.end_ms - segment.start_ms
+        band.talk_ms += end_ms - start_ms
         band.lines += 1
         last = band.turns[-1] if band.turns else None
-        if (
-            last
-            and last.crosstalk == segment.crosstalk
-            and segment.start_ms - last.end_ms <= TIMELINE_JOIN_MS
-        ):
-            last.end_ms = max(last.end_ms, segment.end_ms)
+        if last and last.crosstalk == crosstalk and start_ms - last.end_ms <= join_ms:
+            last.end_ms = max(last.end_ms, end_ms)
         else:
-            band.turns.append(Turn(segment.start_ms, segment.end_ms, 0, 0, segment.crosstalk))
+            band.turns.append(Turn(start_ms, end_ms, 0, 0, crosstalk))
     for band in bands.values():
         for turn in band.turns:
             turn.left = round(100 * turn.start_ms / duration, 3)
@@ -506,21 +514,14 @@ def speaker_timeline(hearing: Hearing) -> tuple[list[SpeakerBand], int]:
         bands.values(),
         key=lambda b: (not b.turns, b.turns[0].start_ms if b.turns else 0, b.speaker.label),
     )
-    return ordered, duration
+    return ordered, duration, len(rows)
 
 
 def speakers_panel(session: DbSession, hearing: Hearing, for_clerk: bool) -> dict:
     """Return what the speakers panel shows: timeline bands and, for clerks, the choices."""
-    bands, duration = speaker_timeline(hearing)
-    panel: dict = {"bands": bands, "duration_ms": duration, "editor": for_clerk}
+    bands, duration, lines = speaker_timeline(session, hearing)
+    panel: dict = {"bands": bands, "duration_ms": duration, "lines": lines, "editor": for_clerk}
     if for_clerk:
-        panel["people"] = people_choices(session)
+        panel["people"] = people_to_offer(session, hearing)
         panel["organizations"] = organization_choices(session)
     return panel
-
-
-def spoken_by(hearing: Hearing, speaker_id: int | None) -> list[Segment]:
-    """Return the hearing's lines, only those of one speaker when speaker_id is given."""
-    if speaker_id is None:
-        return list(hearing.segments)
-    return [s for s in hearing.segments if s.speaker_id == speaker_id]

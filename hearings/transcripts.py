@@ -15,27 +15,6 @@ def to_ms(seconds: float) -> int:
     return int(round(seconds * 1000))
 
 
-def speaker_turns(segments, hearing_order=None) -> list[list[Segment]]:
-    """Group consecutive lines by who spoke them: one turn, one paragraph of the transcript.
-
-    ``hearing_order`` is the whole hearing's lines when ``segments`` is a selection (one
-    speaker's lines): lines that others spoke between are then separate turns, not one.
-    """
-    position = {s.id: i for i, s in enumerate(hearing_order)} if hearing_order else None
-    turns: list[list[Segment]] = []
-    for segment in segments:
-        previous = turns[-1][-1] if turns else None
-        if (
-            previous is not None
-            and previous.speaker_id == segment.speaker_id
-            and (position is None or position[segment.id] == position[previous.id] + 1)
-        ):
-            turns[-1].append(segment)
-        else:
-            turns.append([segment])
-    return turns
-
-
 def store_transcript(session: DbSession, hearing: Hearing, transcript: Transcript) -> None:
     """Replace the hearing's transcript with this one and index it; the caller commits.
 

@@ -56,14 +56,42 @@
       return box.top < 0 || box.bottom > window.innerHeight;
     }
 
-    player.addEventListener("timeupdate", function () {
+    // The transcript holds a window of lines. Playing past its end brings the next chunk;
+    // a seek far outside it (the timeline, an agenda time) opens the window there instead.
+    let fetching = false;
+    document.body.addEventListener("htmx:afterRequest", function () { fetching = false; });
+    function bringLinesFor(t) {
+      const list = document.getElementById("transcript");
+      if (fetching || !list || !all.length || typeof htmx === "undefined") return;
+      const first = parseFloat(all[0].dataset.start);
+      const lastEnd = parseFloat(all[all.length - 1].dataset.end);
+      const later = list.querySelector(".more-lines.later a");
+      const earlier = list.querySelector(".more-lines.earlier a");
+      if (t > lastEnd && later && t - lastEnd < 60) {
+        fetching = true;
+        htmx.trigger(later, "click");
+      } else if (following && ((t > lastEnd && later) || (t < first && earlier))) {
+        fetching = true;
+        const url = list.dataset.linesUrl;
+        htmx.ajax("GET", url + (url.indexOf("?") < 0 ? "?" : "&") + "at=" + Math.floor(t * 1000),
+          { target: "#transcript", swap: "outerHTML" });
+      }
+    }
+
+    function showPlaying() {
       const line = currentLine(all, player.currentTime);
+      if (!line) bringLinesFor(player.currentTime);
       if (line === playing) return;
       if (playing) playing.classList.remove("playing");
       if (line) line.classList.add("playing");
       playing = line;
       // Only a line out of view moves the page: one in view stays where the reader has it.
       if (line && following && outOfView(line)) line.scrollIntoView({ block: "center" });
+    }
+    player.addEventListener("timeupdate", showPlaying);
+    // Lines that arrived may hold the moment playing (a paused player sends no more updates).
+    document.body.addEventListener("htmx:afterSettle", function () {
+      if (player.currentTime > 0) showPlaying();
     });
 
     function playFrom(line) {
@@ -117,6 +145,32 @@
     event.preventDefault();
     player.currentTime = parseFloat(turn.dataset.start);
     player.play().catch(function () { /* autoplay may be blocked; the seek still happened */ });
+  });
+
+  // The transcript keeps the line being read where it was on the screen when lines change
+  // around it: `kept` is that line and its place, restored once the new lines have settled.
+  let kept = null;
+  document.addEventListener("htmx:configRequest", function (event) {
+    const elt = event.detail.elt;
+    if (elt.closest && elt.closest("#transcript .more-lines.earlier")) {
+      // Lines brought in above the window must not push the first line down the page.
+      const first = document.querySelector("#transcript .segment");
+      if (first) kept = { id: first.id, top: first.getBoundingClientRect().top };
+    } else if (elt.hasAttribute && elt.hasAttribute("data-keep-place")) {
+      // Reloading after a speaker edit opens the window at the first line in view, not at
+      // the start of the hearing.
+      const inView = Array.from(document.querySelectorAll("#transcript .segment")).find(function (line) {
+        return line.getBoundingClientRect().bottom > 0;
+      });
+      if (!inView || "at" in event.detail.parameters) return;
+      event.detail.parameters.at = inView.dataset.startMs;
+      kept = { id: inView.id, top: inView.getBoundingClientRect().top };
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    const line = kept && document.getElementById(kept.id);
+    if (line) window.scrollBy(0, line.getBoundingClientRect().top - kept.top);
+    kept = null;
   });
 
   // htmx leaves 4xx answers unswapped; speaker edits send their reason with this header to be shown.

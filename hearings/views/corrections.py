@@ -20,6 +20,7 @@ from hearings.forms import (
 )
 from hearings.matters import matters_heard
 from hearings.models import Hearing, Segment, Speaker
+from hearings.transcript_chunks import transcript_chunk
 from hearings.views.auth import admin_required, clerk_required, editor_required, is_admin
 from hearings.views.changes import change_to_the_record
 from hearings.views.hearings import refused_on_page
@@ -80,18 +81,29 @@ def _refused(hearing: Hearing, segment: Segment, form_text: str | None = None):
     return answer
 
 
+def _at_line(hearing: Hearing, segment: Segment) -> str:
+    """The hearing page opened at a line (its window of the transcript holds it)."""
+    return url_for(
+        "hearings.detail",
+        hearing_id=hearing.id,
+        t=segment.start_ms / 1000,
+        _anchor=f"seg-{segment.start_ms}",
+    )
+
+
 def _done(hearing: Hearing, segment: Segment, message: str, whole_transcript: bool):
     """Answer htmx with the corrected line (or the whole transcript), browsers with a redirect."""
     if htmx:
         if whole_transcript:
             heard = matters_heard(db.session, hearing, for_clerk=False)
-            return render_template("hearings/_transcript.html", hearing=hearing, heard=heard)
+            chunk = transcript_chunk(db.session, hearing, at_ms=segment.start_ms)
+            return render_template(
+                "hearings/_transcript.html", hearing=hearing, heard=heard, chunk=chunk
+            )
         body, _ = _line_fragment(hearing, segment)
         return body
     flash(message, "success")
-    return redirect(
-        url_for("hearings.detail", hearing_id=hearing.id, _anchor=f"seg-{segment.start_ms}")
-    )
+    return redirect(_at_line(hearing, segment))
 
 
 @bp.get("/lines/<int:segment_id>")
@@ -100,9 +112,7 @@ def line(hearing_id: int, segment_id: int):
     hearing, segment = _line_or_404(hearing_id, segment_id)
     if htmx:
         return _line_fragment(hearing, segment)
-    return redirect(
-        url_for("hearings.detail", hearing_id=hearing.id, _anchor=f"seg-{segment.start_ms}")
-    )
+    return redirect(_at_line(hearing, segment))
 
 
 @bp.get("/lines/<int:segment_id>/edit")

@@ -1,5 +1,6 @@
 """Hearings: the public record pages, the clerk's upload, progress, quotes and exports."""
 
+import math
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -40,7 +41,9 @@ from hearings.forms import (
 from hearings.intake import DuplicateRecording, HearingDetails, create_hearing_from_upload
 from hearings.matters import matters_heard
 from hearings.models import Hearing, ReviewItem
+from hearings.record_ids import MAX_INT
 from hearings.speakers import speakers_panel
+from hearings.transcript_chunks import transcript_chunk
 from hearings.views.auth import (
     admin_required,
     can_correct,
@@ -188,17 +191,34 @@ def queue():
 
 @bp.get("/<int:hearing_id>")
 def detail(hearing_id: int):
-    """Show a hearing: player, progress while processing, and the transcript."""
+    """Show a hearing: player, progress while processing, and the transcript.
+
+    ``?t=<seconds>`` starts the player there and opens the transcript at that moment;
+    ``?whole=1`` shows every line in one page (to read through, search in, or print).
+    """
     hearing = db.get_or_404(Hearing, hearing_id)
-    return hearing_page(hearing, start_ms=request.args.get("t", type=float, default=0.0) * 1000)
+    seconds = request.args.get("t", type=float, default=0.0)
+    # A hand-typed t may be anything a float parses: nan, inf, negative, years.
+    start_ms = min(round(seconds * 1000), MAX_INT) if math.isfinite(seconds) and seconds > 0 else 0
+    return hearing_page(hearing, start_ms=start_ms, whole=request.args.get("whole") == "1")
 
 
-def hearing_page(hearing: Hearing, status: int = 200, settings=None, quote=None, **context):
+def hearing_page(
+    hearing: Hearing,
+    status: int = 200,
+    settings=None,
+    quote=None,
+    chunk=None,
+    whole: bool = False,
+    **context,
+):
     """Render the hearing page with all it shows; other views use it to show an error in place.
 
     Args:
         settings: the speaker settings form as submitted, to show its errors.
         quote: the line a quote link opened; its page is for citing, so it has no settings.
+        chunk: the window of the transcript to show; by default the lines from the start, or
+            from just before ``start_ms`` (or ``window_ms``) when the page opens at a moment.
     """
     clerk = can_edit()
     offer_settings = clerk and quote is None
@@ -206,11 +226,15 @@ def hearing_page(hearing: Hearing, status: int = 200, settings=None, quote=None,
     if settings is None and offer_settings:
         settings = SpeakerSettingsForm(obj=hearing, formdata=None)
     context.setdefault("start_ms", 0)
+    if chunk is None:
+        at_ms = context.pop("window_ms", None) or context["start_ms"] or None
+        chunk = transcript_chunk(db.session, hearing, at_ms=at_ms, whole=whole)
     return render_template(
         "hearings/detail.html",
         hearing=hearing,
         job=hearing.latest_job,
         quote=quote,
+        chunk=chunk,
         heard=matters_heard(db.session, hearing, for_clerk=clerk),
         panel=speakers_panel(db.session, hearing, for_clerk=can_correct()),
         speaker_settings=settings if offer_settings else None,

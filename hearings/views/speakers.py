@@ -22,8 +22,10 @@ from hearings.extensions import db, htmx
 from hearings.forms import MergeSpeakersForm, SegmentSpeakerForm, SpeakerNameForm, submitted
 from hearings.matters import matters_heard
 from hearings.models import Hearing, Segment, Speaker
-from hearings.record_ids import record_id
+from hearings.people import people_named_like, people_to_offer
+from hearings.record_ids import MAX_INT, record_id
 from hearings.timecodes import clock
+from hearings.transcript_chunks import Place, transcript_chunk
 from hearings.views.auth import can_correct, editor_required
 from hearings.views.changes import change_to_the_record
 from hearings.views.hearings import hearing_page
@@ -36,30 +38,52 @@ CHANGED = "speakers-changed"
 
 @bp.get("/hearings/<int:hearing_id>/transcript")
 def transcript(hearing_id: int):
-    """Show the transcript, only one speaker's lines with ?speaker=<id>; htmx gets the list."""
+    """Show a window of the transcript, only one speaker's lines with ?speaker=<id>.
+
+    ``after`` / ``before`` (a line's place) give the next or previous chunk: htmx gets just
+    those lines, to put in place of the link that asked; ``at`` (ms) opens the window at a
+    moment (the player went there). Without htmx, the hearing page with that window.
+    """
     hearing = db.get_or_404(Hearing, hearing_id)
     speaker_id = request.args.get("speaker", type=record_id)
     if speaker_id is not None and _speaker_of(hearing, speaker_id) is None:
         abort(404, "That speaker is not part of this hearing.")
-    context: dict[str, Any] = dict(
-        hearing=hearing,
-        segments=service.spoken_by(hearing, speaker_id),
-        selected_speaker=speaker_id,
+    try:
+        after = Place.parse(request.args.get("after"))
+        before = Place.parse(request.args.get("before"))
+    except Malformed as problem:
+        abort(400, str(problem))
+    at_ms = request.args.get("at", type=int)
+    if at_ms is not None:
+        at_ms = min(max(at_ms, 0), MAX_INT)
+    chunk = transcript_chunk(
+        db.session,
+        hearing,
+        speaker_id=speaker_id,
+        after=after,
+        before=before,
+        at_ms=at_ms,
+        whole=request.args.get("whole") == "1",
     )
+    context: dict[str, Any] = dict(hearing=hearing, chunk=chunk, selected_speaker=speaker_id)
     if htmx:
-        # ?at= keeps a quoted line highlighted when the list is reloaded on a quote's page.
-        at = request.args.get("at", type=int)
-        quote = next((s for s in hearing.segments if s.start_ms == at), None)
+        # ?quoted= keeps a quoted line highlighted when the list is reloaded on a quote's page.
+        quoted = request.args.get("quoted", type=int)
         # Only the lines' testimony tags are needed here, not the clerk's form choices.
         heard = matters_heard(db.session, hearing, for_clerk=False)
+        if after or before:
+            context["edge"] = "later" if after else "earlier"
+            template = "hearings/_transcript_chunk.html"
+        else:
+            template = "speakers/_filtered_transcript.html"
         return render_template(
-            "speakers/_filtered_transcript.html",
-            quote=quote,
-            quoted_ids={quote.id} if quote else set(),
+            template,
+            quote_ms=quoted,
+            quoted_ids={line.id for line in chunk.lines if line.start_ms == quoted},
             heard=heard,
             **context,
         )
-    return hearing_page(**context)
+    return hearing_page(start_ms=at_ms or 0, **context)
 
 
 @bp.post("/hearings/<int:hearing_id>/speakers/<int:speaker_id>/name")
@@ -80,6 +104,25 @@ def name(hearing_id: int, speaker_id: int):
         )
 
     return _apply(hearing, change, lambda person: f"{speaker.label} is now {person.display}.")
+
+
+@bp.get("/hearings/<int:hearing_id>/speakers/<int:speaker_id>/people")
+@editor_required
+def people_named(hearing_id: int, speaker_id: int):
+    """Find the people a speaker may be, by a typed name: htmx gets the choice to swap in."""
+    hearing, speaker = _speaker_or_404(hearing_id, speaker_id)
+    find = " ".join(request.args.get("find", "").split())[:200]
+    found = people_named_like(db.session, find) if find else None
+    if htmx:
+        return render_template(
+            "speakers/_person_choice.html",
+            speaker=speaker,
+            found=found,
+            find=find,
+            offered=people_to_offer(db.session, hearing),
+        )
+    found_for = {"speaker_id": speaker.id, "find": find, "people": found}
+    return hearing_page(hearing, open_speaker=speaker.id, found_for=found_for)
 
 
 # The one-button edits of a speaker label: the change, and what the clerk is told after it.
@@ -181,11 +224,11 @@ def segment_speaker(hearing_id: int, segment_id: int):
         hearing,
         change,
         lambda speaker: f"The line at {clock(segment.start_ms)} is now {speaker.display}'s.",
-        anchor=f"seg-{segment.start_ms}",
+        at_ms=segment.start_ms,
     )
 
 
-def _apply(hearing: Hearing, change, message, anchor: str | None = None):
+def _apply(hearing: Hearing, change, message, at_ms: int | None = None):
     """Run an edit; answer htmx with the refreshed panel, browsers with a redirect."""
     with change_to_the_record(lambda problem: _refused(hearing, str(problem), problem.status)):
         result = change()
@@ -195,7 +238,12 @@ def _apply(hearing: Hearing, change, message, anchor: str | None = None):
         response.headers["HX-Trigger"] = CHANGED
         return response
     flash(text, "success")
-    return redirect(url_for("hearings.detail", hearing_id=hearing.id, _anchor=anchor))
+    if at_ms is None:
+        return redirect(url_for("hearings.detail", hearing_id=hearing.id))
+    # The page opens at the line that changed (its window of the transcript holds it).
+    return redirect(
+        url_for("hearings.detail", hearing_id=hearing.id, t=at_ms / 1000, _anchor=f"seg-{at_ms}")
+    )
 
 
 def _refused(hearing: Hearing, error: str, status: int):

@@ -36,6 +36,7 @@ from hearings.matters import chosen_matter, organization_names, testimony_choice
 from hearings.models import Hearing, Matter, Testimony
 from hearings.models.testimony import POSITIONS
 from hearings.record_ids import record_id
+from hearings.transcript_chunks import first_start
 from hearings.views.auth import clerk_required
 from hearings.views.changes import change_to_the_record
 from hearings.views.hearings import hearing_page
@@ -50,8 +51,14 @@ def create_oral(hearing_id: int):
     hearing = db.get_or_404(Hearing, hearing_id)
 
     def refused(problem):
+        # The page opens where the ticked lines are, so they are shown still ticked.
+        ticked = request.form.getlist("segment_ids", type=record_id)
         return hearing_page(
-            hearing, problem.status, testimony_error=str(problem), testimony_values=request.form
+            hearing,
+            problem.status,
+            testimony_error=str(problem),
+            testimony_values=request.form,
+            window_ms=first_start(db.session, hearing, ticked),
         )
 
     with change_to_the_record(refused):

@@ -178,3 +178,96 @@ def test_a_clerk_reaches_the_selection_boxes_without_passing_the_player(page, lo
             break
     assert page.evaluate("document.activeElement.name") == "segment_ids", focused
     assert not any("<audio" in element for element in focused)
+
+
+@pytest.fixture
+def in_chunks(monkeypatch):
+    """Chunks of 20 lines, so the 78-line hearing comes in four as a 3-hour one would."""
+    from hearings import transcript_chunks
+
+    monkeypatch.setattr(transcript_chunks, "CHUNK_LINES", 20)
+
+
+def shown(page) -> int:
+    return page.locator("#transcript .segment").count()
+
+
+def test_scrolling_down_brings_the_rest_of_the_transcript(page, long_hearing, in_chunks):
+    page.goto(f"/hearings/{long_hearing}")
+    assert shown(page) == 20
+    for expected in (40, 60, len(LINES)):
+        page.locator("#transcript .more-lines.later").scroll_into_view_if_needed()
+        page.wait_for_function(
+            "(n) => document.querySelectorAll('#transcript .segment').length >= n", arg=expected
+        )
+    assert shown(page) == len(LINES)
+    assert page.locator("#transcript .more-lines").count() == 0
+    starts = page.locator("#transcript .segment").evaluate_all(
+        "lines => lines.map(line => Number(line.dataset.startMs))"
+    )
+    assert starts == [int(start * 1000) for start, _, _ in LINES]  # each once, in order
+
+
+def test_playing_far_ahead_opens_the_transcript_there(page, long_hearing, in_chunks):
+    page.goto(f"/hearings/{long_hearing}")
+    wait_for_player(page)
+    last = f"#seg-{int(LINES[-1][0] * 1000)}"
+    assert page.locator(last).count() == 0
+    # As a click on the timeline does: the player jumps to the end of the hearing.
+    page.evaluate(f"document.getElementById('player').currentTime = {LINES[-1][0] + 0.5}")
+    page.wait_for_selector(f"{last}.playing")
+    assert in_view(page, last)
+    assert page.locator("#transcript .more-lines.earlier").count() == 1
+
+
+def test_a_quote_late_in_the_hearing_can_be_read_from_the_start(page, long_hearing, in_chunks):
+    quoted_ms = int(LINES[60][0] * 1000)
+    page.goto(f"/hearings/{long_hearing}/at/{quoted_ms}")
+    quote = f"#seg-{quoted_ms}"
+    page.wait_for_selector(f"{quote}.quoted")
+    page.get_by_role("button", name="Hide").click()  # the pinned citation box
+    earlier = page.get_by_role("link", name=re.compile("Show the lines before"))
+    earlier.scroll_into_view_if_needed()
+    page.locator(quote).scroll_into_view_if_needed()
+    top = page.evaluate(f"document.querySelector('{quote}').getBoundingClientRect().top")
+    earlier.click()
+    page.wait_for_selector(f"#seg-{int(LINES[54][0] * 1000)}")  # the last of the earlier lines
+    # The lines arrived above without moving the quote the reader was looking at.
+    page.wait_for_function(
+        "([s, top]) => Math.abs(document.querySelector(s).getBoundingClientRect().top - top) < 5",
+        arg=[quote, top],
+        timeout=3000,
+    )
+
+
+def test_naming_a_speaker_keeps_the_clerk_at_the_lines_they_read(
+    page, long_hearing, in_chunks, clerk
+):
+    sign_in(page, clerk)
+    page.goto(f"/hearings/{long_hearing}")
+    page.locator("#transcript .more-lines.later").scroll_into_view_if_needed()
+    reading = f"#seg-{int(LINES[30][0] * 1000)}"
+    page.wait_for_selector(reading)
+    page.locator(reading).scroll_into_view_if_needed()
+    page.evaluate(f"document.querySelector('{reading}').scrollIntoView({{block: 'center'}})")
+    top = page.evaluate(f"document.querySelector('{reading}').getBoundingClientRect().top")
+    # Name SPEAKER_01 from the panel, as the clerk would in a second window on the same page
+    # (a script submits the form so that this window stays where the clerk reads).
+    page.evaluate(
+        """() => {
+            const item = Array.from(document.querySelectorAll('.speaker-list > li'))
+                .find(li => li.querySelector('strong').textContent === 'SPEAKER_01');
+            const form = item.querySelector('form.name-form');
+            form.querySelector('input[name=name]').value = 'Ana Example';
+            htmx.trigger(form, 'submit');
+        }"""
+    )
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('#transcript .speaker'))"
+        ".some(s => s.textContent.includes('Ana Example'))"
+    )
+    page.wait_for_function(
+        "([s, top]) => Math.abs(document.querySelector(s).getBoundingClientRect().top - top) < 5",
+        arg=[reading, top],
+        timeout=3000,
+    )

@@ -480,7 +480,7 @@ def test_reassigning_a_line_to_a_new_speaker(app, clerk_client, hearing_id, toke
         data={"speaker": "new", "csrf_token": token},
     )
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/hearings/{hearing_id}#seg-9500")
+    assert response.headers["Location"].endswith(f"/hearings/{hearing_id}?t=9.5#seg-9500")
     assert lines_by_label(app, hearing_id)["SPEAKER_03"] == [
         "We oppose this proposal because of misidentification and racial bias."
     ]
@@ -541,7 +541,8 @@ def test_timeline_places_turns_across_the_recording(app, hearing_id):
     from hearings.speakers import speaker_timeline
 
     with app.app_context():
-        bands, duration = speaker_timeline(db.session.get(Hearing, hearing_id))
+        bands, duration, lines = speaker_timeline(db.session, db.session.get(Hearing, hearing_id))
+        assert lines == 3
         # No recording attached: the timeline ends with the last word (10 words, 0.4 s apart).
         assert duration == 9500 + 10 * 400 - 50
         placed = {b.speaker.label: (b.turns[0].left, b.lines) for b in bands}
@@ -617,8 +618,7 @@ def test_citation_uses_confirmed_name_title_and_affiliation(client, named):
 
 
 def test_reloaded_transcript_keeps_the_quoted_line_highlighted(app, client, hearing_id):
-    html = client.get(f"/hearings/{hearing_id}/transcript?at=3200", headers=HTMX).get_data(
-        as_text=True
-    )
+    url = f"/hearings/{hearing_id}/transcript?at=3200&quoted=3200"
+    html = client.get(url, headers=HTMX).get_data(as_text=True)
     assert re.search(r'id="seg-3200" class="segment quoted', html)
     assert html.count(" quoted") == 1
