@@ -7,7 +7,7 @@ PORT   ?= 5000
 export PYANNOTE_METRICS_ENABLED = false
 export HF_HUB_OFFLINE = 1
 
-.PHONY: run install system-packages db demo serve worker test test-fast test-postgres lint format bench bench-diarization bench-search bench-glossary eval-vad clean
+.PHONY: run install system-packages db demo serve worker test test-fast test-postgres lint format bench bench-diarization bench-search bench-page bench-glossary eval-vad clean
 
 ## run: install, create the database, transcribe the demo hearing with the real model, serve the site
 run: install db demo serve
@@ -76,6 +76,11 @@ bench: install
 bench-search: install
 	$(PY) bench/search_speed.py
 	scripts/with_postgres.sh $(PY) bench/search_speed.py
+
+## bench-page: a 3-hour hearing's page, public and clerk, each chunk, against the whole transcript
+bench-page: install
+	$(PY) bench/hearing_page.py
+	scripts/with_postgres.sh $(PY) bench/hearing_page.py
 
 bench-diarization: install
 	$(PY) bench/diarization_eval.py
