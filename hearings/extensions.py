@@ -42,3 +42,16 @@ def _sqlite_enforces_constraints(dbapi_connection, connection_record) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+@event.listens_for(Engine, "connect")
+def _postgres_plans_each_statement(dbapi_connection, connection_record) -> None:
+    """Have PostgreSQL plan each statement for the values it is run with.
+
+    psycopg prepares a statement on the server once it has run five times, and PostgreSQL may
+    then keep one generic plan, made without knowing the values: for search, the plan of the
+    first few organizations or positions. One such plan read an organization's lines in
+    134 ms instead of 2. Planning a search anew costs well under a millisecond.
+    """
+    if type(dbapi_connection).__module__.startswith("psycopg"):
+        dbapi_connection.prepare_threshold = None

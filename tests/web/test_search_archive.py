@@ -102,3 +102,60 @@ def test_a_narrow_filter_checks_its_own_lines_against_the_words(
     # Without the speaker, the same words find both hearings.
     everyone = client.get("/search", query_string={"q": query}).get_data(as_text=True)
     assert "15 lines for" not in everyone
+
+
+def _lines_in_order(client, query: str, pages: int) -> list[tuple[str, int]]:
+    found = []
+    for number in range(1, pages + 1):
+        page = client.get(f"/search?{query}&page={number}").get_data(as_text=True)
+        found += [(h, int(ms)) for h, ms in re.findall(r'href="/hearings/(\d+)/at/(\d+)"', page)]
+    return found
+
+
+def test_latest_first_is_one_order_across_shallow_and_deep_pages(
+    client, budget_hearings, monkeypatch
+):
+    """PostgreSQL reads the first pages hearing by hearing and deeper ones in one statement
+    (WALK_OFFSET); the pages must still join up: every line once, newest hearing first."""
+    march, april = budget_hearings
+    monkeypatch.setattr(search, "RANK_LIMIT", 10)
+    monkeypatch.setattr(search, "COUNT_LIMIT", 100)
+    monkeypatch.setattr(search, "WALK_OFFSET", 20)
+    found = _lines_in_order(client, "q=budget", 3)
+    expected = [(str(april), i * 4000) for i in reversed(range(15))]
+    expected += [(str(march), i * 4000) for i in reversed(range(30))]
+    assert found == expected
+
+
+def test_a_position_with_common_words_comes_latest_first(app, client, budget_hearings, monkeypatch):
+    from hearings import models
+    from hearings import testimony as clerk
+
+    march, april = budget_hearings
+    with app.app_context():
+        matter = models.Matter(file_number="CB 1", title="Budget")
+        db.session.add(matter)
+        for hearing_id, take in ((march, range(0, 30, 3)), (april, range(0, 15, 5))):
+            hearing = db.session.get(models.Hearing, hearing_id)
+            lines = sorted(hearing.segments, key=lambda s: s.start_ms)
+            clerk.create_oral_testimony(
+                db.session,
+                None,
+                hearing,
+                matter,
+                [lines[i].id for i in take],
+                person_name="Ana Okafor",
+                position="oppose",
+            )
+        db.session.commit()
+    monkeypatch.setattr(search, "RANK_LIMIT", 10)
+    monkeypatch.setattr(search, "WALK_OFFSET", 5)
+    page = client.get("/search?q=budget&position=oppose").get_data(as_text=True)
+    assert "13 lines for “budget”, latest first" in page
+    found = _lines_in_order(client, "q=budget&position=oppose", 1)
+    assert found == [(str(april), ms) for ms in (40000, 20000, 0)] + [
+        (str(march), i * 4000) for i in reversed(range(0, 30, 3))
+    ]
+    # Page 2 (past WALK_OFFSET) in one statement: nothing left, nothing repeated.
+    again = client.get("/search?q=budget&position=oppose&page=2").get_data(as_text=True)
+    assert hits(again) == []
