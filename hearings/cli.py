@@ -28,6 +28,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(transcribe)
     app.cli.add_command(demo)
     app.cli.add_command(backup)
+    app.cli.add_command(export_record)
     app.cli.add_command(restore)
     from hearings.legistar import legistar_cli
 
@@ -683,3 +684,17 @@ def demo(wait: bool) -> None:
     )
     if job and job.status == "failed":
         raise click.ClickException(job.error or "processing failed")
+
+
+@click.command("export-record")
+@with_appcontext
+def export_record() -> None:
+    """Write the bulk export of the public record (what /api/v1/export.zip serves) now.
+
+    The worker rebuilds it every night; run this after a large import or a publication
+    that should be in the export at once.
+    """
+    from hearings.jobs import build_public_export
+
+    path = build_public_export()
+    click.echo(f"Wrote {path} ({path.stat().st_size / 1e6:.1f} MB).")

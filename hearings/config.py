@@ -16,6 +16,8 @@ def defaults(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": 8 * GiB,
         # Task queue: a file under instance/ on one machine; Redis when several workers share it.
         "QUEUE_FILE": str(instance / "queue.sqlite3"),
+        # The bulk export of the public record (/api/v1/export.zip), rebuilt daily by the worker.
+        "EXPORT_FOLDER": str(instance / "exports"),
         "QUEUE_REDIS_URL": None,
         "QUEUE_IMMEDIATE": False,
         "QUEUE_RETRIES": 1,
@@ -63,6 +65,7 @@ def defaults(instance_path: str) -> dict:
         "SIGN_IN_LIMIT_PER_ACCOUNT": "5 per minute; 50 per day",
         "UPLOAD_LIMIT": "30 per hour",
         "SEARCH_LIMIT": "60 per minute",
+        "API_LIMIT": "120 per minute",
         # Cookies: never readable by scripts, not sent on cross-site requests; Secure when the
         # site is served over HTTPS (set SECURE_COOKIES = True there).
         "SECURE_COOKIES": False,

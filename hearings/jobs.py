@@ -50,6 +50,16 @@ class TaskQueue:
                 background_work()
                 silence_redacted_parts(hearing_id)
 
+        @self.huey.task(name="export_public_record")
+        def export_public_record() -> None:
+            with app.app_context():
+                build_public_export()
+
+        # The bulk export follows the record with a day's delay at most.
+        @self.huey.periodic_task(crontab(hour="3", minute="17"), name="export_nightly")
+        def export_nightly() -> None:
+            export_public_record()
+
         @self.huey.periodic_task(crontab(minute="*"), name="recover_stranded_jobs")
         def recover_periodically() -> None:
             with app.app_context():
@@ -63,6 +73,7 @@ class TaskQueue:
 
         self._transcribe = transcribe_hearing
         self._silence = prepare_public_recording
+        self._export = export_public_record
         self._consumer = None
         self._running: set[int] = set()
         self._running_lock = threading.Lock()
@@ -73,6 +84,9 @@ class TaskQueue:
 
     def enqueue_public_recording(self, hearing_id: int) -> None:
         self._silence(hearing_id)
+
+    def enqueue_public_export(self) -> None:
+        self._export()
 
     def consumer(self, workers: int):
         """Return a consumer that runs queued jobs in this process.
@@ -123,6 +137,24 @@ def _make_huey(app: Flask) -> Huey:
 
 def task_queue() -> TaskQueue:
     return current_app.extensions["task_queue"]
+
+
+def build_public_export() -> Path:
+    """Write the bulk export of the public record into EXPORT_FOLDER (see bulk_export)."""
+    from flask import url_for
+
+    from hearings.bulk_export import write_public_record
+
+    config = current_app.config
+    # Links in the export name the site as its readers reach it, as the command line's do.
+    base = config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
+    with current_app.test_request_context(base_url=base):
+        return write_public_record(
+            db.session,
+            Path(config["EXPORT_FOLDER"]),
+            lambda endpoint, **values: url_for(endpoint, _external=True, **values),
+            config["SITE_NAME"],
+        )
 
 
 def queue_transcription(hearing: Hearing, reprocess: bool = False) -> Job:

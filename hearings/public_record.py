@@ -9,7 +9,10 @@ sees everything.
 
 from __future__ import annotations
 
-from flask import Flask, g, has_request_context
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask, g, has_app_context, has_request_context
 from sqlalchemy import event, or_, select
 from sqlalchemy.orm import ORMExecuteState, Session, aliased, with_loader_criteria
 
@@ -79,9 +82,24 @@ def background_work() -> None:
 
 
 def limited_to_public() -> bool:
-    """Return whether queries now see only the published record (a request not by staff)."""
+    """Return whether queries now see only the published record (a request not by staff,
+    or work done on the public's behalf: see public_view)."""
+    if has_app_context() and g.get("public_only", False):
+        return True
     # Closed by default: a request not yet known to be staff's is the public's.
     return has_request_context() and not g.get("sees_drafts", False)
+
+
+@contextmanager
+def public_view() -> Iterator[None]:
+    """Read as the public inside the block, in a worker or a command as in a request: what
+    is made there (the bulk export) leaves the site, so it holds only the public record."""
+    before = g.get("public_only", False)
+    g.public_only = True
+    try:
+        yield
+    finally:
+        g.public_only = before
 
 
 def _limit_to_public_record(state: ORMExecuteState) -> None:

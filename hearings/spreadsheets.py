@@ -55,7 +55,7 @@ VOTE_COLUMNS = [
 ]
 
 
-def _cell(value) -> str:
+def spreadsheet_cell(value) -> str:
     """Return the value as text that spreadsheets show as text, never run as a formula."""
     text = "" if value is None else str(value)
     if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
@@ -68,7 +68,7 @@ def _write(columns: list[str], rows) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([_cell(row.get(column)) for column in columns])
+        writer.writerow([spreadsheet_cell(row.get(column)) for column in columns])
     return out.getvalue()
 
 

@@ -40,6 +40,7 @@ def app_config(tmp_path, database_url):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
         "QUEUE_FILE": str(tmp_path / "queue.sqlite3"),
+        "EXPORT_FOLDER": str(tmp_path / "exports"),
         "QUEUE_IMMEDIATE": True,
         "MODEL_CACHE_DIR": str(tmp_path / "cache"),
         "SERVER_NAME": "hearings.test",

@@ -6,6 +6,7 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from hearings.views import (
         agenda,
+        api,
         auth,
         bodies,
         corrections,
@@ -22,6 +23,6 @@ def register_blueprints(app: Flask) -> None:
     )
 
     pages = (auth, hearings, search, speakers, people, matters, testimony, agenda, organizations)
-    for module in (*pages, bodies, votes, corrections, glossary, signups):
+    for module in (*pages, bodies, votes, corrections, glossary, signups, api):
         app.register_blueprint(module.bp)
     app.add_url_rule("/", endpoint="index", view_func=hearings.index)
