@@ -120,3 +120,36 @@ def matter_feed(matter: Matter, link: Link, site_name: str) -> bytes:
         entry.updated(item.updated)
         entry.content(item.content, type="text")
     return feed.atom_str(pretty=True)
+
+
+def search_feed(
+    hits: list, title: str, page_url: str, self_url: str, link: Link, site_name: str
+) -> bytes:
+    """Return an Atom feed of a saved search's newest lines (``hits``: SearchHit, newest
+    first); a feed reader shows each line that comes to match once it is published."""
+    feed = FeedGenerator()
+    feed.id(self_url)
+    feed.title(f"{title} · {site_name}")
+    feed.author({"name": site_name})
+    feed.link(href=page_url, rel="alternate")
+    feed.link(href=self_url, rel="self")
+    feed.subtitle(f"New lines of published hearings for the search {title}.")
+    feed.language("en")
+    entries = []
+    for hit in hits:
+        line, hearing = hit.segment, hit.segment.hearing
+        url = link("hearings.quote", hearing_id=hearing.id, start_ms=line.start_ms)
+        who = line.speaker.display if line.speaker else "Unattributed"
+        # A line is news when its hearing was published, not when it was spoken.
+        updated = _aware(hearing.published_at) or _aware(hearing.date)
+        title_line = f"{who}, {hearing.title} ({hearing.date.isoformat()}, {clock(line.start_ms)})"
+        entries.append(FeedItem(url, title_line, url, updated, line.text))
+    feed.updated(max((entry.updated for entry in entries), default=EPOCH))
+    for item in entries:
+        entry = feed.add_entry(order="append")
+        entry.id(item.id)
+        entry.title(item.title)
+        entry.link(href=item.url, rel="alternate")
+        entry.updated(item.updated)
+        entry.content(item.content, type="text")
+    return feed.atom_str(pretty=True)

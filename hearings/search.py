@@ -209,11 +209,13 @@ def search_lines(
     filters: SearchFilters | None = None,
     page: int = 1,
     per_page: int = 20,
+    newest_first: bool = False,
 ) -> LineResults:
     """Return a page of lines matching the words, best first, with matched words marked.
 
     With no words but some filter, return the filtered lines, newest hearing first; with
-    neither, nothing (the search page then shows only its form).
+    neither, nothing (the search page then shows only its form). ``newest_first`` gives the
+    latest lines first however few there are (a feed of a saved search).
     """
     filters = filters or SearchFilters()
     parsed = parse(query)
@@ -232,9 +234,9 @@ def search_lines(
         hits = _load(session, [(row[0], row[1]) for row in rows])
         return LineResults(hits, total, page, per_page, browsing=True, more=more)
     if session.get_bind().dialect.name == "sqlite":
-        found = _sqlite_lines(session, parsed, filters, per_page, offset)
+        found = _sqlite_lines(session, parsed, filters, per_page, offset, newest_first)
     else:
-        found = _postgres_lines(session, parsed, filters, per_page, offset)
+        found = _postgres_lines(session, parsed, filters, per_page, offset, newest_first)
     ranked, total, more, page_rows = found
     hits = _load(session, page_rows)
     return LineResults(hits, total, page, per_page, searched=True, ranked=ranked, more=more)
@@ -299,7 +301,9 @@ _fts = table("segment_fts", column("rowid"), column("rank"))
 _text_search: ColumnElement = literal_column("segments.text_search")
 
 
-def _sqlite_lines(session: DbSession, parsed: ParsedQuery, filters: SearchFilters, limit, offset):
+def _sqlite_lines(
+    session: DbSession, parsed: ParsedQuery, filters: SearchFilters, limit, offset, newest_first
+):
     """Return (ranked, total, more, [(id, marked text)]) for words on SQLite's FTS5 index."""
     match = fts5(parsed)
     everywhere = (
@@ -309,7 +313,7 @@ def _sqlite_lines(session: DbSession, parsed: ParsedQuery, filters: SearchFilter
         )
         or 0
     )
-    ranked = everywhere <= RANK_LIMIT
+    ranked = everywhere <= RANK_LIMIT and not newest_first
     restricted = filters.any() or limited_to_public()
     if restricted and not ranked and _narrow(filters):
         chosen = _apply_filters(select(Segment.id), filters).order_by(Segment.id.desc())
@@ -364,7 +368,9 @@ def _sqlite_probe(session: DbSession, match: str, ids: list[int], limit, offset)
     return len(matched), False, rows
 
 
-def _postgres_lines(session: DbSession, parsed: ParsedQuery, filters: SearchFilters, limit, offset):
+def _postgres_lines(
+    session: DbSession, parsed: ParsedQuery, filters: SearchFilters, limit, offset, newest_first
+):
     """Return (ranked, total, more, [(id, marked text)]) for words on PostgreSQL's GIN index."""
     query = tsquery(parsed)
     matching = _text_search.op("@@")(query)
@@ -377,7 +383,10 @@ def _postgres_lines(session: DbSession, parsed: ParsedQuery, filters: SearchFilt
             return (False, *_postgres_probe(session, query, candidates, limit, offset))
     # Counted only as far as the limit: the bitmap of a common word is cheap, reading its
     # tens of thousands of rows to count them is not.
-    _, too_many = _count(session, select(Segment.id).where(matching), RANK_LIMIT)
+    if newest_first:
+        too_many = True
+    else:
+        _, too_many = _count(session, select(Segment.id).where(matching), RANK_LIMIT)
     ranked = not too_many
     counted = _apply_filters(select(Segment.id).where(matching), filters, hearings="list")
     total, more = _count(session, counted, None if ranked else COUNT_LIMIT)

@@ -1,8 +1,9 @@
 """Search the record: what was said, and the matters, people, organizations and concerns."""
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
 from hearings.extensions import db, htmx, limiter
+from hearings.feeds import search_feed
 from hearings.models.testimony import POSITIONS
 from hearings.record_ids import optional_record_id
 from hearings.record_search import search_records
@@ -23,10 +24,8 @@ bp = Blueprint("search", __name__)
 MAX_PAGE = 500
 
 
-@bp.get("/search")
-@limiter.limit(lambda: current_app.config["SEARCH_LIMIT"])
-def search():
-    """Search published transcripts and the record; htmx requests get only the results."""
+def _asked() -> tuple[str, SearchFilters, dict[str, str]]:
+    """Return the words, the filters, and the names typed that mean no one on record."""
     query = request.args.get("q", "").strip()[:500]
     filters = SearchFilters(
         body_id=optional_record_id(request.args.get("body")),
@@ -49,6 +48,14 @@ def search():
             if found is None:
                 unknown[kind] = typed
             setattr(filters, f"{kind}_id", found)
+    return query, filters, unknown
+
+
+@bp.get("/search")
+@limiter.limit(lambda: current_app.config["SEARCH_LIMIT"])
+def search():
+    """Search published transcripts and the record; htmx requests get only the results."""
+    query, filters, unknown = _asked()
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
     if unknown:
         lines = LineResults([], 0, page, 20, searched=True)
@@ -65,8 +72,39 @@ def search():
         filters=filters,
         unknown=unknown,
         positions=POSITIONS,
+        feed_args=_feed_args(),
         **filter_choices(db.session, filters),
     )
+
+
+def _feed_args() -> dict:
+    """The search's own arguments, without the page: what its feed is asked with."""
+    return {k: v for k, v in request.args.items() if k != "page" and v}
+
+
+@bp.get("/search/feed.atom")
+@limiter.limit(lambda: current_app.config["SEARCH_LIMIT"])
+def feed():
+    """An Atom feed of a saved search: its 50 newest lines, whatever their rank."""
+    query, filters, unknown = _asked()
+    if not query and not filters.any():
+        abort(400, "A feed follows a search: give words (q=) or a filter.")
+    hits = [] if unknown else search_lines(db.session, query, filters, 1, 50, True).hits
+    args = _feed_args()
+    # Typed words may hold what XML cannot carry (control characters); the feed's title drops it.
+    shown = "".join(ch for ch in query if ch.isprintable())
+    described = f"“{shown}”" if query else "lines"
+    if filters.any() or unknown:
+        described += " (with filters)"
+    xml = search_feed(
+        hits,
+        described,
+        url_for("search.search", _external=True, **args),
+        url_for("search.feed", _external=True, **args),
+        lambda endpoint, **values: url_for(endpoint, _external=True, **values),
+        current_app.config["SITE_NAME"],
+    )
+    return Response(xml, mimetype="application/atom+xml")
 
 
 @bp.get("/search/choices/<kind>")
