@@ -28,3 +28,20 @@ def test_environment_overrides_settings(monkeypatch, tmp_path):
 def test_pages_vary_on_htmx(client):
     response = client.get("/")
     assert "HX-Request" in response.headers["Vary"]
+
+
+def test_postgresql_plans_each_statement_for_its_values(app):
+    """No server-side prepared statements on PostgreSQL: their generic plans made one
+    organization's search 134 ms instead of 2 (see hearings/extensions.py)."""
+    from hearings.extensions import db
+
+    with app.app_context():
+        connection = db.engine.raw_connection()
+        try:
+            driver = connection.driver_connection
+            if db.engine.dialect.name == "postgresql":
+                assert driver.prepare_threshold is None
+            else:
+                assert not hasattr(driver, "prepare_threshold")
+        finally:
+            connection.close()
