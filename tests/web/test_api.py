@@ -251,3 +251,27 @@ class TestRateLimit:
         response = client.get("/api/v1/hearings")
         assert response.status_code == 429
         assert response.is_json and int(response.headers["Retry-After"]) > 0
+
+
+def test_withheld_words_never_leave_through_the_api_or_the_export(client, clerk_client, record):
+    from hearings.corrections import REDACTED
+    from tests.web.test_redaction import redact
+
+    url = f"/api/v1/hearings/{record['hearing']}/lines"
+    before = {line["id"]: line["text"] for line in get(client, url)["items"]}
+    assert redact(clerk_client, record["hearing"]).status_code in (302, 303)
+    after = {line["id"]: line["text"] for line in get(client, url)["items"]}
+    changed = [i for i in before if before[i] != after[i]]
+    assert changed and all(REDACTED in after[i] for i in changed)
+    # The words withheld: in the lines before, in no line of the hearing after.
+    words = lambda texts: {w.strip(".,;:!?").lower() for t in texts for w in t.split()}  # noqa: E731
+    gone = {w for w in words(before[i] for i in changed) - words(after.values()) if len(w) > 3}
+    assert gone
+    everything = json.dumps(get(clerk_client, f"/api/v1/lines?hearing={record['hearing']}"))
+    everything += archive_text(_export(client))
+    for word in gone:
+        assert not re.search(rf"\b{re.escape(word)}\b", everything, re.I), word
+
+
+def archive_text(archive: zipfile.ZipFile) -> str:
+    return " ".join(archive.read(name).decode() for name in archive.namelist())
