@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import click
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
@@ -597,9 +597,10 @@ def _demo_matter(hearing: Hearing, meta: dict):
 
 
 def _hearing_url(hearing: Hearing) -> str:
-    base = current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
-    with current_app.test_request_context(base_url=base):
-        return url_for("hearings.detail", hearing_id=hearing.id, _external=True)
+    from hearings.site_links import site_links
+
+    with site_links() as link:
+        return link("hearings.detail", hearing_id=hearing.id)
 
 
 @click.command()

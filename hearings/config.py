@@ -66,6 +66,15 @@ def defaults(instance_path: str) -> dict:
         "UPLOAD_LIMIT": "30 per hour",
         "SEARCH_LIMIT": "60 per minute",
         "API_LIMIT": "120 per minute",
+        "ALERT_LIMIT": "10 per hour",
+        # E-mail for alerts (double opt-in, hourly digests). Without MAIL_SERVER, no alerts.
+        "MAIL_SERVER": None,
+        "MAIL_PORT": 587,
+        "MAIL_USE_TLS": True,
+        "MAIL_USE_SSL": False,
+        "MAIL_USERNAME": None,
+        "MAIL_PASSWORD": None,
+        "MAIL_FROM": "alerts@localhost",
         # Cookies: never readable by scripts, not sent on cross-site requests; Secure when the
         # site is served over HTTPS (set SECURE_COOKIES = True there).
         "SECURE_COOKIES": False,

@@ -60,6 +60,12 @@ class TaskQueue:
         def export_nightly() -> None:
             export_public_record()
 
+        # Alerts: one digest an hour at most to each subscriber with news.
+        @self.huey.periodic_task(crontab(minute="7"), name="send_alert_digests")
+        def send_alert_digests() -> None:
+            with app.app_context():
+                send_due_digests()
+
         @self.huey.periodic_task(crontab(minute="*"), name="recover_stranded_jobs")
         def recover_periodically() -> None:
             with app.app_context():
@@ -141,20 +147,28 @@ def task_queue() -> TaskQueue:
 
 def build_public_export() -> Path:
     """Write the bulk export of the public record into EXPORT_FOLDER (see bulk_export)."""
-    from flask import url_for
-
     from hearings.bulk_export import write_public_record
+    from hearings.site_links import site_links
 
     config = current_app.config
-    # Links in the export name the site as its readers reach it, as the command line's do.
-    base = config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
-    with current_app.test_request_context(base_url=base):
+    with site_links() as link:
         return write_public_record(
-            db.session,
-            Path(config["EXPORT_FOLDER"]),
-            lambda endpoint, **values: url_for(endpoint, _external=True, **values),
-            config["SITE_NAME"],
+            db.session, Path(config["EXPORT_FOLDER"]), link, config["SITE_NAME"]
         )
+
+
+def send_due_digests() -> int:
+    """Send the alert digests that are due (see hearings.alerts); return how many went."""
+    from hearings.alerts import send_digests
+    from hearings.mail import mail_enabled, send_mail
+    from hearings.site_links import site_links
+
+    if not mail_enabled():
+        return 0
+    with site_links() as link:
+        sent = send_digests(db.session, link, current_app.config["SITE_NAME"], send_mail)
+        db.session.commit()
+    return sent
 
 
 def queue_transcription(hearing: Hearing, reprocess: bool = False) -> Job:

@@ -155,7 +155,7 @@
     if (elt.closest && elt.closest("#transcript .more-lines.earlier")) {
       // Lines brought in above the window must not push the first line down the page.
       const first = document.querySelector("#transcript .segment");
-      if (first) kept = { id: first.id, top: first.getBoundingClientRect().top };
+      if (first) kept = { id: first.id, top: first.getBoundingClientRect().top, elt: elt };
     } else if (elt.hasAttribute && elt.hasAttribute("data-keep-place")) {
       // Reloading after a speaker edit opens the window at the first line in view, not at
       // the start of the hearing.
@@ -164,11 +164,15 @@
       });
       if (!inView || "at" in event.detail.parameters) return;
       event.detail.parameters.at = inView.dataset.startMs;
-      kept = { id: inView.id, top: inView.getBoundingClientRect().top };
+      kept = { id: inView.id, top: inView.getBoundingClientRect().top, elt: elt };
     }
   });
-  document.addEventListener("htmx:afterSettle", function () {
-    const line = kept && document.getElementById(kept.id);
+  // Only once the request that asked has settled: a speaker edit's own answer (the panel)
+  // settles after the reload it triggers was asked for, and must not use up the place.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    const asker = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (!kept || asker !== kept.elt) return;
+    const line = document.getElementById(kept.id);
     if (line) window.scrollBy(0, line.getBoundingClientRect().top - kept.top);
     kept = null;
   });

@@ -1,6 +1,7 @@
 """The domain model; importing this package registers every table."""
 
 from hearings.models.accounts import User
+from hearings.models.alerts import Subscription
 from hearings.models.audit import AuditEntry
 from hearings.models.base import Base
 from hearings.models.bodies import Body, GlossaryTerm, Membership
@@ -22,6 +23,7 @@ from hearings.models.testimony import SignupEntry, Testimony
 from hearings.models.votes import PersonVote, VoteEvent
 
 __all__ = [
+    "Subscription",
     "AgendaItem",
     "AuditEntry",
     "Concern",

@@ -5,12 +5,12 @@ Vocabulary follows Open Civic Data: VoteEvent, PersonVote.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hearings.models.base import Base
+from hearings.models.base import Base, utcnow
 from hearings.models.bodies import Body
 from hearings.models.hearings import Hearing
 from hearings.models.matters import Matter
@@ -45,6 +45,8 @@ class VoteEvent(Base):
     # The result as recorded by the clerk or Legistar: "pass" / "fail"; checked against the votes.
     recorded_result: Mapped[str | None] = mapped_column(String(20))
     legistar_id: Mapped[int | None] = mapped_column(unique=True)
+    # When it entered the record (alerts tell of votes recorded since their last digest).
+    recorded_at: Mapped[datetime | None] = mapped_column(default=utcnow)
 
     body: Mapped[Body] = relationship()
     matter: Mapped[Matter | None] = relationship(back_populates="vote_events")

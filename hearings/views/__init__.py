@@ -6,6 +6,7 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from hearings.views import (
         agenda,
+        alerts,
         api,
         auth,
         bodies,
@@ -23,6 +24,6 @@ def register_blueprints(app: Flask) -> None:
     )
 
     pages = (auth, hearings, search, speakers, people, matters, testimony, agenda, organizations)
-    for module in (*pages, bodies, votes, corrections, glossary, signups, api):
+    for module in (*pages, bodies, votes, corrections, glossary, signups, api, alerts):
         app.register_blueprint(module.bp)
     app.add_url_rule("/", endpoint="index", view_func=hearings.index)
