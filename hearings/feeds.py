@@ -112,14 +112,7 @@ def matter_feed(matter: Matter, link: Link, site_name: str) -> bytes:
     feed.subtitle(matter.summary or f"Hearings, testimony and votes on {matter.label}.")
     feed.language("en")
     feed.updated(items[0].updated if items else (_aware(matter.intro_date) or EPOCH))
-    for item in items:
-        entry = feed.add_entry(order="append")
-        entry.id(item.id)
-        entry.title(item.title)
-        entry.link(href=item.url, rel="alternate")
-        entry.updated(item.updated)
-        entry.content(item.content, type="text")
-    return feed.atom_str(pretty=True)
+    return _with_entries(feed, items)
 
 
 def search_feed(
@@ -145,7 +138,12 @@ def search_feed(
         title_line = f"{who}, {hearing.title} ({hearing.date.isoformat()}, {clock(line.start_ms)})"
         entries.append(FeedItem(url, title_line, url, updated, line.text))
     feed.updated(max((entry.updated for entry in entries), default=EPOCH))
-    for item in entries:
+    return _with_entries(feed, entries)
+
+
+def _with_entries(feed: FeedGenerator, items: list[FeedItem]) -> bytes:
+    """Add the items as entries, in their order, and return the feed as XML bytes."""
+    for item in items:
         entry = feed.add_entry(order="append")
         entry.id(item.id)
         entry.title(item.title)
