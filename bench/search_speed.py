@@ -130,6 +130,7 @@ def prepare(url: str | None, rebuild: bool) -> str:
         if rebuild or not _built(url):
             _empty_postgres(url)
             _migrate_and_build(url)
+        _migrate(url)  # a kept archive follows the schema (a no-op when current)
         return url
     SQLITE_FILE.parent.mkdir(parents=True, exist_ok=True)
     if rebuild:
@@ -139,16 +140,21 @@ def prepare(url: str | None, rebuild: bool) -> str:
         building.unlink(missing_ok=True)
         _migrate_and_build(f"sqlite:///{building}")
         building.rename(SQLITE_FILE)
+    _migrate(f"sqlite:///{SQLITE_FILE}")
     return f"sqlite:///{SQLITE_FILE}"
 
 
-def _migrate_and_build(url: str) -> None:
-    print("building the archive (once; a few minutes)")
+def _migrate(url: str) -> None:
     subprocess.run(
         [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
         env={**os.environ, "HEARINGS_DATABASE_URL": url}, cwd=REPO, check=True,
         capture_output=True,
     )  # fmt: skip
+
+
+def _migrate_and_build(url: str) -> None:
+    print("building the archive (once; a few minutes)")
+    _migrate(url)
     _build(url)
 
 

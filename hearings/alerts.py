@@ -16,7 +16,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import parse_qsl, urlencode
 
 from sqlalchemy import delete, or_, select
@@ -37,7 +37,7 @@ from hearings.models import (
     VoteEvent,
 )
 from hearings.models.alerts import ALERT_KINDS
-from hearings.models.base import DbSession, utcnow
+from hearings.models.base import DbSession, as_utc, utcnow
 from hearings.models.testimony import testimony_organizations
 from hearings.public_record import public_view
 from hearings.testimony import POSITION_LABELS
@@ -57,16 +57,11 @@ FOLLOWED: dict[str, type] = {
 }
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def search_arguments(args: dict[str, str]) -> str:
-    """Return a saved search's arguments as the query string stored (no page, sorted)."""
-    kept = sorted((k, v) for k, v in args.items() if k != "page" and v)
-    return urlencode(kept)
+def search_arguments(query_string: str) -> str:
+    """Return a saved search's arguments (the search page's query string) as stored: no page,
+    no empty values, in one order, so the same search is one subscription."""
+    pairs = parse_qsl(query_string.lstrip("?"))[:20]
+    return urlencode(sorted((k, v) for k, v in pairs if k != "page" and v))
 
 
 def subscribe(
@@ -189,13 +184,10 @@ def _line_item(line: Segment, link: Link) -> Item:
 
 
 def _testimony_item(testimony: Testimony, link: Link) -> Item:
-    who = testimony.person.name
-    if testimony.organizations:
-        who += f" ({', '.join(o.name for o in testimony.organizations)})"
     position = POSITION_LABELS[testimony.counted_position]
     words = testimony.quote if testimony.kind == "oral" else (testimony.written_text or "")
     return Item(
-        f"{who}, {position}, on {testimony.matter.label}: “{words[:300]}”",
+        f"{testimony.credit}, {position}, on {testimony.matter.label}: “{words[:300]}”",
         link("testimony.detail", testimony_id=testimony.id),
     )
 
@@ -275,34 +267,18 @@ def news(session: DbSession, subscription: Subscription, since: datetime, link: 
 
 
 def _search_news(session: DbSession, subscription: Subscription, since: datetime, link: Link):
-    from datetime import date
+    """Lines the saved search finds, newest first, of hearings published since."""
+    from hearings.search import read_search, search_lines
 
-    from hearings.record_ids import optional_record_id
-    from hearings.search import SearchFilters, search_lines
-
-    args = dict(parse_qsl(subscription.query))
-
-    def day(name: str):
-        try:
-            return date.fromisoformat(args[name]) if args.get(name) else None
-        except ValueError:
-            return None
-
-    filters = SearchFilters(
-        body_id=optional_record_id(args.get("body")),
-        person_id=optional_record_id(args.get("person")),
-        organization_id=optional_record_id(args.get("organization")),
-        matter_id=optional_record_id(args.get("matter")),
-        position=args.get("position") or None,
-        date_from=day("from"),
-        date_to=day("to"),
-    )
-    found = search_lines(session, args.get("q", ""), filters, 1, 100, newest_first=True)
-    after = _aware(since) or datetime.min.replace(tzinfo=UTC)
+    query, filters, unknown = read_search(session, dict(parse_qsl(subscription.query)))
+    if unknown:
+        return []  # a name typed in the search that means no one on record finds nothing
+    found = search_lines(session, query, filters, 1, 100, newest_first=True)
     fresh = [
         hit.segment
         for hit in found.hits
-        if (_aware(hit.segment.hearing.published_at) or after) > after
+        if hit.segment.hearing.published_at is not None
+        and as_utc(hit.segment.hearing.published_at) > as_utc(since)
     ]
     return [_line_item(line, link) for line in fresh]
 

@@ -16,11 +16,14 @@ import csv
 import io
 import json
 import os
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -77,18 +80,18 @@ def write_public_record(session: DbSession, folder: Path, link: Callable[..., st
             api = link("api.index")
             archive.writestr("README.txt", README.format(site=site, when=when, api=api))
             _jsonl(archive, "hearings.jsonl", _hearings(session, link))
-            _jsonl(archive, "lines.jsonl", _lines(session, link))
+            lines = ((line, open_data.line_data(line, link)) for line in _lines(session))
+            _jsonl_and_csv(archive, "lines.jsonl", lines, LINES_CSV)
             _jsonl(archive, "matters.jsonl", map(open_data.matter_data, _all(session, Matter)))
             items = _all(session, AgendaItem)
             _jsonl(archive, "agenda_items.jsonl", map(open_data.agenda_item_data, items))
-            _jsonl(archive, "testimony.jsonl", map(open_data.testimony_data, _testimony(session)))
-            _jsonl(archive, "people.jsonl", map(popolo_person, _people(session)))
+            testimony = ((t, open_data.testimony_data(t)) for t in _testimony(session))
+            _jsonl_and_csv(archive, "testimony.jsonl", testimony, TESTIMONY_CSV)
+            _jsonl(archive, "people.jsonl", map(popolo_person, _all(session, Person)))
             _jsonl(archive, "organizations.jsonl", _organizations(session))
             _jsonl(archive, "memberships.jsonl", map(popolo_membership, _all(session, Membership)))
-            _jsonl(archive, "vote_events.jsonl", map(popolo_vote_event, _votes(session)))
-            _csv(archive, "lines.csv", _line_rows(session, link))
-            _csv(archive, "testimony.csv", _testimony_rows(session))
-            _csv(archive, "votes.csv", _vote_rows(session))
+            votes = ((event, popolo_vote_event(event)) for event in _votes(session))
+            _jsonl_and_csv(archive, "vote_events.jsonl", votes, VOTES_CSV)
         os.replace(temporary, target)
     finally:
         Path(temporary).unlink(missing_ok=True)
@@ -137,8 +140,8 @@ def popolo_membership(membership: Membership) -> dict:
         "organization_id": f"body/{membership.body_id}",
         "role": membership.role,
         "label": membership.seat,
-        "start_date": open_data._day(membership.start_date),
-        "end_date": open_data._day(membership.end_date),
+        "start_date": open_data.iso_day(membership.start_date),
+        "end_date": open_data.iso_day(membership.end_date),
     }
 
 
@@ -176,7 +179,7 @@ def _hearings(session: DbSession, link) -> Iterator[dict]:
         yield open_data.hearing_data(hearing, link)
 
 
-def _line_objects(session: DbSession) -> Iterator[Segment]:
+def _lines(session: DbSession) -> Iterator[Segment]:
     # Speakers are few: loaded once, the lines find theirs in the session.
     session.scalars(select(Speaker).options(selectinload(Speaker.person))).all()
     stmt = (
@@ -187,19 +190,10 @@ def _line_objects(session: DbSession) -> Iterator[Segment]:
     yield from session.scalars(stmt)
 
 
-def _lines(session: DbSession, link) -> Iterator[dict]:
-    for line in _line_objects(session):
-        yield open_data.line_data(line, link)
-
-
 def _testimony(session: DbSession) -> Iterator[Testimony]:
     stmt = select(Testimony).options(*open_data.TESTIMONY_SHOWN)
     # In batches: each testimony brings its lines (a 1,000-hour archive quotes 360,000).
     yield from session.scalars(stmt.order_by(Testimony.id).execution_options(yield_per=500))
-
-
-def _people(session: DbSession) -> Iterator[Person]:
-    yield from session.scalars(select(Person).order_by(Person.id))
 
 
 def _organizations(session: DbSession) -> Iterator[dict]:
@@ -215,32 +209,47 @@ def _votes(session: DbSession) -> Iterator[VoteEvent]:
     yield from session.scalars(stmt.order_by(VoteEvent.id))
 
 
-def _line_rows(session: DbSession, link) -> Iterator[list]:
-    yield ["line_id", "hearing_id", "start", "end", "speaker", "person_id", "text", "url"]
-    for line in _lines(session, link):
-        yield [line["id"], line["hearing_id"], line["start"], line["end"], line["speaker"],
-               line["person_id"], line["text"], line["url"]]  # fmt: skip
+@dataclass(frozen=True)
+class Table:
+    """A CSV member written beside a JSON lines member as its records pass: ``rows`` gives a
+    record's rows from the row read and the record made of it."""
+
+    name: str
+    header: list[str]
+    rows: Callable[[Any, dict], list[list]]
 
 
-def _testimony_rows(session: DbSession) -> Iterator[list]:
-    yield ["testimony_id", "matter_id", "hearing_id", "person_id", "person", "kind", "position",
-           "on_behalf_of", "concerns", "start", "end", "text"]  # fmt: skip
-    for testimony in map(open_data.testimony_data, _testimony(session)):
-        yield [testimony["id"], testimony["matter_id"], testimony["hearing_id"],
-               testimony["person"]["id"], testimony["person"]["name"], testimony["kind"],
-               testimony["position"], "; ".join(o["name"] for o in testimony["on_behalf_of"]),
-               "; ".join(testimony["concerns"]), testimony["start"], testimony["end"],
-               testimony["text"]]  # fmt: skip
+LINES_CSV = Table(
+    "lines.csv",
+    ["line_id", "hearing_id", "start", "end", "speaker", "person_id", "text", "url"],
+    lambda _, line: [[line["id"], line["hearing_id"], line["start"], line["end"],
+                      line["speaker"], line["person_id"], line["text"], line["url"]]],
+)  # fmt: skip
+TESTIMONY_CSV = Table(
+    "testimony.csv",
+    ["testimony_id", "matter_id", "hearing_id", "person_id", "person", "kind", "position",
+     "on_behalf_of", "concerns", "start", "end", "text"],
+    lambda _, t: [[t["id"], t["matter_id"], t["hearing_id"], t["person"]["id"],
+                   t["person"]["name"], t["kind"], t["position"],
+                   "; ".join(o["name"] for o in t["on_behalf_of"]), "; ".join(t["concerns"]),
+                   t["start"], t["end"], t["text"]]],
+)  # fmt: skip
 
 
-def _vote_rows(session: DbSession) -> Iterator[list]:
-    yield ["vote_event_id", "date", "body_id", "matter_id", "motion", "result", "person_id",
-           "person", "vote"]  # fmt: skip
-    for event in map(open_data.vote_data, _votes(session)):
-        for vote in event["votes"]:
-            yield [event["id"], event["date"], event["body_id"], event["matter_id"],
-                   event["motion"], event["result"], vote["person_id"], vote["name"],
-                   vote["vote"]]  # fmt: skip
+def _vote_rows(event: VoteEvent, _: dict) -> list[list]:
+    """A row per member's vote, with the member's name (Popolo's votes carry only ids)."""
+    shown = open_data.vote_data(event)
+    return [[shown["id"], shown["date"], shown["body_id"], shown["matter_id"], shown["motion"],
+             shown["result"], vote["person_id"], vote["name"], vote["vote"]]
+            for vote in shown["votes"]]  # fmt: skip
+
+
+VOTES_CSV = Table(
+    "votes.csv",
+    ["vote_event_id", "date", "body_id", "matter_id", "motion", "result", "person_id",
+     "person", "vote"],
+    _vote_rows,
+)  # fmt: skip
 
 
 # --- Writing ---------------------------------------------------------------------------------
@@ -252,8 +261,25 @@ def _jsonl(archive: zipfile.ZipFile, name: str, records: Iterable[dict]) -> None
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
-def _csv(archive: zipfile.ZipFile, name: str, rows: Iterable[list]) -> None:
-    with archive.open(name, "w") as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as out:
-        writer = csv.writer(out)
-        for row in rows:
-            writer.writerow([spreadsheet_cell(value) for value in row])
+def _jsonl_and_csv(
+    archive: zipfile.ZipFile, name: str, pairs: Iterable[tuple[Any, dict]], table: Table
+) -> None:
+    """Write (row read, record) pairs as JSON lines and the table's CSV rows in one pass over
+    the rows: a zip takes one member at a time, so the CSV waits in a temporary file."""
+    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as spill:
+        writer = csv.writer(spill)
+        writer.writerow(table.header)
+
+        def records() -> Iterator[dict]:
+            for row, record in pairs:
+                for cells in table.rows(row, record):
+                    writer.writerow([spreadsheet_cell(value) for value in cells])
+                yield record
+
+        _jsonl(archive, name, records())
+        spill.seek(0)
+        with (
+            archive.open(table.name, "w") as raw,
+            io.TextIOWrapper(raw, encoding="utf-8", newline="") as out,
+        ):
+            shutil.copyfileobj(spill, out)

@@ -9,6 +9,7 @@ from typing import overload
 from feedgen.feed import FeedGenerator
 
 from hearings.models import Matter
+from hearings.models.base import as_utc
 from hearings.spreadsheets import Link
 from hearings.testimony import POSITION_LABELS
 from hearings.timecodes import clock
@@ -36,7 +37,7 @@ def _aware(moment: datetime | date | None) -> datetime | None:
         return None
     if not isinstance(moment, datetime):
         moment = datetime.combine(moment, time(), tzinfo=UTC)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return as_utc(moment)
 
 
 def matter_items(matter: Matter, link: Link) -> list[FeedItem]:
@@ -62,9 +63,7 @@ def matter_items(matter: Matter, link: Link) -> list[FeedItem]:
             )
         )
     for testimony in matter.testimonies:
-        who = testimony.person.name
-        if testimony.organizations:
-            who += f" ({', '.join(o.name for o in testimony.organizations)})"
+        who = testimony.credit
         stance = POSITION_LABELS[testimony.counted_position]
         if testimony.start_ms is not None and testimony.hearing_id is not None:
             url = link(

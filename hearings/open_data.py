@@ -75,7 +75,7 @@ def _seconds(ms: int | None) -> float | None:
     return None if ms is None else ms / 1000
 
 
-def _day(value: date | None) -> str | None:
+def iso_day(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
@@ -102,10 +102,10 @@ def _paged(session: DbSession, stmt, columns: tuple, cursor: str | None, limit: 
 # --- Shapes ----------------------------------------------------------------------------------
 
 
-def body_data(body: Body, memberships: bool = False) -> dict:
+def body_data(body: Body, memberships: list[Membership] | None = None) -> dict:
     data: dict = {"id": body.id, "name": body.name, "seats": body.size}
-    if memberships:
-        data["memberships"] = [membership_data(m) for m in body_memberships(body)]
+    if memberships is not None:
+        data["memberships"] = [membership_data(m) for m in memberships]
     return data
 
 
@@ -115,24 +115,22 @@ def membership_data(membership: Membership) -> dict:
         "body_id": membership.body_id,
         "role": membership.role,
         "seat": membership.seat,
-        "start_date": _day(membership.start_date),
-        "end_date": _day(membership.end_date),
+        "start_date": iso_day(membership.start_date),
+        "end_date": iso_day(membership.end_date),
     }
 
 
-def body_memberships(body: Body) -> list[Membership]:
-    from sqlalchemy.orm import object_session
-
-    session = object_session(body)
-    assert session is not None
-    return list(
-        session.scalars(
-            select(Membership)
-            .where(Membership.body_id == body.id)
-            .options(selectinload(Membership.person))
-            .order_by(Membership.start_date.desc().nulls_last(), Membership.id)
-        )
-    )
+def memberships_of(session: DbSession, body_ids: list[int]) -> dict[int, list[Membership]]:
+    """Return the seats of these bodies, newest first, in one query for a whole page."""
+    seats: dict[int, list[Membership]] = {body_id: [] for body_id in body_ids}
+    for membership in session.scalars(
+        select(Membership)
+        .where(Membership.body_id.in_(body_ids))
+        .options(selectinload(Membership.person))
+        .order_by(Membership.start_date.desc().nulls_last(), Membership.id)
+    ):
+        seats[membership.body_id].append(membership)
+    return seats
 
 
 def hearing_data(hearing: Hearing, link: Callable[..., str]) -> dict:
@@ -140,7 +138,7 @@ def hearing_data(hearing: Hearing, link: Callable[..., str]) -> dict:
         "id": hearing.id,
         "title": hearing.title,
         "body": {"id": hearing.body_id, "name": hearing.body.name},
-        "date": _day(hearing.date),
+        "date": iso_day(hearing.date),
         "duration": _seconds(hearing.recording.duration_ms) if hearing.recording else None,
         "language": hearing.transcript_language,
         "machine_transcript": hearing.transcript_model,
@@ -197,7 +195,7 @@ def matter_data(matter: Matter) -> dict:
         "title": matter.title,
         "type": matter.matter_type,
         "status": matter.status,
-        "introduced": _day(matter.intro_date),
+        "introduced": iso_day(matter.intro_date),
         "summary": matter.summary,
         "body_id": matter.body_id,
     }
@@ -244,7 +242,7 @@ def vote_data(event: VoteEvent) -> dict:
         "body_id": event.body_id,
         "matter_id": event.matter_id,
         "hearing_id": event.hearing_id,
-        "date": _day(event.date),
+        "date": iso_day(event.date),
         "motion": event.motion,
         "rule": event.threshold_rule,
         "required_yes": event.required_yes,
@@ -256,16 +254,6 @@ def vote_data(event: VoteEvent) -> dict:
             for vote in sorted(event.votes, key=lambda v: v.person.name.lower())
         ],
     }
-
-
-def agenda_of(session: DbSession, hearing: Hearing) -> list[AgendaItem]:
-    return list(
-        session.scalars(
-            select(AgendaItem)
-            .where(AgendaItem.hearing_id == hearing.id)
-            .order_by(AgendaItem.sequence, AgendaItem.id)
-        )
-    )
 
 
 # What testimony_data and vote_data read, loaded with the rows rather than one query each.
@@ -339,8 +327,9 @@ def organizations_page(session: DbSession, cursor, limit) -> Page:
 
 
 def bodies_page(session: DbSession, cursor, limit) -> Page:
-    shape = lambda body: body_data(body, memberships=True)  # noqa: E731
-    return _paged(session, select(Body), (Body.id,), cursor, limit, shape)
+    page = _paged(session, select(Body), (Body.id,), cursor, limit, lambda body: body)
+    seats = memberships_of(session, [body.id for body in page.items])
+    return Page([body_data(body, seats[body.id]) for body in page.items], page.next_cursor)
 
 
 def matters_page(session: DbSession, filters: ListFilters, cursor, limit) -> Page:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -641,6 +642,42 @@ def filter_choices(session: DbSession, filters: SearchFilters) -> dict:
 
 
 NAME_KINDS = ("person", "organization", "matter")
+
+
+def read_search(session: DbSession, args: Mapping[str, str]) -> tuple[str, SearchFilters, dict]:
+    """Return the words, the filters, and the names typed that mean no one on record, from the
+    search page's arguments (a request's, or a saved search's). Values that cannot be a filter
+    are left out, as the page always has."""
+    from hearings.models.testimony import POSITIONS
+    from hearings.record_ids import optional_record_id
+
+    def day(name: str) -> date | None:
+        try:
+            return date.fromisoformat(args[name]) if args.get(name) else None
+        except ValueError:
+            return None
+
+    position = args.get("position")
+    filters = SearchFilters(
+        body_id=optional_record_id(args.get("body")),
+        person_id=optional_record_id(args.get("person")),
+        organization_id=optional_record_id(args.get("organization")),
+        matter_id=optional_record_id(args.get("matter")),
+        position=position if position in POSITIONS else None,
+        date_from=day("from"),
+        date_to=day("to"),
+    )
+    # A speaker, organization or matter typed by name (the form has no list of thousands)
+    # means the one so named, or the most alike; a name that means nothing finds nothing.
+    unknown = {}
+    for kind in NAME_KINDS:
+        typed = args.get(f"{kind}_name", "").strip()[:200]
+        if typed and getattr(filters, f"{kind}_id") is None:
+            found = resolve_name(session, kind, typed)
+            if found is None:
+                unknown[kind] = typed
+            setattr(filters, f"{kind}_id", found)
+    return args.get("q", "").strip()[:500], filters, unknown
 
 
 def name_choices(session: DbSession, kind: str, typed: str, limit: int = 8) -> list:

@@ -12,7 +12,7 @@ corrected around it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import and_, exists, or_, select
 
@@ -67,7 +67,6 @@ class TranscriptChunk:
     has_lines: bool = False
     whole: bool = False
     speaker_id: int | None = None
-    ids: set[int] = field(default_factory=set)
 
 
 def _after(place: Place, inclusive: bool = False):
@@ -126,7 +125,6 @@ def transcript_chunk(
         lines = list(session.scalars(query.order_by(*forwards).limit(size)))
 
     chunk = TranscriptChunk(lines, [], whole=whole, speaker_id=speaker_id)
-    chunk.ids = {line.id for line in lines}
     if not lines:
         chunk.has_lines = bool(session.scalar(select(exists().where(*chosen))))
         return chunk

@@ -21,6 +21,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """Return a stored moment as timezone-aware UTC (SQLite gives back naive UTC values)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 # Control characters other than line breaks and tabs have no place in a public record, and
 # some break what is built from it (an Atom feed refuses \x01 for good).
 _LINE_BREAKS = {"\n", "\t"}

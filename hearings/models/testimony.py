@@ -98,6 +98,13 @@ class Testimony(Base):
         return self.segments[-1].end_ms if self.segments else self.quote_end_ms
 
     @property
+    def credit(self) -> str:
+        """Who testified, and for whom: "Maria Lopez (Riverwest Privacy Alliance)"."""
+        if not self.organizations:
+            return self.person.name
+        return f"{self.person.name} ({', '.join(o.name for o in self.organizations)})"
+
+    @property
     def quote(self) -> str:
         """Return the words of the testimony: its lines now, or as the clerk saw them."""
         if self.segments:

@@ -22,6 +22,10 @@ def _page(title: str, message: str, status: int = 200, **context):
     return render_template("alerts/page.html", title=title, message=message, **context), status
 
 
+def _refused(problem):
+    return _page("Alerts", str(problem), problem.status)
+
+
 def _link(endpoint: str, **values) -> str:
     return url_for(endpoint, _external=True, **values)
 
@@ -32,19 +36,13 @@ def subscribe():
     """Record a subscription and send the link that confirms it."""
     if not mail_enabled():
         return _page("Alerts", "E-mail alerts are not set up on this site.", 404)
-    kind = request.form.get("kind", "")
-    query = request.form.get("query", "")
-
-    def refused(problem):
-        return _page("Alerts", str(problem), problem.status)
-
-    with change_to_the_record(refused):
+    with change_to_the_record(_refused):
         subscription = alerts.subscribe(
             db.session,
             request.form.get("email", ""),
-            kind,
+            request.form.get("kind", ""),
             optional_record_id(request.form.get("target")),
-            alerts.search_arguments(dict((k, v) for k, v in _query_pairs(query))),
+            alerts.search_arguments(request.form.get("query", "")),
         )
         about = alerts.subject(db.session, subscription)
     if subscription.confirmed_at is not None:
@@ -67,12 +65,6 @@ def subscribe():
     )
 
 
-def _query_pairs(query: str):
-    from urllib.parse import parse_qsl
-
-    return parse_qsl(query.lstrip("?"))[:20]
-
-
 @bp.route("/confirm/<token>", methods=["GET", "POST"])
 def confirm(token: str):
     """GET shows a button (mail scanners open links); POST confirms."""
@@ -80,7 +72,7 @@ def confirm(token: str):
     about = alerts.subject(db.session, subscription)
     if request.method == "GET":
         return _page("Confirm your alerts", f"Get e-mail alerts on {about}?", confirm=token)
-    with change_to_the_record(lambda problem: _page("Alerts", str(problem), problem.status)):
+    with change_to_the_record(_refused):
         alerts.confirm(db.session, subscription)
     return _page("Alerts confirmed", f"You will get an e-mail when there is news on {about}.")
 
@@ -94,7 +86,7 @@ def unsubscribe(token: str):
     about = alerts.subject(db.session, subscription)
     if request.method == "GET":
         return _page("Stop these alerts", f"Stop e-mail alerts on {about}?", unsubscribe=token)
-    with change_to_the_record(lambda problem: _page("Alerts", str(problem), problem.status)):
+    with change_to_the_record(_refused):
         alerts.unsubscribe(db.session, subscription)
     return _page("Alerts stopped", f"No more alerts on {about}.")
 
@@ -111,6 +103,6 @@ def forget(token: str):
             f"Delete {subscription.email} and every alert it gets?",
             forget=token,
         )
-    with change_to_the_record(lambda problem: _page("Alerts", str(problem), problem.status)):
+    with change_to_the_record(_refused):
         alerts.forget_address(db.session, subscription)
     return _page("Address deleted", "Your address and all its alerts are deleted.")

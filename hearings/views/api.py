@@ -15,6 +15,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from hearings import open_data
+from hearings.agenda import agenda_for_hearing
 from hearings.errors import Malformed
 from hearings.extensions import db, limiter
 from hearings.models import Body, Hearing, Matter, Organization, Person, Segment, Testimony
@@ -157,7 +158,7 @@ def hearing(hearing_id: int):
     found = _public(Hearing, hearing_id, "No public hearing has that id.")
     data = open_data.hearing_data(found, _link)
     data["agenda_items"] = [
-        open_data.agenda_item_data(item) for item in open_data.agenda_of(db.session, found)
+        open_data.agenda_item_data(item) for item in agenda_for_hearing(db.session, found)
     ]
     return jsonify(data)
 
@@ -246,7 +247,8 @@ def bodies():
 @bp.get("/bodies/<int:body_id>")
 def body(body_id: int):
     found = db.get_or_404(Body, body_id, description="No body has that id.")
-    return jsonify(open_data.body_data(found, memberships=True))
+    seats = open_data.memberships_of(db.session, [found.id])[found.id]
+    return jsonify(open_data.body_data(found, seats))
 
 
 @bp.get("/matters")

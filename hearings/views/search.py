@@ -5,15 +5,13 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from hearings.extensions import db, htmx, limiter
 from hearings.feeds import search_feed
 from hearings.models.testimony import POSITIONS
-from hearings.record_ids import optional_record_id
 from hearings.record_search import search_records
 from hearings.search import (
     NAME_KINDS,
     LineResults,
-    SearchFilters,
     filter_choices,
     name_choices,
-    resolve_name,
+    read_search,
     search_lines,
 )
 from hearings.search_syntax import parse
@@ -24,38 +22,11 @@ bp = Blueprint("search", __name__)
 MAX_PAGE = 500
 
 
-def _asked() -> tuple[str, SearchFilters, dict[str, str]]:
-    """Return the words, the filters, and the names typed that mean no one on record."""
-    query = request.args.get("q", "").strip()[:500]
-    filters = SearchFilters(
-        body_id=optional_record_id(request.args.get("body")),
-        person_id=optional_record_id(request.args.get("person")),
-        organization_id=optional_record_id(request.args.get("organization")),
-        matter_id=optional_record_id(request.args.get("matter")),
-        position=request.args.get("position")
-        if request.args.get("position") in POSITIONS
-        else None,
-        date_from=_date_arg("from"),
-        date_to=_date_arg("to"),
-    )
-    # A speaker, organization or matter typed by name (the form has no list of thousands)
-    # means the one so named, or the most alike; a name that means nothing finds nothing.
-    unknown = {}
-    for kind in NAME_KINDS:
-        typed = request.args.get(f"{kind}_name", "").strip()[:200]
-        if typed and getattr(filters, f"{kind}_id") is None:
-            found = resolve_name(db.session, kind, typed)
-            if found is None:
-                unknown[kind] = typed
-            setattr(filters, f"{kind}_id", found)
-    return query, filters, unknown
-
-
 @bp.get("/search")
 @limiter.limit(lambda: current_app.config["SEARCH_LIMIT"])
 def search():
     """Search published transcripts and the record; htmx requests get only the results."""
-    query, filters, unknown = _asked()
+    query, filters, unknown = read_search(db.session, request.args)
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
     if unknown:
         lines = LineResults([], 0, page, 20, searched=True)
@@ -86,7 +57,7 @@ def _feed_args() -> dict:
 @limiter.limit(lambda: current_app.config["SEARCH_LIMIT"])
 def feed():
     """An Atom feed of a saved search: its 50 newest lines, whatever their rank."""
-    query, filters, unknown = _asked()
+    query, filters, unknown = read_search(db.session, request.args)
     if not query and not filters.any():
         abort(400, "A feed follows a search: give words (q=) or a filter.")
     hits = [] if unknown else search_lines(db.session, query, filters, 1, 50, True).hits
@@ -117,13 +88,3 @@ def choices(kind: str):
     return render_template(
         "search/_choices.html", kind=kind, choices=name_choices(db.session, kind, typed)
     )
-
-
-def _date_arg(name: str):
-    from datetime import date
-
-    value = request.args.get(name, "")
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None

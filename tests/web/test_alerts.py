@@ -264,3 +264,22 @@ class TestRateLimit:
             for n in range(3)
         ]  # fmt: skip
         assert statuses[:2] == [200, 200] and statuses[2] == 429
+
+
+def test_a_saved_search_keeps_a_speaker_typed_by_name(app, client, inbox, heard_matter):
+    # The search page's own reading of its arguments: a name typed as heard narrows the alert.
+    subscribe(client, MATTER_PAGE, email="ivy@example.org", kind="search",
+              query="q=surveillance&person_name=maria+lopes")  # fmt: skip
+    confirm(client, inbox)
+    second = stored_hearing(app, title="Surveillance hearing", transcript=sample_transcript(
+        [(0.0, "SPEAKER_00", "The surveillance ordinance is before us."),
+         (4.0, "SPEAKER_02", "Surveillance of residents must end.")]))  # fmt: skip
+    with app.app_context():
+        hearing = db.session.get(Hearing, second)
+        speaker = next(s for s in hearing.speakers if s.label == "SPEAKER_02")
+        speaker.person_id = heard_matter.speaker_person_id
+        db.session.commit()
+    assert digests(app) == 1
+    text = body(inbox.take()[0])
+    assert "Maria Lopez at Surveillance hearing" in text
+    assert "before us" not in text
