@@ -7,10 +7,10 @@ PORT   ?= 5000
 export PYANNOTE_METRICS_ENABLED = false
 export HF_HUB_OFFLINE = 1
 
-.PHONY: run install system-packages db demo serve worker test test-fast test-postgres lint format bench bench-diarization bench-search bench-page bench-glossary eval-vad clean
+.PHONY: run install runtime-packages system-packages db demo serve worker test test-fast test-postgres lint format bench bench-diarization bench-search bench-page bench-glossary eval-vad clean
 
 ## run: install, create the database, transcribe the demo hearing with the real model, serve the site
-run: install db demo serve
+run: install runtime-packages db demo serve
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
@@ -25,12 +25,21 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 
 install: $(VENV)/.installed
 
-## system-packages: Debian packages the tests use (browser, speech synthesis, media tools, Redis)
-system-packages:
+# Debian packages, installed when running as root (a fresh machine or CI); otherwise named.
+define apt_install
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  need=""; for p in chromium espeak-ng sox ffmpeg redis-server; do dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
+	  need=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
 	  if [ -n "$$need" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; fi; \
-	else echo "Not root: install chromium espeak-ng sox ffmpeg redis-server yourself (tests that need them skip)."; fi
+	else echo "Not root: install $(1) yourself ($(2))."; fi
+endef
+
+## runtime-packages: what the site itself needs from Debian (Tesseract, to read scanned pages)
+runtime-packages:
+	$(call apt_install,tesseract-ocr tesseract-ocr-eng,scanned pages are not read without it)
+
+## system-packages: what the tests also use (browser, speech synthesis, media tools, Redis)
+system-packages: runtime-packages
+	$(call apt_install,chromium espeak-ng sox ffmpeg redis-server,tests that need them skip)
 
 db: install
 	# Creates the database, or upgrades an existing one in place: nothing stored is lost.

@@ -191,6 +191,11 @@ def worker(threads: int | None) -> None:
     for hearing_id in stale_public_recordings(db.session):
         task_queue().enqueue_public_recording(hearing_id)
         click.echo(f"Preparing the redacted public recording of hearing {hearing_id}.")
+    from hearings.jobs import recover_documents
+
+    documents = recover_documents()
+    if documents:
+        click.echo(f"Reading {len(documents)} document(s) not yet read: {documents}.")
     click.echo(f"Worker started ({count} at a time); waiting for hearings to process.")
     task_queue().consumer(count).run()
 

@@ -53,6 +53,12 @@ def defaults(instance_path: str) -> dict:
         "POSITION_EMBEDDINGS": False,
         # Written comments are letters and petitions, not recordings: a generous limit for scans.
         "TESTIMONY_MAX_PDF_BYTES": 25 * 1024**2,
+        # Documents (agenda packets, presentations, minutes): packets of scans run to hundreds
+        # of megabytes; their pages are read one at a time, so size costs time, not memory.
+        "DOCUMENT_MAX_BYTES": 500 * 1024**2,
+        "DOCUMENT_MAX_PAGES": 5000,
+        # Tesseract's languages for scanned pages ("eng", or "eng+spa" with tesseract-ocr-spa).
+        "OCR_LANGUAGES": "eng",
         "MODEL_CACHE_DIR": str(instance / "cache"),
         # A callable returning an object with .run(path, progress) -> Transcript (tests: fakes).
         "PIPELINE_FACTORY": None,

@@ -481,3 +481,14 @@ class SignupDecisionForm(PageForm):
     """The voice a clerk gives a sign-up row: one of the hearing's, or none (the card alone)."""
 
     speaker_id = WholeNumberField("the voice")
+
+
+class DocumentForm(PageForm):
+    # Type, size and pages are checked where the file is kept (hearings.documents).
+    document = FileField()
+    kind = ChosenTextField(default="")
+    title = _text()
+    # On a hearing's form: the matter on its agenda the document is about, if one.
+    matter_id = WholeNumberField("the matter")
+    # Ticked by default on the page; unticked keeps the document a draft for staff.
+    publish = BooleanField(default=False)

@@ -20,7 +20,7 @@ from sqlalchemy import CursorResult, select, update
 
 from hearings.extensions import db
 from hearings.models import Hearing, Job
-from hearings.models.base import utcnow
+from hearings.models.base import as_utc, utcnow
 from hearings.public_record import background_work
 from hearings.storage import recording_path
 from hearings.transcripts import store_transcript
@@ -50,6 +50,18 @@ class TaskQueue:
                 background_work()
                 silence_redacted_parts(hearing_id)
 
+        # Before queued recordings: a document takes seconds to minutes, a recording hours.
+        @self.huey.task(name="read_document", priority=10)
+        def read_document_task(document_id: int) -> None:
+            from hearings.document_reading import ReadingInterrupted, read_document
+
+            with app.app_context(), self.running(("document", document_id)):
+                background_work()
+                try:
+                    read_document(document_id, should_stop=self.stopping)
+                except ReadingInterrupted:
+                    read_document_task(document_id)
+
         @self.huey.task(name="export_public_record")
         def export_public_record() -> None:
             with app.app_context():
@@ -76,12 +88,14 @@ class TaskQueue:
 
                 for hearing_id in stale_public_recordings(db.session):
                     prepare_public_recording(hearing_id)
+                recover_documents()
 
         self._transcribe = transcribe_hearing
         self._silence = prepare_public_recording
         self._export = export_public_record
+        self._read_document = read_document_task
         self._consumer = None
-        self._running: set[int] = set()
+        self._running: set = set()
         self._running_lock = threading.Lock()
         app.extensions["task_queue"] = self
 
@@ -90,6 +104,9 @@ class TaskQueue:
 
     def enqueue_public_recording(self, hearing_id: int) -> None:
         self._silence(hearing_id)
+
+    def enqueue_document(self, document_id: int) -> None:
+        self._read_document(document_id)
 
     def enqueue_public_export(self) -> None:
         self._export()
@@ -115,20 +132,20 @@ class TaskQueue:
         """Return True once this process's consumer has been asked to stop."""
         return bool(self._consumer is not None and self._consumer.stop_flag.is_set())
 
-    def runs(self, job_id: int) -> bool:
+    def runs(self, key) -> bool:
         with self._running_lock:
-            return job_id in self._running
+            return key in self._running
 
     @contextmanager
-    def running(self, job_id: int) -> Iterator[None]:
-        """Mark a job as running in this process for the duration of the block."""
+    def running(self, key) -> Iterator[None]:
+        """Mark work (a job's id, ("document", id)) as running here for the block."""
         with self._running_lock:
-            self._running.add(job_id)
+            self._running.add(key)
         try:
             yield
         finally:
             with self._running_lock:
-                self._running.discard(job_id)
+                self._running.discard(key)
 
 
 def _make_huey(app: Flask) -> Huey:
@@ -178,6 +195,28 @@ def queue_transcription(hearing: Hearing, reprocess: bool = False) -> Job:
     db.session.commit()
     task_queue().enqueue(job)
     return job
+
+
+def queue_document_reading(document_id: int) -> None:
+    """Note that the document's reading is queued, commit, and put it on the queue."""
+    from hearings.models import Document
+
+    document = db.session.get(Document, document_id)
+    if document is None or document.state != "queued":
+        return
+    document.queued_at = utcnow()
+    db.session.commit()
+    task_queue().enqueue_document(document_id)
+
+
+def recover_documents() -> list[int]:
+    """Queue documents whose reading was never queued, was lost, or lost its worker."""
+    from hearings.document_reading import documents_to_queue
+
+    due = documents_to_queue(lease_seconds())
+    for document_id in due:
+        task_queue().enqueue_document(document_id)
+    return due
 
 
 def pipeline():
@@ -497,15 +536,24 @@ def recover_stranded_jobs() -> list[int]:
 
 
 def _worker_gone(job: Job, now: datetime, host: str) -> bool:
-    if job.lease_passed(now):
+    return worker_gone(job.id, job, now, host)
+
+
+def worker_gone(key, row, now: datetime, host: str | None = None) -> bool:
+    """Return whether the worker named on a running row (a job, a document) is gone.
+
+    ``key`` is what the queue's running set holds for the row's task.
+    """
+    lease = row.lease_expires_at
+    if lease is None or as_utc(lease) < now:
         return True
-    worker_host, _, pid = (job.worker or "").rpartition(":")
-    if worker_host != host or not pid.isdigit():
+    worker_host, _, pid = (row.worker or "").rpartition(":")
+    if worker_host != (host or socket.gethostname()) or not pid.isdigit():
         return False
     if int(pid) == os.getpid():
-        # Recovery runs before this process takes any job: a row naming it is a leftover of
+        # Recovery runs before this process takes any work: a row naming it is a leftover of
         # an earlier process that had the same pid.
-        return not task_queue().runs(job.id)
+        return not task_queue().runs(key)
     return not _process_exists(int(pid))
 
 

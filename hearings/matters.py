@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from hearings.agenda import agenda_for_hearing
 from hearings.audit import audited
+from hearings.documents import documents_of
 from hearings.errors import Conflict, Refused
 from hearings.models import (
     Body,
@@ -176,6 +177,7 @@ def matter_page_context(session: DbSession, matter: Matter) -> dict:
         "public_positions": public_positions(matter),
         "positions": POSITIONS,
         "position_labels": POSITION_LABELS,
+        "documents": documents_of(session, matter=matter),
     }
 
 

@@ -13,12 +13,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask, g, has_app_context, has_request_context
-from sqlalchemy import event, or_, select
+from sqlalchemy import and_, event, or_, select
 from sqlalchemy.orm import ORMExecuteState, Session, aliased, with_loader_criteria
 
 from hearings.models import (
     AgendaItem,
     CheckedRange,
+    Document,
+    DocumentPage,
     Hearing,
     LineRevision,
     Redaction,
@@ -29,6 +31,7 @@ from hearings.models import (
 
 # Its own alias, so a query that already reads hearings does not correlate this one away.
 _PUBLISHED = aliased(Hearing, name="published_hearing")
+_PUBLIC_DOCUMENT = aliased(Document, name="public_document")
 
 
 def _published_ids():
@@ -50,6 +53,37 @@ def _public_criteria() -> list:
             include_aliases=True,
         ),
     ]
+    # A document is public once a clerk publishes it, and a hearing's once the hearing is. A
+    # withdrawn one keeps its page, to say why; its file and pages are not public.
+    options.append(
+        with_loader_criteria(
+            Document,
+            lambda cls: and_(
+                or_(cls.published_at.is_not(None), cls.withdrawn_at.is_not(None)),
+                or_(cls.hearing_id.is_(None), cls.hearing_id.in_(_published_ids())),
+            ),
+            include_aliases=True,
+        )
+    )
+    options.append(
+        with_loader_criteria(
+            DocumentPage,
+            lambda cls: (
+                select(_PUBLIC_DOCUMENT.id)
+                .where(
+                    _PUBLIC_DOCUMENT.id == cls.document_id,
+                    _PUBLIC_DOCUMENT.published_at.is_not(None),
+                    or_(
+                        _PUBLIC_DOCUMENT.hearing_id.is_(None),
+                        _PUBLIC_DOCUMENT.hearing_id.in_(_published_ids()),
+                    ),
+                )
+                .correlate_except(_PUBLIC_DOCUMENT)
+                .exists()
+            ),
+            include_aliases=True,
+        )
+    )
     # Asked of each row (its hearing by primary key) rather than as a list of published
     # hearings: given a list, SQLite walks it instead of the hearings in date order, and
     # browsing an archive newest first then sorted 100,000 lines (350 ms instead of 5).

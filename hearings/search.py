@@ -101,6 +101,8 @@ for table_name, statement in POSTGRES_NAME_DDL.items():
 # it by hand.
 SEARCH_INDEX_NAMES = (
     "segment_fts",
+    "document_page_fts",
+    "ix_document_pages_text_search",
     "ix_segments_fts",
     "ix_segments_text_search",
     "text_search",

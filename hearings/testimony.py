@@ -283,6 +283,11 @@ def create_written_testimony(
             received_on=received_on or date.today(),
             hearing=hearing,
         )
+        if stored_name is not None:
+            # The PDF is searchable beside the testimony once the worker has read it.
+            from hearings.documents import written_comment_document
+
+            written_comment_document(session, testimony)
     except Exception:
         # The rows go with the caller's rollback; a file written for them goes here.
         if created and stored_name is not None:

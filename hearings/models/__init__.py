@@ -5,6 +5,7 @@ from hearings.models.alerts import Subscription
 from hearings.models.audit import AuditEntry
 from hearings.models.base import Base
 from hearings.models.bodies import Body, GlossaryTerm, Membership
+from hearings.models.documents import Document, DocumentPage
 from hearings.models.hearings import (
     CheckedRange,
     Hearing,
@@ -27,6 +28,8 @@ __all__ = [
     "AgendaItem",
     "AuditEntry",
     "Concern",
+    "Document",
+    "DocumentPage",
     "Matter",
     "MatterAction",
     "Membership",

@@ -11,6 +11,7 @@ def register_blueprints(app: Flask) -> None:
         auth,
         bodies,
         corrections,
+        documents,
         glossary,
         hearings,
         matters,
@@ -24,6 +25,6 @@ def register_blueprints(app: Flask) -> None:
     )
 
     pages = (auth, hearings, search, speakers, people, matters, testimony, agenda, organizations)
-    for module in (*pages, bodies, votes, corrections, glossary, signups, api, alerts):
+    for module in (*pages, bodies, votes, corrections, glossary, signups, documents, api, alerts):
         app.register_blueprint(module.bp)
     app.add_url_rule("/", endpoint="index", view_func=hearings.index)

@@ -28,6 +28,7 @@ from hearings.citations import (
     lines_in_range,
     segment_at,
 )
+from hearings.documents import documents_of
 from hearings.exports import FORMATS
 from hearings.extensions import db, htmx, limiter
 from hearings.forms import (
@@ -239,6 +240,7 @@ def hearing_page(
         panel=speakers_panel(db.session, hearing, for_clerk=can_correct()),
         speaker_settings=settings if offer_settings else None,
         carry_over=reprocessing.plan(db.session, hearing) if offer_settings else None,
+        documents=documents_of(db.session, hearing=hearing),
         **context,
     ), status
 

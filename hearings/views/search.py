@@ -2,6 +2,7 @@
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
+from hearings.document_search import search_pages
 from hearings.extensions import db, htmx, limiter
 from hearings.feeds import search_feed
 from hearings.models.testimony import POSITIONS
@@ -20,6 +21,9 @@ bp = Blueprint("search", __name__)
 
 # Deep pages of a common word cost the database more than any reader goes through.
 MAX_PAGE = 500
+# Document pages shown beside the lines, and per page when browsing them alone.
+DOCUMENT_PREVIEW = 5
+DOCUMENT_PAGE = 20
 
 
 @bp.get("/search")
@@ -28,17 +32,31 @@ def search():
     """Search published transcripts and the record; htmx requests get only the results."""
     query, filters, unknown = read_search(db.session, request.args)
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
-    if unknown:
+    # ?in=documents pages through the document pages alone; otherwise the best few of them
+    # are shown beside the lines.
+    in_documents = request.args.get("in") == "documents"
+    if unknown or in_documents:
         lines = LineResults([], 0, page, 20, searched=True)
     else:
         lines = search_lines(db.session, query, filters, page=page)
+    documents = None
+    if not unknown:
+        documents = search_pages(
+            db.session,
+            query,
+            filters,
+            page=page if in_documents else 1,
+            per_page=DOCUMENT_PAGE if in_documents else DOCUMENT_PREVIEW,
+        )
     # The rest of the record is offered once, beside the first page of lines.
-    records = search_records(db.session, parse(query)) if page == 1 else None
+    records = search_records(db.session, parse(query)) if page == 1 and not in_documents else None
     template = "search/_results.html" if htmx else "search/search.html"
     return render_template(
         template,
         query=query,
         lines=lines,
+        documents=documents,
+        in_documents=in_documents,
         records=records,
         filters=filters,
         unknown=unknown,

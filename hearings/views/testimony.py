@@ -18,6 +18,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy import select
 
 from hearings import testimony as record
 from hearings.extensions import db
@@ -115,6 +116,14 @@ def create_other(matter_id: int, kind: str):
             testimony = record.create_card_testimony(
                 db.session, current_user, matter, **card.testimony_fields()
             )
+    if kind == "written" and testimony.document_name:
+        from hearings.jobs import queue_document_reading
+        from hearings.models import Document
+
+        for document_id in db.session.scalars(
+            select(Document.id).where(Document.testimony_id == testimony.id)
+        ):
+            queue_document_reading(document_id)
     flash(
         f"{'Written comment' if kind == 'written' else 'Sign-up card'} by "
         f"{testimony.person.name} recorded.",
