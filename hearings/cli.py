@@ -16,6 +16,7 @@ from sqlalchemy import select
 from hearings.extensions import db
 from hearings.models import Hearing, User
 from hearings.models.accounts import ROLES
+from hearings.models.documents import DOCUMENT_KINDS
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 
@@ -29,6 +30,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(backup)
     app.cli.add_command(export_record)
+    app.cli.add_command(attach_document)
     app.cli.add_command(restore)
     from hearings.legistar import legistar_cli
 
@@ -704,3 +706,65 @@ def export_record() -> None:
 
     path = build_public_export()
     click.echo(f"Wrote {path} ({path.stat().st_size / 1e6:.1f} MB).")
+
+
+@click.command("attach-document")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--hearing", "hearing_id", type=int, help="The hearing's id.")
+@click.option("--matter", "matter_id", type=int, help="The matter's id.")
+@click.option(
+    "--kind",
+    type=click.Choice(sorted(DOCUMENT_KINDS)),
+    default="agenda_packet",
+    show_default=True,
+)
+@click.option("--title", help="Title (default: each file's name).")
+@click.option("--draft", is_flag=True, help="Keep them for staff until a clerk publishes them.")
+@with_appcontext
+def attach_document(files, hearing_id, matter_id, kind, title, draft) -> None:
+    """Attach documents from disk (an archive of packets) to a hearing and/or a matter.
+
+    Each file is checked as an upload is, and queued for the worker to read.
+    """
+    from werkzeug.datastructures import FileStorage
+
+    from hearings.documents import attach_document as attach
+    from hearings.errors import Refused
+    from hearings.jobs import queue_document_reading
+    from hearings.models import Matter
+
+    hearing = db.session.get(Hearing, hearing_id) if hearing_id else None
+    matter = db.session.get(Matter, matter_id) if matter_id else None
+    if hearing_id and hearing is None or matter_id and matter is None:
+        raise click.ClickException("No such hearing or matter.")
+    config = current_app.config
+    failed = 0
+    for path in files:
+        with path.open("rb") as stream:
+            upload = FileStorage(stream=stream, filename=path.name)
+            try:
+                document, _ = attach(
+                    db.session,
+                    None,
+                    upload,
+                    upload_folder=config["UPLOAD_FOLDER"],
+                    max_bytes=config["DOCUMENT_MAX_BYTES"],
+                    max_pages=config["DOCUMENT_MAX_PAGES"],
+                    kind=kind,
+                    title=title,
+                    hearing=hearing,
+                    matter=matter,
+                    publish=not draft,
+                )
+                db.session.commit()
+            except Refused as problem:
+                db.session.rollback()
+                click.echo(f"{path.name}: not attached. {problem}", err=True)
+                failed += 1
+                continue
+        queue_document_reading(document.id)
+        click.echo(f"{path.name}: document {document.id}, {document.page_count} pages, queued.")
+    if failed:
+        raise SystemExit(1)

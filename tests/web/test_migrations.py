@@ -220,3 +220,42 @@ def test_upgrading_keeps_voiceprints_only_of_members(bare_app) -> None:
             )
     # Person 1 is a resident (gone), 2 sits on the council (kept), 3 had none, 4 is unnamed.
     assert kept == [2, 4]
+
+
+def test_written_comments_stored_before_documents_become_documents(bare_app) -> None:
+    """A written comment's PDF kept before documents existed is queued to be read."""
+    with bare_app.app_context():
+        upgrade(revision="0009_alert_subscriptions")
+        with db.engine.begin() as connection:
+            # No account row: the users table has gained required columns since the first one.
+            for statement in BASELINE_ROWS[1:5] + [
+                "INSERT INTO matters (id, title, body_id) VALUES (1, 'Surveillance', 1)",
+                "INSERT INTO testimonies (id, matter_id, person_id, kind, position, "
+                "position_confirmed, created_at, created_by_id, document_name) VALUES "
+                "(1, 1, 1, 'written', 'oppose', true, '2026-01-05 10:00:00', NULL, "
+                "'testimony/" + "c" * 64 + "/letter.pdf'), "
+                "(2, 1, 1, 'written', 'oppose', true, '2026-01-06 10:00:00', NULL, NULL)",
+            ]:
+                connection.execute(text(statement))
+        upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.execute(
+                text(
+                    "SELECT testimony_id, matter_id, kind, title, stored_name, sha256, state, "
+                    "page_count, published_at IS NOT NULL FROM documents"
+                )
+            ).all()
+            assert [tuple(row) for row in rows] == [
+                (
+                    1,
+                    1,
+                    "written_comment",
+                    "Written comment from Ron Jansen",
+                    "testimony/" + "c" * 64 + "/letter.pdf",
+                    "c" * 64,
+                    "queued",
+                    None,
+                    True,
+                )
+            ]
+            assert _schema_differences(connection) == []
