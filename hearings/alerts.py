@@ -3,10 +3,10 @@ click.
 
 A resident follows a matter, a person, an organization, a body or a saved search. Nothing is
 sent but the confirmation until they confirm. Then the worker sends each address one digest
-an hour at most, of what became public since the last one: new hearings, lines, testimony and
-votes, each with who said it, where, and a link. It reads as the public does, so a draft never
-reaches an inbox. Every message links to unsubscribing from each subject and to deleting the
-address altogether; the address is kept for nothing else.
+an hour at most, of what became public since the last one: new hearings, lines, testimony,
+documents and votes, each with who said it, where, and a link. It reads as the public does,
+so a draft never reaches an inbox. Every message links to unsubscribing from each subject
+and to deleting the address altogether; the address is kept for nothing else.
 """
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import and_, delete, or_, select
 
 from hearings.errors import Refused
 from hearings.models import (
     AgendaItem,
     Body,
+    Document,
     Hearing,
     Matter,
     Organization,
@@ -214,6 +215,34 @@ def _new_testimony(session: DbSession, since: datetime, *conditions) -> list[Tes
     return list(session.scalars(stmt.limit(ITEMS_PER_SUBJECT)))
 
 
+def _document_item(document: Document, link: Link) -> Item:
+    hearing = document.hearing
+    where = f", {hearing.title} ({hearing.date.isoformat()})" if hearing else ""
+    pages = f", {document.page_count} page{'s' if document.page_count != 1 else ''}"
+    return Item(
+        f"{document.kind_label}: {document.title}{pages}{where}",
+        link("documents.detail", document_id=document.id),
+    )
+
+
+def _document_became_public(since: datetime):
+    """A document is news once it is read and public: whichever of those came last."""
+    return and_(
+        Document.state == "read",
+        Document.published_at.is_not(None),
+        or_(
+            Document.read_at > since,
+            Document.published_at > since,
+            Document.hearing_id.in_(select(Hearing.id).where(_published_since(since))),
+        ),
+    )
+
+
+def _new_documents(session: DbSession, since: datetime, *conditions) -> list[Document]:
+    stmt = select(Document).where(_document_became_public(since), *conditions)
+    return list(session.scalars(stmt.order_by(Document.id.desc()).limit(ITEMS_PER_SUBJECT)))
+
+
 def _new_votes(session: DbSession, since: datetime, *conditions) -> list[VoteEvent]:
     stmt = select(VoteEvent).where(VoteEvent.recorded_at > since, *conditions)
     return list(session.scalars(stmt.order_by(VoteEvent.id.desc()).limit(ITEMS_PER_SUBJECT)))
@@ -225,7 +254,7 @@ def news(session: DbSession, subscription: Subscription, since: datetime, link: 
     if kind == "search":
         return _search_news(session, subscription, since, link)[:ITEMS_PER_SUBJECT]
     items: list[Item] = []
-    testimony_on = votes_on = None
+    testimony_on = votes_on = documents_on = None
     if kind == "matter":
         heard = select(AgendaItem.hearing_id).where(AgendaItem.matter_id == target)
         for hearing in session.scalars(
@@ -234,6 +263,7 @@ def news(session: DbSession, subscription: Subscription, since: datetime, link: 
             items.append(_hearing_item(hearing, link, ": the matter was heard"))
         testimony_on = Testimony.matter_id == target
         votes_on = VoteEvent.matter_id == target
+        documents_on = Document.matter_id == target
     elif kind == "person":
         spoke = select(Speaker.id).where(Speaker.person_id == target)
         lines = session.scalars(
@@ -247,27 +277,37 @@ def news(session: DbSession, subscription: Subscription, since: datetime, link: 
         testimony_on = Testimony.person_id == target
         voted = select(PersonVote.vote_event_id).where(PersonVote.person_id == target)
         votes_on = VoteEvent.id.in_(voted)
+        # A written comment they sent, as a document of its matter.
+        sent = select(Testimony.id).where(Testimony.person_id == target)
+        documents_on = Document.testimony_id.in_(sent)
     elif kind == "organization":
-        testimony_on = Testimony.id.in_(
-            select(testimony_organizations.c.testimony_id).where(
-                testimony_organizations.c.organization_id == target
-            )
+        on_behalf = select(testimony_organizations.c.testimony_id).where(
+            testimony_organizations.c.organization_id == target
         )
+        testimony_on = Testimony.id.in_(on_behalf)
+        documents_on = Document.testimony_id.in_(on_behalf)
     else:  # a body
         hearings = session.scalars(
             select(Hearing).where(_published_since(since), Hearing.body_id == target)
         )
         items += [_hearing_item(hearing, link) for hearing in hearings]
         votes_on = VoteEvent.body_id == target
+        documents_on = or_(
+            Document.hearing_id.in_(select(Hearing.id).where(Hearing.body_id == target)),
+            Document.matter_id.in_(select(Matter.id).where(Matter.body_id == target)),
+        )
     if testimony_on is not None:
         items += [_testimony_item(t, link) for t in _new_testimony(session, since, testimony_on)]
     if votes_on is not None:
         items += [_vote_item(v, link) for v in _new_votes(session, since, votes_on)]
+    if documents_on is not None:
+        items += [_document_item(d, link) for d in _new_documents(session, since, documents_on)]
     return items[:ITEMS_PER_SUBJECT]
 
 
 def _search_news(session: DbSession, subscription: Subscription, since: datetime, link: Link):
     """Lines the saved search finds, newest first, of hearings published since."""
+    from hearings.document_search import search_pages
     from hearings.search import read_search, search_lines
 
     query, filters, unknown = read_search(session, dict(parse_qsl(subscription.query)))
@@ -280,7 +320,27 @@ def _search_news(session: DbSession, subscription: Subscription, since: datetime
         if hit.segment.hearing.published_at is not None
         and as_utc(hit.segment.hearing.published_at) > as_utc(since)
     ]
-    return [_line_item(line, link) for line in fresh]
+    items = [_line_item(line, link) for line in fresh]
+    # Document pages with the words, of documents that became public since.
+    pages = search_pages(session, query, filters, 1, 100).hits
+    news_ids = set(
+        session.scalars(
+            select(Document.id).where(
+                Document.id.in_({hit.document.id for hit in pages}),
+                _document_became_public(since),
+            )
+        )
+    )
+    for hit in pages:
+        if hit.document.id in news_ids:
+            words = " ".join(hit.snippet.striptags().split())
+            items.append(
+                Item(
+                    f"{hit.document.title}, page {hit.page.number}: “{words[:300]}”",
+                    link("documents.page", document_id=hit.document.id, number=hit.page.number),
+                )
+            )
+    return items
 
 
 @dataclass

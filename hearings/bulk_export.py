@@ -32,6 +32,8 @@ from hearings import open_data
 from hearings.models import (
     AgendaItem,
     Body,
+    Document,
+    DocumentPage,
     Hearing,
     Matter,
     Membership,
@@ -62,6 +64,9 @@ JSON lines (one record a line):
     Popolo (https://www.popoloproject.com/), as Open Civic Data uses it. Ids are
     "person/12", "organization/5" (a group that testified) and "body/3" (a council or
     committee, classification "legislature" or "committee").
+  documents.jsonl, document_pages.jsonl
+    agenda packets, presentations, minutes and written comments, and the text of each page
+    (method "ocr": read from a scan, may have errors; the file at file_url is the record).
 CSV (UTF-8, one header row): lines.csv, testimony.csv, votes.csv (a row per member's vote).
 
 Times are seconds from the start of the hearing's recording.
@@ -92,6 +97,16 @@ def write_public_record(session: DbSession, folder: Path, link: Callable[..., st
             _jsonl(archive, "memberships.jsonl", map(popolo_membership, _all(session, Membership)))
             votes = ((event, popolo_vote_event(event)) for event in _votes(session))
             _jsonl_and_csv(archive, "vote_events.jsonl", votes, VOTES_CSV)
+            documents = _published(session, Document)
+            _jsonl(
+                archive, "documents.jsonl", (open_data.document_data(d, link) for d in documents)
+            )
+            pages = _published(session, DocumentPage)
+            _jsonl(
+                archive,
+                "document_pages.jsonl",
+                (open_data.document_page_data(p, link) for p in pages),
+            )
         os.replace(temporary, target)
     finally:
         Path(temporary).unlink(missing_ok=True)
@@ -171,6 +186,17 @@ def popolo_vote_event(event: VoteEvent) -> dict:
 
 def _all(session: DbSession, model) -> Iterator:
     yield from session.scalars(select(model).order_by(model.id).execution_options(yield_per=BATCH))
+
+
+def _published(session: DbSession, model) -> Iterator:
+    """Documents (or their pages) a clerk published, not only those withdrawn with a reason."""
+    stmt = select(model)
+    order: tuple = (Document.id,)
+    if model is DocumentPage:
+        stmt = stmt.join(Document, Document.id == DocumentPage.document_id)
+        order = (DocumentPage.document_id, DocumentPage.number)
+    stmt = stmt.where(Document.published_at.is_not(None)).order_by(*order)
+    yield from session.scalars(stmt.execution_options(yield_per=BATCH))
 
 
 def _hearings(session: DbSession, link) -> Iterator[dict]:

@@ -24,6 +24,8 @@ from hearings.exports import speaker_name
 from hearings.models import (
     AgendaItem,
     Body,
+    Document,
+    DocumentPage,
     Hearing,
     Matter,
     Membership,
@@ -393,3 +395,68 @@ def votes_page(session: DbSession, filters: ListFilters, cursor, limit) -> Page:
             )
         )
     return _paged(session, stmt, (VoteEvent.id,), cursor, limit, vote_data)
+
+
+# --- Documents -------------------------------------------------------------------------------
+
+
+def document_data(document: Document, link: Callable[..., str]) -> dict:
+    return {
+        "id": document.id,
+        "title": document.title,
+        "kind": document.kind,
+        "hearing_id": document.hearing_id,
+        "matter_id": document.matter_id,
+        "testimony_id": document.testimony_id,
+        "file_name": document.original_filename,
+        "file_type": document.file_type,
+        "sha256": document.sha256,
+        "pages": document.page_count,
+        # Pages are searchable once read; a document still being read lists the pages so far.
+        "read": document.state == "read",
+        "url": link("documents.detail", document_id=document.id),
+        "file_url": link("documents.file", document_id=document.id),
+        "pages_url": link("api.document_pages", document_id=document.id),
+    }
+
+
+def document_page_data(page: DocumentPage, link: Callable[..., str]) -> dict:
+    return {
+        "document_id": page.document_id,
+        "number": page.number,
+        # text: the file's own text layer; ocr: read from a scan (may have errors).
+        "method": page.method,
+        "text": page.text,
+        "url": link("documents.page", document_id=page.document_id, number=page.number),
+    }
+
+
+def documents_page(session: DbSession, filters: ListFilters, cursor, limit, link) -> Page:
+    """Public documents (published, and their hearing too), filtered by hearing or matter."""
+    stmt = select(Document).where(Document.published_at.is_not(None))
+    if filters.hearing:
+        stmt = stmt.where(Document.hearing_id == filters.hearing)
+    if filters.matter:
+        stmt = stmt.where(Document.matter_id == filters.matter)
+    if filters.body:
+        stmt = stmt.where(
+            or_(
+                Document.hearing_id.in_(select(Hearing.id).where(Hearing.body_id == filters.body)),
+                Document.matter_id.in_(select(Matter.id).where(Matter.body_id == filters.body)),
+            )
+        )
+    return _paged(
+        session, stmt, (Document.id,), cursor, limit, lambda row: document_data(row, link)
+    )
+
+
+def document_pages_page(session: DbSession, document: Document, cursor, limit, link) -> Page:
+    stmt = select(DocumentPage).where(DocumentPage.document_id == document.id)
+    return _paged(
+        session,
+        stmt,
+        (DocumentPage.number,),
+        cursor,
+        limit,
+        lambda row: document_page_data(row, link),
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 _ID = {"type": "integer", "minimum": 1}
 _TEXT = {"type": ["string", "null"]}
+_MAYBE_ID = {"type": ["integer", "null"], "minimum": 1}
 _DAY = {"type": ["string", "null"], "format": "date"}
 _SECONDS = {"type": ["number", "null"], "description": "Seconds from the start of the recording"}
 _REF = {"type": "object", "properties": {"id": _ID, "name": {"type": "string"}}}
@@ -78,6 +79,43 @@ SCHEMAS: dict[str, dict] = {
             "seat": _TEXT,
             "start_date": _DAY,
             "end_date": _DAY,
+        },
+    },
+    "Document": {
+        "type": "object",
+        "properties": {
+            "id": _ID,
+            "title": {"type": "string"},
+            "kind": {
+                "type": "string",
+                "enum": ["agenda_packet", "presentation", "minutes", "written_comment", "other"],
+            },
+            "hearing_id": _MAYBE_ID,
+            "matter_id": _MAYBE_ID,
+            "testimony_id": {**_MAYBE_ID, "description": "A written comment's testimony"},
+            "file_name": {"type": "string"},
+            "file_type": {"type": "string", "enum": ["pdf", "docx", "png", "jpeg", "tiff"]},
+            "sha256": {"type": "string"},
+            "pages": {"type": ["integer", "null"]},
+            "read": {"type": "boolean", "description": "Every page read and searchable"},
+            "url": {"type": "string", "format": "uri"},
+            "file_url": {"type": "string", "format": "uri"},
+            "pages_url": {"type": "string", "format": "uri"},
+        },
+    },
+    "DocumentPage": {
+        "type": "object",
+        "properties": {
+            "document_id": _ID,
+            "document_title": {"type": "string", "description": "In search results"},
+            "number": {"type": "integer", "minimum": 1},
+            "method": {
+                "type": "string",
+                "enum": ["text", "ocr", "unreadable"],
+                "description": "text: the file's own text; ocr: read from a scan",
+            },
+            "text": {"type": "string"},
+            "url": {"type": "string", "format": "uri"},
         },
     },
     "Matter": {
@@ -279,6 +317,24 @@ PATHS: dict[str, dict] = {
     "/votes": _list(
         "Roll-call votes with each member's vote", "VoteEvent", ("matter", "body", "person")
     ),  # fmt: skip
+    "/documents": _list(
+        "Public documents: packets, presentations, minutes, written comments",
+        "Document",
+        ("body", "hearing", "matter"),
+    ),
+    "/documents/{document_id}": _one("A document", "Document", "document_id"),
+    "/documents/{document_id}/pages": _list(
+        "A document's pages in order, with their text",
+        "DocumentPage",
+        (),
+        ({"name": "document_id", "in": "path", "required": True, "schema": _ID},),
+    ),
+    "/document_pages": _list(
+        "Document pages with these words, best first",
+        "DocumentPage",
+        ("body", "hearing", "matter", "person", "organization", "position", "from", "to"),
+        extra=(_param("q", "Words to find (the search page's syntax)", {"type": "string"}),),
+    ),
 }
 
 

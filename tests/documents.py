@@ -106,3 +106,42 @@ def post_multipart(client, path: str, data: dict):
     finally:
         environ["wsgi.input"].close()
         builder.close()
+
+
+def stored_document(
+    session,
+    pages: list[str],
+    *,
+    matter_id: int | None = None,
+    hearing_id: int | None = None,
+    title: str = "Agenda packet",
+    published: bool = True,
+) -> int:
+    """Store a read document with these pages' text, indexed as the worker leaves it."""
+    from hearings.document_reading import index_pages
+    from hearings.models import Document, DocumentPage
+    from hearings.models.base import utcnow
+
+    document = Document(
+        hearing_id=hearing_id,
+        matter_id=matter_id,
+        kind="agenda_packet",
+        title=title,
+        original_filename="packet.pdf",
+        stored_name=f"documents/{len(pages):064d}/packet.pdf",
+        sha256=f"{len(pages):064d}",
+        file_type="pdf",
+        page_count=len(pages),
+        pages_read=len(pages),
+        state="read",
+        read_at=utcnow(),
+        published_at=utcnow() if published else None,
+    )
+    document.pages = [
+        DocumentPage(number=n, text=text, method="text") for n, text in enumerate(pages, 1)
+    ]
+    session.add(document)
+    session.flush()
+    index_pages(session.connection(), [page.id for page in document.pages])
+    session.commit()
+    return document.id

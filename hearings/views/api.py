@@ -18,7 +18,16 @@ from hearings import open_data
 from hearings.agenda import agenda_for_hearing
 from hearings.errors import Malformed
 from hearings.extensions import db, limiter
-from hearings.models import Body, Hearing, Matter, Organization, Person, Segment, Testimony
+from hearings.models import (
+    Body,
+    Document,
+    Hearing,
+    Matter,
+    Organization,
+    Person,
+    Segment,
+    Testimony,
+)
 from hearings.models.testimony import POSITIONS
 from hearings.open_data import ListFilters, Page
 from hearings.openapi import openapi_description
@@ -123,6 +132,21 @@ def _filters() -> ListFilters:
     )
 
 
+def _search_filters() -> SearchFilters:
+    """The list filters, as the search page takes them."""
+    filters = _filters()
+    return SearchFilters(
+        body_id=filters.body,
+        hearing_id=filters.hearing,
+        person_id=filters.person,
+        organization_id=filters.organization,
+        matter_id=filters.matter,
+        position=filters.position,
+        date_from=filters.date_from,
+        date_to=filters.date_to,
+    )
+
+
 def _page(page: Page):
     return jsonify(items=page.items, next_cursor=page.next_cursor)
 
@@ -135,11 +159,14 @@ def _cursor() -> str | None:
 def index():
     """What the API has, with a link to each list and to its OpenAPI description."""
     lists = ("hearings", "lines", "people", "organizations", "bodies", "matters",
-             "agenda_items", "testimony", "votes")  # fmt: skip
+             "agenda_items", "testimony", "votes", "documents")  # fmt: skip
     return jsonify(
         description="The public record of hearings, testimony and votes, read-only.",
         openapi=_link("api.openapi"),
-        lists={name: _link(f"api.{name}") for name in lists},
+        lists={
+            **{name: _link(f"api.{name}") for name in lists},
+            "document_pages": _link("api.document_pages_search"),
+        },
     )
 
 
@@ -175,17 +202,7 @@ def hearing_lines(hearing_id: int):
 def lines():
     """Lines with the words of ?q= (the search page's syntax), filtered as the search page is."""
     query = request.args.get("q", "").strip()[:500]
-    filters = _filters()
-    chosen = SearchFilters(
-        body_id=filters.body,
-        hearing_id=filters.hearing,
-        person_id=filters.person,
-        organization_id=filters.organization,
-        matter_id=filters.matter,
-        position=filters.position,
-        date_from=filters.date_from,
-        date_to=filters.date_to,
-    )
+    chosen = _search_filters()
     if not query and not chosen.any():
         raise Malformed(
             "Give words (q=) or a filter; a hearing's whole transcript is at "
@@ -276,6 +293,53 @@ def testimony():
 def one_testimony(testimony_id: int):
     found = _public(Testimony, testimony_id, "No public testimony has that id.")
     return jsonify(open_data.testimony_data(found))
+
+
+@bp.get("/documents")
+def documents():
+    """Public documents: agenda packets, presentations, minutes, written comments."""
+    return _page(open_data.documents_page(db.session, _filters(), _cursor(), _limit(), _link))
+
+
+@bp.get("/documents/<int:document_id>")
+def document(document_id: int):
+    found = db.first_or_404(
+        select(Document).where(Document.id == document_id, Document.published_at.is_not(None)),
+        description="No public document has that id.",
+    )
+    return jsonify(open_data.document_data(found, _link))
+
+
+@bp.get("/documents/<int:document_id>/pages")
+def document_pages(document_id: int):
+    """A document's pages in order, with their text."""
+    found = db.first_or_404(
+        select(Document).where(Document.id == document_id, Document.published_at.is_not(None)),
+        description="No public document has that id.",
+    )
+    return _page(open_data.document_pages_page(db.session, found, _cursor(), _limit(), _link))
+
+
+@bp.get("/document_pages")
+def document_pages_search():
+    """Document pages with the words of ?q= (the search page's syntax), best first."""
+    from hearings.document_search import search_pages
+
+    query = request.args.get("q", "").strip()[:500]
+    if not query:
+        raise Malformed("Give the words to find (q=).")
+    chosen = _search_filters()
+    decoded = open_data.decode_cursor(_cursor(), 1)
+    number = decoded[0] if decoded else 1
+    if not 1 <= number <= 500:
+        raise Malformed("That cursor is not one this API gave; start again without it.")
+    found = search_pages(db.session, query, chosen, page=number, per_page=min(_limit(), 100))
+    items = [
+        {**open_data.document_page_data(hit.page, _link), "document_title": hit.document.title}
+        for hit in found.hits
+    ]
+    more = found.has_next and number < 500
+    return jsonify(items=items, next_cursor=open_data.encode_cursor([number + 1]) if more else None)
 
 
 @bp.get("/export.zip")

@@ -15,8 +15,9 @@ import pytest
 from hearings import testimony as clerk_work
 from hearings.extensions import db, limiter
 from hearings.jobs import send_due_digests
-from hearings.models import Hearing, Matter, Subscription
+from hearings.models import Document, Hearing, Matter, Subscription
 from hearings.models.base import utcnow
+from tests.documents import stored_document
 from tests.fakes import sample_transcript
 from tests.web.conftest import csrf_token
 from tests.web.test_speakers import stored_hearing
@@ -283,3 +284,34 @@ def test_a_saved_search_keeps_a_speaker_typed_by_name(app, client, inbox, heard_
     text = body(inbox.take()[0])
     assert "Maria Lopez at Surveillance hearing" in text
     assert "before us" not in text
+
+
+def test_documents_reach_the_matters_and_the_searchs_followers_once_public(
+    app, client, inbox, heard_matter
+):
+    page = f"/matters/{heard_matter.matter_id}"
+    subscribe(client, page, email="dee@example.org", kind="matter", target=heard_matter.matter_id)
+    confirm(client, inbox)
+    subscribe(client, "/search?q=vendor+contract", email="eve@example.org", kind="search",
+              query="q=vendor+contract")  # fmt: skip
+    confirm(client, inbox)
+    with app.app_context():
+        draft = stored_document(
+            db.session,
+            ["Cover.", "Appendix: the vendor contract for facial recognition."],
+            matter_id=heard_matter.matter_id,
+            title="Staff report",
+            published=False,
+        )
+    assert digests(app) == 0  # a draft document is nobody's news
+    with app.app_context():
+        db.session.get(Document, draft).published_at = utcnow()
+        db.session.commit()
+    assert digests(app) == 2
+    sent = {message["To"]: body(message) for message in inbox.take()}
+    assert "Agenda packet: Staff report, 2 pages" in sent["dee@example.org"]
+    assert f"/documents/{draft}" in sent["dee@example.org"]
+    search_text = sent["eve@example.org"]
+    assert "Staff report, page 2: “Appendix: the vendor contract" in search_text
+    assert f"/documents/{draft}/pages/2" in search_text
+    assert digests(app) == 0  # news once

@@ -16,6 +16,7 @@ import pytest
 from hearings import testimony as clerk_work
 from hearings.extensions import db, limiter
 from hearings.models import Hearing, Matter, PersonVote, VoteEvent
+from tests.documents import stored_document
 from tests.fakes import sample_transcript
 from tests.web.test_speakers import stored_hearing
 
@@ -54,6 +55,15 @@ def record(app, heard_matter):
     with app.app_context():
         db.session.get(Hearing, draft).published_at = None
         db.session.commit()
+        ids["document"] = stored_document(
+            db.session,
+            ["Cover page.", "Memo: the department already uses facial recognition."],
+            matter_id=heard_matter.matter_id,
+            hearing_id=heard_matter.hearing_id,
+        )
+        ids["draft_document"] = stored_document(
+            db.session, ["Draft budget facial recognition line."], hearing_id=draft
+        )
     return {**ids, "hearing": heard_matter.hearing_id, "matter": heard_matter.matter_id,
             "draft": draft, "council": heard_matter.council_id}  # fmt: skip
 
@@ -85,12 +95,40 @@ def test_every_route_is_described_and_every_described_path_answers(app, client, 
     assert routes == set(spec["paths"])
     values = {"hearing_id": record["hearing"], "line_id": 1, "person_id": 1,
               "organization_id": 1, "body_id": record["council"], "matter_id": record["matter"],
-              "testimony_id": record["oppose"]}  # fmt: skip
+              "testimony_id": record["oppose"], "document_id": record["document"]}  # fmt: skip
     for path in spec["paths"]:
         if path == "/export.zip":
             continue  # a zip, tested below
-        url = "/api/v1" + path.format(**values) + ("?q=oppose" if path == "/lines" else "")
+        searched = path in ("/lines", "/document_pages")
+        url = "/api/v1" + path.format(**values) + ("?q=oppose" if searched else "")
         get(client, url)
+
+
+def test_documents_and_their_pages_are_served_and_searched_but_not_drafts(
+    client, clerk_client, record
+):
+    for who in (client, clerk_client):
+        listed = get(who, "/api/v1/documents")
+        assert [d["id"] for d in listed["items"]] == [record["document"]]
+        one = get(who, f"/api/v1/documents/{record['document']}")
+        assert (one["pages"], one["kind"], one["read"]) == (2, "agenda_packet", True)
+        get(who, f"/api/v1/documents/{record['draft_document']}", 404)
+        get(who, f"/api/v1/documents/{record['draft_document']}/pages", 404)
+        pages = get(who, f"/api/v1/documents/{record['document']}/pages?limit=1")
+        assert [p["number"] for p in pages["items"]] == [1]
+        rest = get(
+            who, f"/api/v1/documents/{record['document']}/pages?cursor={pages['next_cursor']}"
+        )
+        assert [p["number"] for p in rest["items"]] == [2]
+        assert "already uses facial recognition" in rest["items"][0]["text"]
+        found = get(who, "/api/v1/document_pages?q=facial+recognition")
+        assert [(p["document_id"], p["number"]) for p in found["items"]] == [
+            (record["document"], 2)
+        ]
+    filtered = get(client, f"/api/v1/documents?matter={record['matter']}&hearing=999")
+    assert filtered["items"] == []
+    get(client, "/api/v1/document_pages", 400)
+    get(client, "/api/v1/documents?hearing=abc", 400)
 
 
 def test_hearings_are_the_published_ones_even_for_a_clerk(client, clerk_client, record):
@@ -212,6 +250,13 @@ def test_the_export_holds_the_public_record_in_popolo_and_csv(client, record):
     assert positions == {record["oppose"]: "oppose", record["unconfirmed"]: "not_stated"}
     votes = list(csv.DictReader(io.StringIO(archive.read("votes.csv").decode())))
     assert len(votes) == 15
+    # Documents: the public one and its pages; the draft hearing's is not there.
+    assert [d["id"] for d in _jsonl(archive, "documents.jsonl")] == [record["document"]]
+    pages = _jsonl(archive, "document_pages.jsonl")
+    assert [(p["document_id"], p["number"]) for p in pages] == [
+        (record["document"], 1),
+        (record["document"], 2),
+    ]
 
 
 def test_the_command_line_export_leaves_drafts_out_too(app, record, tmp_path):
