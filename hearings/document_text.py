@@ -2,7 +2,8 @@
 
 Nothing here knows of the database or the web: ``check_file`` says at upload whether a file
 can be read at all (and why not, in words for a clerk), and ``read_pages`` yields its pages
-one at a time, so a 2,000-page packet is never held whole in memory.
+one at a time, so a 2,000-page packet is never held whole in memory (nor are its pages'
+texts: the worker stores them a batch at a time).
 
 - PDF: pypdf reads the text layer. A page with next to no text is a scan (or a picture of
   text); pypdfium2 renders it and Tesseract reads it.
@@ -37,8 +38,6 @@ SCANNED_BELOW = 20
 OCR_DPI = 300
 OCR_MAX_SIDE = 5000
 OCR_TIMEOUT_SECONDS = 180
-# The PDF reader is opened again after this many pages: it caches every object it parses.
-PDF_PAGES_PER_OPENING = 100
 # A Word file is a zip; one that unpacks to more than this is refused (a zip bomb).
 DOCX_MAX_UNPACKED = 300 * 1024**2
 IMAGE_MAX_PIXELS = 120_000_000
@@ -226,32 +225,26 @@ def _letters(text: str) -> int:
 
 
 def _pdf_pages(path: Path, start: int, ocr_language: str) -> Iterator[PageText]:
-    number = start
-    while True:
-        reader = _open_pdf(path, path.name)
-        total = len(reader.pages)
-        stop = min(total, number - 1 + PDF_PAGES_PER_OPENING)
-        for index in range(number - 1, stop):
-            try:
-                text = reader.pages[index].extract_text() or ""
-            except Exception:
-                log.warning("page %d of %s: text layer unreadable", index + 1, path.name)
-                text = ""
-            text = _tidy(text)
-            if _letters(text) >= SCANNED_BELOW:
-                yield PageText(index + 1, text, "text")
-                continue
-            scanned = _ocr_pdf_page(path, index, ocr_language)
-            if scanned is not None and _letters(scanned) > _letters(text):
-                yield PageText(index + 1, scanned, "ocr")
-            elif text:
-                yield PageText(index + 1, text, "text")
-            else:
-                yield PageText(index + 1, "", "unreadable" if scanned is None else "ocr")
-        del reader
-        number = stop + 1
-        if number > total:
-            return
+    # One reader for the whole file: pypdf parses a page's objects when it is read and keeps
+    # little of them (2,000 pages: 58 MB, as for 20; bench/document_reading.py).
+    reader = _open_pdf(path, path.name)
+    for index in range(start - 1, len(reader.pages)):
+        try:
+            text = reader.pages[index].extract_text() or ""
+        except Exception:
+            log.warning("page %d of %s: text layer unreadable", index + 1, path.name)
+            text = ""
+        text = _tidy(text)
+        if _letters(text) >= SCANNED_BELOW:
+            yield PageText(index + 1, text, "text")
+            continue
+        scanned = _ocr_pdf_page(path, index, ocr_language)
+        if scanned is not None and _letters(scanned) > _letters(text):
+            yield PageText(index + 1, scanned, "ocr")
+        elif text:
+            yield PageText(index + 1, text, "text")
+        else:
+            yield PageText(index + 1, "", "unreadable" if scanned is None else "ocr")
 
 
 def _ocr_pdf_page(path: Path, index: int, language: str) -> str | None:
