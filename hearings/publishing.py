@@ -17,6 +17,7 @@ from hearings.models import (
     AgendaItem,
     AuditEntry,
     CheckedRange,
+    Document,
     Hearing,
     Segment,
     SignupEntry,
@@ -149,6 +150,15 @@ def delete_hearing(session: DbSession, user, hearing: Hearing, upload_folder: st
             f"{testified} testimon{'y is' if testified == 1 else 'ies are'} recorded at this "
             "hearing. Delete or move them first: their words and positions are clerks' work, "
             "and would otherwise outlive the recording they quote."
+        )
+    attached = session.scalar(
+        select(func.count(Document.id)).where(Document.hearing_id == hearing.id)
+    )
+    if attached:
+        raise Conflict(
+            f"{attached} document{'s are' if attached != 1 else ' is'} attached to this hearing. "
+            "They are part of the record: withdraw them from the public if they should not be "
+            "seen, but the hearing they were handed out at stays."
         )
     recording = hearing.recording
     files = []

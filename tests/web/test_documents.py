@@ -395,12 +395,39 @@ def test_the_same_file_twice_in_one_place_is_refused(app, clerk_client, heard_ma
     assert (documents, pages, len(files)) == (2, 2, 1)
 
 
-def test_only_clerks_attach_or_publish(app, client, reader_client, heard_matter):
-    response = attach(
-        reader_client, f"/matters/{heard_matter.matter_id}/documents", minimal_pdf(), "x.pdf"
+def test_only_clerks_attach_or_publish(app, clerk_client, heard_matter):
+    doc_id = document_id(
+        attach(
+            clerk_client,
+            f"/matters/{heard_matter.matter_id}/documents",
+            minimal_pdf("Kept back"),
+            "x.pdf",
+            publish=None,
+        )
     )
-    assert response.status_code in (302, 403)
-    assert stored(app) == (0, 0, [])
+    before = stored(app)
+    clerk_client.get("/auth/logout")
+    from tests.web.conftest import sign_in
+
+    with app.app_context():
+        from hearings.models import User
+
+        reader = User(username="reader", role="reader")
+        reader.set_password("a long enough password")
+        db.session.add(reader)
+        db.session.commit()
+    assert sign_in(clerk_client, "reader", "a long enough password").status_code == 302
+    response = attach(
+        clerk_client, f"/matters/{heard_matter.matter_id}/documents", minimal_pdf(), "y.pdf"
+    )
+    assert response.status_code == 403
+    publish = clerk_client.post(
+        f"/documents/{doc_id}/publish", data={"csrf_token": token(clerk_client)}
+    )
+    assert publish.status_code == 403
+    assert stored(app) == before
+    with app.app_context():
+        assert db.session.get(Document, doc_id).published_at is None
 
 
 def test_a_written_comment_pdf_becomes_a_searchable_document(app, clerk_client, heard_matter):

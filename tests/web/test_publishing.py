@@ -213,3 +213,17 @@ def test_an_unknown_publication_action_is_not_found(app, draft, clerk_client):
     assert post(clerk_client, draft, "unpublish-everything").status_code == 404
     with app.app_context():
         assert db.session.get(Hearing, draft).published_at is None
+
+
+def test_a_hearing_with_documents_attached_is_not_deleted(app, draft):
+    from tests.documents import stored_document
+
+    with app.app_context():
+        stored_document(db.session, ["Agenda packet, page 1."], hearing_id=draft)
+    admin = signed_in(app, "root", "admin")
+    refused = post(admin, draft, "delete")
+    assert refused.status_code == 409
+    assert "1 document is attached to this hearing" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Hearing, draft) is not None
+        assert db.session.scalar(db.select(db.func.count(models.Document.id))) == 1
