@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from sqlalchemy import and_, delete, or_, select
 
+from hearings.documents import of_body
 from hearings.errors import Refused
 from hearings.models import (
     AgendaItem,
@@ -292,10 +293,8 @@ def news(session: DbSession, subscription: Subscription, since: datetime, link: 
         )
         items += [_hearing_item(hearing, link) for hearing in hearings]
         votes_on = VoteEvent.body_id == target
-        documents_on = or_(
-            Document.hearing_id.in_(select(Hearing.id).where(Hearing.body_id == target)),
-            Document.matter_id.in_(select(Matter.id).where(Matter.body_id == target)),
-        )
+        assert target is not None  # every kind but a saved search names what it follows
+        documents_on = of_body(target)
     if testimony_on is not None:
         items += [_testimony_item(t, link) for t in _new_testimony(session, since, testimony_on)]
     if votes_on is not None:

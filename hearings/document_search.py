@@ -25,7 +25,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.elements import ColumnElement
 
-from hearings.models import Document, DocumentPage, Hearing, Matter, Testimony
+from hearings.documents import of_body
+from hearings.models import Document, DocumentPage, Hearing, Testimony
 from hearings.models.base import DbSession
 from hearings.models.testimony import testimony_organizations
 from hearings.search import _CLOSE, _OPEN, COUNT_LIMIT, SearchFilters, _count, _markup
@@ -151,14 +152,7 @@ def _apply_filters(stmt, filters: SearchFilters):
     if filters.matter_id:
         stmt = stmt.where(Document.matter_id == filters.matter_id)
     if filters.body_id:
-        stmt = stmt.where(
-            or_(
-                Document.hearing_id.in_(
-                    select(Hearing.id).where(Hearing.body_id == filters.body_id)
-                ),
-                Document.matter_id.in_(select(Matter.id).where(Matter.body_id == filters.body_id)),
-            )
-        )
+        stmt = stmt.where(of_body(filters.body_id))
     if filters.date_from or filters.date_to:
         # A document is dated by its hearing; one attached only to a matter, by its upload.
         hearing_days = select(Hearing.id)

@@ -12,7 +12,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from werkzeug.utils import secure_filename
 
 from hearings.audit import audited
@@ -217,6 +217,14 @@ def read_again(session: DbSession, user, document: Document) -> None:
         raise Conflict("This document is not failed; it is read already or being read.")
     with audited(session, user, "document.read_again", document, document_state):
         document.state, document.error, document.attempts = "queued", None, 0
+
+
+def of_body(body_id: int):
+    """A condition: the document is of one of the body's hearings or matters."""
+    return or_(
+        Document.hearing_id.in_(select(Hearing.id).where(Hearing.body_id == body_id)),
+        Document.matter_id.in_(select(Matter.id).where(Matter.body_id == body_id)),
+    )
 
 
 def documents_of(session: DbSession, hearing: Hearing | None = None, matter: Matter | None = None):

@@ -19,6 +19,7 @@ from datetime import date
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
+from hearings.documents import of_body
 from hearings.errors import Malformed
 from hearings.exports import speaker_name
 from hearings.models import (
@@ -439,12 +440,7 @@ def documents_page(session: DbSession, filters: ListFilters, cursor, limit, link
     if filters.matter:
         stmt = stmt.where(Document.matter_id == filters.matter)
     if filters.body:
-        stmt = stmt.where(
-            or_(
-                Document.hearing_id.in_(select(Hearing.id).where(Hearing.body_id == filters.body)),
-                Document.matter_id.in_(select(Matter.id).where(Matter.body_id == filters.body)),
-            )
-        )
+        stmt = stmt.where(of_body(filters.body))
     return _paged(
         session, stmt, (Document.id,), cursor, limit, lambda row: document_data(row, link)
     )

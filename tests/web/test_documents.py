@@ -24,6 +24,7 @@ from tests.documents import (
     png_page,
     post_multipart,
     scanned_pdf,
+    stored_document,
     text_pdf,
 )
 from tests.web.conftest import minimal_pdf, token
@@ -395,34 +396,16 @@ def test_the_same_file_twice_in_one_place_is_refused(app, clerk_client, heard_ma
     assert (documents, pages, len(files)) == (2, 2, 1)
 
 
-def test_only_clerks_attach_or_publish(app, clerk_client, heard_matter):
-    doc_id = document_id(
-        attach(
-            clerk_client,
-            f"/matters/{heard_matter.matter_id}/documents",
-            minimal_pdf("Kept back"),
-            "x.pdf",
-            publish=None,
-        )
-    )
-    before = stored(app)
-    clerk_client.get("/auth/logout")
-    from tests.web.conftest import sign_in
-
+def test_only_clerks_attach_or_publish(app, reader_client, heard_matter):
     with app.app_context():
-        from hearings.models import User
-
-        reader = User(username="reader", role="reader")
-        reader.set_password("a long enough password")
-        db.session.add(reader)
-        db.session.commit()
-    assert sign_in(clerk_client, "reader", "a long enough password").status_code == 302
+        doc_id = stored_document(db.session, ["Kept back."], published=False)
+    before = stored(app)
     response = attach(
-        clerk_client, f"/matters/{heard_matter.matter_id}/documents", minimal_pdf(), "y.pdf"
+        reader_client, f"/matters/{heard_matter.matter_id}/documents", minimal_pdf(), "y.pdf"
     )
     assert response.status_code == 403
-    publish = clerk_client.post(
-        f"/documents/{doc_id}/publish", data={"csrf_token": token(clerk_client)}
+    publish = reader_client.post(
+        f"/documents/{doc_id}/publish", data={"csrf_token": token(reader_client)}
     )
     assert publish.status_code == 403
     assert stored(app) == before
