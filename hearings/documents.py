@@ -237,6 +237,16 @@ def documents_of(session: DbSession, hearing: Hearing | None = None, matter: Mat
     return list(session.scalars(stmt))
 
 
+def documents_to_read(session: DbSession) -> list[Document]:
+    """Documents waiting to be read, being read, or whose reading failed (for the clerks)."""
+    stmt = (
+        select(Document)
+        .where(Document.state.in_(("queued", "reading", "failed")))
+        .order_by(Document.uploaded_at, Document.id)
+    )
+    return list(session.scalars(stmt))
+
+
 def document_page(session: DbSession, document: Document, number: int) -> DocumentPage | None:
     return session.scalar(
         select(DocumentPage).where(

@@ -28,7 +28,7 @@ from hearings.citations import (
     lines_in_range,
     segment_at,
 )
-from hearings.documents import documents_of
+from hearings.documents import documents_of, documents_to_read
 from hearings.exports import FORMATS
 from hearings.extensions import db, htmx, limiter
 from hearings.forms import (
@@ -185,6 +185,7 @@ def queue():
     return render_template(
         "hearings/queue.html",
         backlog=backfill.backlog(db.session, speed),
+        documents=documents_to_read(db.session),
         speed=speed,
         duration_text=backfill.duration_text,
     )

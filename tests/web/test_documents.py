@@ -472,3 +472,21 @@ def test_many_hits_page_through_in_documents(app, clerk_client, heard_matter):
     ).get_data(as_text=True)
     assert second.count('class="document-page-link"') == 10
     assert "page 2 of 2" in second
+
+
+def test_the_queue_page_lists_documents_to_read_and_those_that_failed(
+    app, clerk_client, heard_matter
+):
+    with app.app_context():
+        read = stored_document(db.session, ["Read already."], title="Minutes, read")
+        failed = stored_document(db.session, ["x"], title="Scanned petition")
+        waiting = stored_document(db.session, ["y"], title="Presentation, waiting")
+        db.session.get(Document, failed).state = "failed"
+        db.session.get(Document, failed).error = "The file is missing from the upload folder."
+        db.session.get(Document, waiting).state = "queued"
+        db.session.commit()
+    html = clerk_client.get("/hearings/queue").get_data(as_text=True)
+    section = html[html.index('id="documents"') :]
+    assert f"/documents/{failed}" in section and "missing from the upload folder" in section
+    assert f"/documents/{waiting}" in section and "waiting" in section
+    assert f"/documents/{read}" not in section
