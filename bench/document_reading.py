@@ -75,7 +75,7 @@ def _worker_job(create_app, path: Path) -> tuple[int, int]:
         matter = Matter(title="Surveillance ordinance")
         db.session.add(matter)
         with path.open("rb") as stream:
-            document, _ = attach_document(
+            document = attach_document(
                 db.session, None, FileStorage(stream=stream, filename=path.name),
                 upload_folder=app.config["UPLOAD_FOLDER"], max_bytes=10**9, max_pages=5000,
                 kind="agenda_packet", matter=matter,

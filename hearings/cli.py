@@ -745,7 +745,7 @@ def attach_document(files, hearing_id, matter_id, kind, title, draft) -> None:
         with path.open("rb") as stream:
             upload = FileStorage(stream=stream, filename=path.name)
             try:
-                document, _ = attach(
+                document = attach(
                     db.session,
                     None,
                     upload,

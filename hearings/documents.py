@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.utils import secure_filename
 
 from hearings.audit import audited
@@ -55,11 +56,13 @@ def attach_document(
     hearing: Hearing | None = None,
     matter: Matter | None = None,
     publish: bool = True,
-) -> tuple[Document, Path | None]:
+) -> Document:
     """Keep an uploaded document for a hearing and/or a matter, queued for reading.
 
-    Returns the document and the file written for it (None when the same content was already
-    stored), so the caller can remove that file if its transaction is rolled back.
+    The file is stored under its hash before the row: should the row then fail (a database
+    error, a clerk attaching the same file at the same moment), the file stays, unreferenced,
+    and is used again when the same content is attached. Removing it could remove another
+    request's file of the same content.
     """
     if kind not in DOCUMENT_KINDS:
         # The page offers the kinds as a list; anything else was not sent by it.
@@ -71,12 +74,9 @@ def attach_document(
     shown = display_filename(upload.filename, limit=255)
     title = clean_field(title, MAX_TITLE, "The title") or _title_from(shown)
     sha256 = incoming_sha256(upload)
+    place = Document.place_of(hearing.id if hearing else None, matter.id if matter else None)
     already = session.scalar(
-        select(Document).where(
-            Document.sha256 == sha256,
-            Document.hearing_id == hearing.id if hearing else Document.hearing_id.is_(None),
-            Document.matter_id == matter.id if matter else Document.matter_id.is_(None),
-        )
+        select(Document).where(Document.sha256 == sha256, Document.place == place)
     )
     if already is not None:
         raise Conflict(f"This file is already attached here, as “{already.title}”.")
@@ -101,6 +101,7 @@ def attach_document(
     document = Document(
         hearing=hearing,
         matter=matter,
+        place=place,
         kind=kind,
         title=title,
         original_filename=shown,
@@ -111,7 +112,14 @@ def attach_document(
         page_count=checked.page_count,
         uploaded_by_id=getattr(user, "id", None),
     )
-    session.add(document)
+    try:
+        # A savepoint: the same file attached here at the same moment by another request
+        # breaks the constraint, and only this row is undone.
+        with session.begin_nested():
+            session.add(document)
+            session.flush()
+    except IntegrityError:
+        raise Conflict("This file was attached here a moment ago; it is already there.") from None
     with audited(
         session,
         user,
@@ -123,7 +131,7 @@ def attach_document(
         if publish:
             document.published_at = utcnow()
             document.published_by_id = getattr(user, "id", None)
-    return document, (Path(upload_folder) / stored_name if written else None)
+    return document
 
 
 def _title_from(filename: str) -> str:
@@ -172,6 +180,7 @@ def written_comment_document(session: DbSession, testimony: Testimony) -> Docume
         matter_id=testimony.matter_id,
         hearing_id=testimony.hearing_id,
         testimony_id=testimony.id,
+        place=f"t{testimony.id}",
         kind="written_comment",
         title=f"Written comment from {testimony.person.name}",
         original_filename=testimony.document_name.rsplit("/", 1)[-1],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 
 from PIL import Image, ImageDraw, ImageFont
@@ -122,14 +123,16 @@ def stored_document(
     from hearings.models import Document, DocumentPage
     from hearings.models.base import utcnow
 
+    sha256 = hashlib.sha256("\f".join([title, *pages]).encode()).hexdigest()
     document = Document(
         hearing_id=hearing_id,
         matter_id=matter_id,
+        place=Document.place_of(hearing_id, matter_id),
         kind="agenda_packet",
         title=title,
         original_filename="packet.pdf",
-        stored_name=f"documents/{len(pages):064d}/packet.pdf",
-        sha256=f"{len(pages):064d}",
+        stored_name=f"documents/{sha256}/packet.pdf",
+        sha256=sha256,
         file_type="pdf",
         page_count=len(pages),
         pages_read=len(pages),

@@ -34,12 +34,17 @@ DOCUMENT_STATES = ("queued", "reading", "read", "failed")
 
 class Document(Base):
     __tablename__ = "documents"
+    # A file is attached once to a place; two clerks attaching it at once get one document.
+    __table_args__ = (UniqueConstraint("sha256", "place", name="uq_document_place"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     hearing_id: Mapped[int | None] = mapped_column(ForeignKey("hearings.id"), index=True)
     matter_id: Mapped[int | None] = mapped_column(ForeignKey("matters.id"), index=True)
     # A written comment's PDF is the testimony's document too.
     testimony_id: Mapped[int | None] = mapped_column(ForeignKey("testimonies.id"), index=True)
+    # Where it is attached, as one value the constraint above can compare (NULLs would not
+    # be): "h<hearing>-m<matter>", or "t<testimony>" for a written comment's own PDF.
+    place: Mapped[str] = mapped_column(String(40))
     kind: Mapped[str] = mapped_column(String(30))
     title: Mapped[str] = mapped_column(String(300))
     original_filename: Mapped[str] = mapped_column(String(255))
@@ -77,6 +82,10 @@ class Document(Base):
     pages: Mapped[list[DocumentPage]] = relationship(
         back_populates="document", order_by="DocumentPage.number", cascade="all, delete-orphan"
     )
+
+    @staticmethod
+    def place_of(hearing_id: int | None, matter_id: int | None) -> str:
+        return f"h{hearing_id or ''}-m{matter_id or ''}"
 
     @property
     def kind_label(self) -> str:

@@ -56,8 +56,6 @@ def attach_to_matter(matter_id: int):
 
 
 def _attach(hearing: Hearing | None = None, matter: Matter | None = None):
-    written: list[Path | None] = []
-
     def refused(problem: Refused):
         page = render_template(
             "documents/attach.html",
@@ -69,32 +67,24 @@ def _attach(hearing: Hearing | None = None, matter: Matter | None = None):
         return page, problem.status
 
     config = current_app.config
-    try:
-        with change_to_the_record(refused):
-            form = submitted(DocumentForm)
-            about = matter
-            if hearing is not None and form.matter_id.data is not None:
-                about = chosen_matter(db.session, form.matter_id.data, "Choose a matter.")
-            document, kept = record.attach_document(
-                db.session,
-                current_user,
-                form.document.data,
-                upload_folder=config["UPLOAD_FOLDER"],
-                max_bytes=config["DOCUMENT_MAX_BYTES"],
-                max_pages=config["DOCUMENT_MAX_PAGES"],
-                kind=form.kind.data,
-                title=form.title.data,
-                hearing=hearing,
-                matter=about,
-                publish=form.publish.data,
-            )
-            written.append(kept)
-    except BaseException:
-        # The row was rolled back (refused, or the database failed): its new file goes too.
-        for path in written:
-            if path is not None:
-                path.unlink(missing_ok=True)
-        raise
+    with change_to_the_record(refused):
+        form = submitted(DocumentForm)
+        about = matter
+        if hearing is not None and form.matter_id.data is not None:
+            about = chosen_matter(db.session, form.matter_id.data, "Choose a matter.")
+        document = record.attach_document(
+            db.session,
+            current_user,
+            form.document.data,
+            upload_folder=config["UPLOAD_FOLDER"],
+            max_bytes=config["DOCUMENT_MAX_BYTES"],
+            max_pages=config["DOCUMENT_MAX_PAGES"],
+            kind=form.kind.data,
+            title=form.title.data,
+            hearing=hearing,
+            matter=about,
+            publish=form.publish.data,
+        )
     queue_document_reading(document.id)
     flash(f"“{document.title}” attached; its pages are being read.", "success")
     return redirect(url_for("documents.detail", document_id=document.id))

@@ -490,3 +490,39 @@ def test_the_queue_page_lists_documents_to_read_and_those_that_failed(
     assert f"/documents/{failed}" in section and "missing from the upload folder" in section
     assert f"/documents/{waiting}" in section and "waiting" in section
     assert f"/documents/{read}" not in section
+
+
+def test_the_same_file_attached_at_the_same_moment_is_kept_once(app, clerk, heard_matter):
+    """Four clerks' browsers send the same packet at once: one document, the rest told so."""
+    import threading
+
+    from tests.web.conftest import sign_in
+
+    clients = [app.test_client() for _ in range(4)]
+    for client in clients:
+        assert sign_in(client, clerk["username"], clerk["password"]).status_code == 302
+    content = packet(40)
+    tokens = [token(client) for client in clients]
+    start = threading.Barrier(len(clients))
+    statuses: list[int] = []
+
+    def send(client, form_token):
+        data = {
+            "csrf_token": form_token,
+            "kind": "agenda_packet",
+            "publish": "y",
+            "document": (io.BytesIO(content), "packet.pdf"),
+        }
+        start.wait()
+        statuses.append(
+            post_multipart(client, f"/matters/{heard_matter.matter_id}/documents", data).status_code
+        )
+
+    threads = [threading.Thread(target=send, args=pair) for pair in zip(clients, tokens)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(statuses) == [302, 409, 409, 409]
+    documents, pages, files = stored(app)
+    assert (documents, pages, len(files)) == (1, 40, 1)

@@ -40,6 +40,7 @@ def upgrade():
         sa.Column('hearing_id', sa.Integer(), nullable=True),
         sa.Column('matter_id', sa.Integer(), nullable=True),
         sa.Column('testimony_id', sa.Integer(), nullable=True),
+        sa.Column('place', sa.String(length=40), nullable=False),
         sa.Column('kind', sa.String(length=30), nullable=False),
         sa.Column('title', sa.String(length=300), nullable=False),
         sa.Column('original_filename', sa.String(length=255), nullable=False),
@@ -69,6 +70,7 @@ def upgrade():
         sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id']),
         sa.ForeignKeyConstraint(['published_by_id'], ['users.id']),
         sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('sha256', 'place', name='uq_document_place'),
     )
     op.create_index('ix_documents_hearing_id', 'documents', ['hearing_id'])
     op.create_index('ix_documents_matter_id', 'documents', ['matter_id'])
@@ -104,7 +106,7 @@ def _written_comments_become_documents(bind):
     documents = sa.table(
         'documents',
         *(sa.column(name) for name in (
-            'matter_id', 'hearing_id', 'testimony_id', 'kind', 'title', 'original_filename',
+            'matter_id', 'hearing_id', 'testimony_id', 'place', 'kind', 'title', 'original_filename',
             'stored_name', 'sha256', 'file_type', 'state', 'pages_read', 'attempts',
             'uploaded_at', 'uploaded_by_id', 'published_at', 'published_by_id',
         )),
@@ -117,6 +119,7 @@ def _written_comments_become_documents(bind):
             continue
         made.append({
             'matter_id': matter_id, 'hearing_id': hearing_id, 'testimony_id': testimony_id,
+            'place': f't{testimony_id}',
             'kind': 'written_comment', 'title': f'Written comment from {person}'[:300],
             'original_filename': parts[2], 'stored_name': name, 'sha256': parts[1],
             'file_type': 'pdf', 'state': 'queued', 'pages_read': 0, 'attempts': 0,
