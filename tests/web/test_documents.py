@@ -518,7 +518,9 @@ def test_the_same_file_attached_at_the_same_moment_is_kept_once(app, clerk, hear
             post_multipart(client, f"/matters/{heard_matter.matter_id}/documents", data).status_code
         )
 
-    threads = [threading.Thread(target=send, args=pair) for pair in zip(clients, tokens, strict=True)]
+    threads = [
+        threading.Thread(target=send, args=pair) for pair in zip(clients, tokens, strict=True)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
