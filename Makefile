@@ -35,11 +35,11 @@ endef
 
 ## runtime-packages: what the site itself needs from Debian (Tesseract, to read scanned pages)
 runtime-packages:
-	$(call apt_install,tesseract-ocr tesseract-ocr-eng,scanned pages are not read without it)
+	$(call apt_install,tesseract-ocr tesseract-ocr-eng tesseract-ocr-spa,scanned pages are not read without it)
 
 ## system-packages: what the tests also use (browser, speech synthesis, media tools, Redis)
 system-packages: runtime-packages
-	$(call apt_install,chromium espeak-ng sox ffmpeg redis-server,tests that need them skip)
+	$(call apt_install,chromium espeak-ng sox ffmpeg redis-server fonts-dejavu-core,tests that need them skip)
 
 db: install
 	# Creates the database, or upgrades an existing one in place: nothing stored is lost.

@@ -14,6 +14,7 @@ texts: the worker stores them a batch at a time).
 
 from __future__ import annotations
 
+import functools
 import logging
 import shutil
 import threading
@@ -206,8 +207,31 @@ def ocr_available() -> bool:
     return shutil.which("tesseract") is not None
 
 
+@functools.cache
+def _installed_languages() -> frozenset[str]:
+    import pytesseract
+
+    try:
+        return frozenset(pytesseract.get_languages(config=""))
+    except Exception:
+        return frozenset()
+
+
+def ocr_languages(wanted: str) -> str:
+    """Return the languages of ``wanted`` ("spa+eng") that Tesseract has installed.
+
+    A language whose data is missing would fail every page; it is left out instead (English
+    at least, when none is there), and the worker's log says so.
+    """
+    installed = _installed_languages()
+    chosen = [code for code in wanted.split("+") if code in installed]
+    if len(chosen) < len(wanted.split("+")):
+        log.warning("OCR languages %s: only %s installed", wanted, sorted(installed))
+    return "+".join(chosen) or "eng"
+
+
 def read_pages(
-    path: Path, file_type: str, start: int = 1, ocr_language: str = "eng"
+    path: Path, file_type: str, start: int = 1, ocr_language: str = "spa+eng"
 ) -> Iterator[PageText]:
     """Yield the document's pages from page ``start`` (1-based) to its end, one at a time."""
     if file_type == "pdf":
@@ -273,7 +297,11 @@ def _ocr_pdf_page(path: Path, index: int, language: str) -> str | None:
 def _ocr(image, language: str) -> str:
     import pytesseract
 
-    return _tidy(pytesseract.image_to_string(image, lang=language, timeout=OCR_TIMEOUT_SECONDS))
+    return _tidy(
+        pytesseract.image_to_string(
+            image, lang=ocr_languages(language), timeout=OCR_TIMEOUT_SECONDS
+        )
+    )
 
 
 def _image_pages(path: Path, start: int, language: str) -> Iterator[PageText]:

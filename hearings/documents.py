@@ -157,7 +157,12 @@ def _keep(source: Path, folder: Path, sha256: str, shown: str) -> tuple[str, boo
     name = secure_filename(shown) or "document"
     stored_name = f"{DOCUMENT_FOLDER}/{sha256}/{name[-120:]}"
     target = folder / stored_name
-    existing = list(target.parent.glob("*")) if target.parent.is_dir() else []
+    # A ".partial" copy is one a crash cut short; it is never used.
+    existing = [
+        path
+        for path in (target.parent.glob("*") if target.parent.is_dir() else [])
+        if not path.name.endswith(".partial")
+    ]
     if existing:
         # The same content is stored already (under another hearing, or another name).
         return f"{DOCUMENT_FOLDER}/{sha256}/{existing[0].name}", False

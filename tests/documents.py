@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -32,11 +33,16 @@ def packet(pages: int, phrases: dict[int, str] | None = None) -> bytes:
     )
 
 
+# A font with accented letters (Debian's fonts-dejavu-core): Pillow's own default draws "ú" and
+# "í" as empty boxes, which no OCR can read.
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
 def page_image(lines: list[str], size=(1700, 2200)) -> Image.Image:
     """Return a page as a scanner would give it: black text on white, about 200 dpi."""
     image = Image.new("L", size, 255)
     draw = ImageDraw.Draw(image)
-    font = ImageFont.load_default(size=40)
+    font = ImageFont.truetype(DEJAVU, 40) if DEJAVU.is_file() else ImageFont.load_default(size=40)
     for row, line in enumerate(lines):
         draw.text((150, 200 + row * 70), line, font=font, fill=0)
     return image

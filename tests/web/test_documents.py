@@ -528,3 +528,36 @@ def test_the_same_file_attached_at_the_same_moment_is_kept_once(app, clerk, hear
     assert sorted(statuses) == [302, 409, 409, 409]
     documents, pages, files = stored(app)
     assert (documents, pages, len(files)) == (1, 40, 1)
+
+
+@pytest.mark.skipif(
+    not ocr_available() or "spa" not in __import__("pytesseract").get_languages(config=""),
+    reason="Tesseract's Spanish data (tesseract-ocr-spa) missing",
+)
+def test_a_scanned_letter_in_spanish_keeps_its_accents_and_is_found(
+    app, clerk_client, heard_matter
+):
+    letter = ["Al Concejo Común:", "Nos oponemos al reconocimiento facial", "de la policía."]
+    doc_id = document_id(
+        attach(
+            clerk_client,
+            f"/matters/{heard_matter.matter_id}/documents",
+            scanned_pdf([letter]),
+            "carta.pdf",
+            kind="written_comment",
+        )
+    )
+    with app.app_context():
+        text = db.session.get(Document, doc_id).pages[0].text
+    assert "Común" in text and "policía" in text
+    html = clerk_client.get("/search", query_string={"q": "policía"}).get_data(as_text=True)
+    assert f"/documents/{doc_id}/pages/1" in html
+
+
+def test_ocr_leaves_out_a_language_that_is_not_installed():
+    from hearings.document_text import _installed_languages, ocr_languages
+
+    assert ocr_languages("xyz") == "eng"  # none installed: English, Tesseract's own
+    if {"eng", "spa"} <= _installed_languages():
+        assert ocr_languages("spa+xyz+eng") == "spa+eng"
+        assert ocr_languages("spa+eng") == "spa+eng"
