@@ -17,6 +17,7 @@ from sqlalchemy import CursorResult, func, select, text, update
 
 from hearings.document_text import UnreadableDocument, check_file, ocr_available, read_pages
 from hearings.extensions import db
+from hearings.jobs import lease_deadline, worker_gone, worker_identity
 from hearings.models import Document, DocumentPage
 from hearings.models.base import as_utc, utcnow
 
@@ -44,10 +45,8 @@ def index_pages(connection, page_ids: list[int]) -> None:
     )
 
 
-def claim_document(document_id: int, worker: str, lease_seconds: float) -> bool:
+def claim_document(document_id: int) -> bool:
     """Mark a queued document as being read here; False if it is not queued (any more)."""
-    from datetime import timedelta
-
     claimed = cast(
         CursorResult,
         db.session.execute(
@@ -55,8 +54,8 @@ def claim_document(document_id: int, worker: str, lease_seconds: float) -> bool:
             .where(Document.id == document_id, Document.state == "queued")
             .values(
                 state="reading",
-                worker=worker,
-                lease_expires_at=utcnow() + timedelta(seconds=lease_seconds),
+                worker=worker_identity(),
+                lease_expires_at=lease_deadline(),
                 attempts=Document.attempts + 1,
             )
         ),
@@ -67,12 +66,10 @@ def claim_document(document_id: int, worker: str, lease_seconds: float) -> bool:
 
 def read_document(document_id: int, should_stop=lambda: False) -> None:
     """Read the document's pages from the first one not yet stored; mark it read or failed."""
-    from hearings.jobs import lease_seconds, worker_identity
-
     document = db.session.get(Document, document_id)
     if document is None or document.state != "queued":
         return
-    if not claim_document(document_id, worker_identity(), lease_seconds()):
+    if not claim_document(document_id):
         return
     db.session.refresh(document)
     path = Path(current_app.config["UPLOAD_FOLDER"]) / document.stored_name
@@ -103,11 +100,11 @@ def read_document(document_id: int, should_stop=lambda: False) -> None:
                 )
             )
             if len(batch) >= BATCH_PAGES or time.monotonic() - last_commit >= BATCH_SECONDS:
-                _store(document, batch, lease_seconds())
+                _store(document, batch)
                 batch, last_commit = [], time.monotonic()
                 if should_stop():
                     raise ReadingInterrupted
-        _store(document, batch, lease_seconds())
+        _store(document, batch)
     except ReadingInterrupted:
         db.session.rollback()
         document.state, document.worker, document.lease_expires_at = "queued", None, None
@@ -139,15 +136,14 @@ def read_document(document_id: int, should_stop=lambda: False) -> None:
     db.session.commit()
 
 
-def _store(document: Document, batch: list[DocumentPage], lease: float) -> None:
-    from datetime import timedelta
-
+def _store(document: Document, batch: list[DocumentPage]) -> None:
+    """Store a batch of pages with their index entries, renew the lease, commit."""
     if batch:
         db.session.add_all(batch)
         db.session.flush()
         index_pages(db.session.connection(), [page.id for page in batch])
         document.pages_read = batch[-1].number
-    document.lease_expires_at = utcnow() + timedelta(seconds=lease)
+    document.lease_expires_at = lease_deadline()
     db.session.commit()
 
 
@@ -161,8 +157,6 @@ def documents_to_queue(stale_after_seconds: float) -> list[int]:
     """Return documents that need a reading task: queued ones never (or long ago) put on the
     queue, and ones being read whose worker is gone (put back as queued here)."""
     from datetime import timedelta
-
-    from hearings.jobs import worker_gone
 
     now = utcnow()
     due = []

@@ -29,7 +29,15 @@ from hearings.documents import of_body
 from hearings.models import Document, DocumentPage, Hearing, Testimony
 from hearings.models.base import DbSession
 from hearings.models.testimony import testimony_organizations
-from hearings.search import _CLOSE, _OPEN, COUNT_LIMIT, SearchFilters, _count, _markup
+from hearings.search import (
+    _CLOSE,
+    _OPEN,
+    COUNT_LIMIT,
+    SearchFilters,
+    _count,
+    _hearing_conditions,
+    _markup,
+)
 from hearings.search_syntax import CONFIG, ParsedQuery, fts5, parse, tsquery
 
 event.listen(
@@ -155,11 +163,8 @@ def _apply_filters(stmt, filters: SearchFilters):
         stmt = stmt.where(of_body(filters.body_id))
     if filters.date_from or filters.date_to:
         # A document is dated by its hearing; one attached only to a matter, by its upload.
-        hearing_days = select(Hearing.id)
-        if filters.date_from:
-            hearing_days = hearing_days.where(Hearing.date >= filters.date_from)
-        if filters.date_to:
-            hearing_days = hearing_days.where(Hearing.date <= filters.date_to)
+        dates = SearchFilters(date_from=filters.date_from, date_to=filters.date_to)
+        hearing_days = select(Hearing.id).where(*_hearing_conditions(dates))
         uploaded: list[ColumnElement[bool]] = [Document.hearing_id.is_(None)]
         if filters.date_from:
             uploaded.append(func.date(Document.uploaded_at) >= filters.date_from)

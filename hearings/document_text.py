@@ -57,14 +57,6 @@ class FileCheck:
     file_type: str  # pdf, docx, png, jpeg or tiff
     page_count: int
 
-    @property
-    def media_type(self) -> str:
-        return FILE_TYPES[self.file_type]
-
-    @property
-    def is_image(self) -> bool:
-        return self.file_type in ("png", "jpeg", "tiff")
-
 
 @dataclass
 class PageText:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 from sqlalchemy import func, or_, select
@@ -22,7 +21,7 @@ from hearings.errors import Conflict, Malformed, Refused, clean_field
 from hearings.models import Document, DocumentPage, Hearing, Matter, Testimony
 from hearings.models.base import DbSession, utcnow
 from hearings.models.documents import DOCUMENT_KINDS
-from hearings.storage import HashingFile, display_filename, incoming_sha256
+from hearings.storage import HashingFile, display_filename, incoming_sha256, spill_to
 
 DOCUMENT_FOLDER = "documents"
 MAX_TITLE = 300
@@ -145,11 +144,7 @@ def _incoming_path(upload, folder: Path) -> tuple[Path, bool]:
     if isinstance(stream, HashingFile):
         stream.flush()
         return stream.path, False
-    (folder / "incoming").mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=folder / "incoming", delete=False) as out:
-        stream.seek(0)
-        shutil.copyfileobj(stream, out, 1024 * 1024)
-    return Path(out.name), True
+    return spill_to(stream, folder / "incoming"), True
 
 
 def _keep(source: Path, folder: Path, sha256: str, shown: str) -> tuple[str, bool]:

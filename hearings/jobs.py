@@ -515,7 +515,7 @@ def recover_stranded_jobs() -> list[int]:
     recovered = []
     limit = current_app.config["JOB_MAX_ATTEMPTS"]
     for job in db.session.scalars(select(Job).where(Job.status == "running")):
-        if not _worker_gone(job, now, host):
+        if not worker_gone(job.id, job, now, host):
             continue
         who = job.worker or "a worker"
         if job.attempts >= limit:
@@ -533,10 +533,6 @@ def recover_stranded_jobs() -> list[int]:
         task_queue().enqueue(job)
         recovered.append(job.id)
     return recovered
-
-
-def _worker_gone(job: Job, now: datetime, host: str) -> bool:
-    return worker_gone(job.id, job, now, host)
 
 
 def worker_gone(key, row, now: datetime, host: str | None = None) -> bool:

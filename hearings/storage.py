@@ -139,7 +139,7 @@ def keep_upload(file_storage, upload_folder: str | os.PathLike) -> StoredUpload:
         size = stream.path.stat().st_size
         source_path = stream.path
     else:
-        source_path = _spill(stream, folder)
+        source_path = spill_to(stream, folder)
         size = source_path.stat().st_size
     if size == 0:
         source_path.unlink(missing_ok=True)
@@ -176,7 +176,8 @@ def keep_local_file(path: Path, upload_folder: str | os.PathLike) -> StoredUploa
     return StoredUpload(sha256, stored_name, path.name, path.stat().st_size, info)
 
 
-def _spill(stream: IO[bytes], folder: Path) -> Path:
+def spill_to(stream: IO[bytes], folder: Path) -> Path:
+    """Copy a stream, from its start, into a new temporary file in ``folder``; return its path."""
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=folder, prefix="incoming-", delete=False) as out:
         stream.seek(0)
@@ -254,7 +255,7 @@ def keep_pdf(document, upload_folder: str | os.PathLike, max_bytes: int) -> tupl
     if target.exists():
         return stored_name, False
     # Written beside its final place, then renamed: a reader never sees half a file.
-    os.replace(_spill(io.BytesIO(content), target.parent), target)
+    os.replace(spill_to(io.BytesIO(content), target.parent), target)
     return stored_name, True
 
 

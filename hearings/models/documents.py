@@ -27,9 +27,6 @@ DOCUMENT_KINDS = {
     "written_comment": "Written comment",
     "other": "Other document",
 }
-# queued: waiting for the worker; reading: pages being read; read: every page stored;
-# failed: the file could not be read at all (the reason is kept, the file too).
-DOCUMENT_STATES = ("queued", "reading", "read", "failed")
 
 
 class Document(Base):
@@ -55,6 +52,8 @@ class Document(Base):
     file_type: Mapped[str] = mapped_column(String(10))
     size_bytes: Mapped[int | None]
     page_count: Mapped[int | None]
+    # queued: waiting for the worker; reading: pages being read; read: every page stored;
+    # failed: the file could not be read at all (the reason is kept, the file too).
     state: Mapped[str] = mapped_column(String(20), default="queued")
     pages_read: Mapped[int] = mapped_column(default=0)
     # Why reading failed, or a note that did not stop it (pages no method could read).

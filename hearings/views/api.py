@@ -147,6 +147,31 @@ def _search_filters() -> SearchFilters:
     )
 
 
+# Searches are paged by number (the search page's pages), carried in the cursor.
+MAX_SEARCH_PAGE = 500
+
+
+def _search_page_number() -> int:
+    decoded = open_data.decode_cursor(_cursor(), 1)
+    number = decoded[0] if decoded else 1
+    if not 1 <= number <= MAX_SEARCH_PAGE:
+        raise Malformed("That cursor is not one this API gave; start again without it.")
+    return number
+
+
+def _next_search_cursor(number: int, has_next: bool) -> str | None:
+    more = has_next and number < MAX_SEARCH_PAGE
+    return open_data.encode_cursor([number + 1]) if more else None
+
+
+def _public_document(document_id: int) -> Document:
+    """A published document: one withdrawn keeps its page on the site, but not here."""
+    return db.first_or_404(
+        select(Document).where(Document.id == document_id, Document.published_at.is_not(None)),
+        description="No public document has that id.",
+    )
+
+
 def _page(page: Page):
     return jsonify(items=page.items, next_cursor=page.next_cursor)
 
@@ -208,10 +233,7 @@ def lines():
             "Give words (q=) or a filter; a hearing's whole transcript is at "
             "/api/v1/hearings/<id>/lines."
         )
-    decoded = open_data.decode_cursor(_cursor(), 1)
-    number = decoded[0] if decoded else 1
-    if not 1 <= number <= 500:
-        raise Malformed("That cursor is not one this API gave; start again without it.")
+    number = _search_page_number()
     found = search_lines(db.session, query, chosen, page=number, per_page=min(_limit(), 100))
     items = []
     for hit in found.hits:
@@ -220,7 +242,7 @@ def lines():
         items.append(item)
     return jsonify(
         items=items,
-        next_cursor=open_data.encode_cursor([number + 1]) if found.has_next else None,
+        next_cursor=_next_search_cursor(number, found.has_next),
         total=found.total,
         # True when counting stopped: there are at least this many.
         total_is_lower_bound=found.more,
@@ -303,20 +325,14 @@ def documents():
 
 @bp.get("/documents/<int:document_id>")
 def document(document_id: int):
-    found = db.first_or_404(
-        select(Document).where(Document.id == document_id, Document.published_at.is_not(None)),
-        description="No public document has that id.",
-    )
+    found = _public_document(document_id)
     return jsonify(open_data.document_data(found, _link))
 
 
 @bp.get("/documents/<int:document_id>/pages")
 def document_pages(document_id: int):
     """A document's pages in order, with their text."""
-    found = db.first_or_404(
-        select(Document).where(Document.id == document_id, Document.published_at.is_not(None)),
-        description="No public document has that id.",
-    )
+    found = _public_document(document_id)
     return _page(open_data.document_pages_page(db.session, found, _cursor(), _limit(), _link))
 
 
@@ -329,17 +345,13 @@ def document_pages_search():
     if not query:
         raise Malformed("Give the words to find (q=).")
     chosen = _search_filters()
-    decoded = open_data.decode_cursor(_cursor(), 1)
-    number = decoded[0] if decoded else 1
-    if not 1 <= number <= 500:
-        raise Malformed("That cursor is not one this API gave; start again without it.")
+    number = _search_page_number()
     found = search_pages(db.session, query, chosen, page=number, per_page=min(_limit(), 100))
     items = [
         {**open_data.document_page_data(hit.page, _link), "document_title": hit.document.title}
         for hit in found.hits
     ]
-    more = found.has_next and number < 500
-    return jsonify(items=items, next_cursor=open_data.encode_cursor([number + 1]) if more else None)
+    return jsonify(items=items, next_cursor=_next_search_cursor(number, found.has_next))
 
 
 @bp.get("/export.zip")

@@ -561,3 +561,19 @@ def test_ocr_leaves_out_a_language_that_is_not_installed():
     if {"eng", "spa"} <= _installed_languages():
         assert ocr_languages("spa+xyz+eng") == "spa+eng"
         assert ocr_languages("spa+eng") == "spa+eng"
+
+
+def test_document_pages_are_dated_by_their_hearing(app, client, heard_matter):
+    with app.app_context():
+        doc_id = stored_document(
+            db.session, ["Budget memo on cameras."], hearing_id=heard_matter.hearing_id
+        )
+    link = f"/documents/{doc_id}/pages/1"
+
+    def found(**dates) -> bool:
+        args = {"q": "budget memo", **dates}
+        return link in client.get("/search", query_string=args).get_data(as_text=True)
+
+    assert found(**{"from": "2026-03-01", "to": "2026-03-31"})  # the hearing: March 12
+    assert not found(**{"from": "2026-04-01"})
+    assert not found(to="2026-03-11")
