@@ -87,6 +87,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.add_template_filter(clock, "clock")
     app.add_template_filter(precise_clock, "precise_clock")
+    from hearings.exports import other_language
+    from transcription.languages import describe
+
+    app.add_template_global(other_language, "other_language")
+    app.add_template_global(describe, "language_name")
     _register_error_pages(app)
 
     from hearings.cli import register_commands

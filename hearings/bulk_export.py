@@ -247,9 +247,10 @@ class Table:
 
 LINES_CSV = Table(
     "lines.csv",
-    ["line_id", "hearing_id", "start", "end", "speaker", "person_id", "text", "url"],
+    ["line_id", "hearing_id", "start", "end", "speaker", "person_id", "language", "text", "url"],
     lambda _, line: [[line["id"], line["hearing_id"], line["start"], line["end"],
-                      line["speaker"], line["person_id"], line["text"], line["url"]]],
+                      line["speaker"], line["person_id"], line["language"], line["text"],
+                      line["url"]]],
 )  # fmt: skip
 TESTIMONY_CSV = Table(
     "testimony.csv",

@@ -220,6 +220,11 @@ def _details(title: str | None, body: str, when: str, agenda: str | None, path: 
 @click.option("--body", help="Body that held the hearing (needed unless --estimate).")
 @click.option("--date", "when", help="Date of the hearing, YYYY-MM-DD (needed unless --estimate).")
 @click.option("--agenda", help="Agenda matter text.")
+@click.option(
+    "--languages",
+    help="Languages spoken: en, es, en,es (detected per speaker turn) or auto "
+    "(default: the site's HEARING_LANGUAGES).",
+)
 @click.option("--wait", is_flag=True, help="Process now, in this process, and print each URL.")
 @click.option(
     "--estimate",
@@ -232,10 +237,17 @@ def _details(title: str | None, body: str, when: str, agenda: str | None, path: 
     help="Time the pipeline on the first minutes of a file (default: only before any job ran).",
 )
 @with_appcontext
-def ingest(files, title, body, when, agenda, wait, estimate, calibrate) -> None:
+def ingest(files, title, body, when, agenda, languages, wait, estimate, calibrate) -> None:
     """Create hearings from recordings on disk and queue them (or, with --estimate, plan it)."""
     from hearings.errors import Refused
     from hearings.intake import DuplicateRecording, create_hearing_from_file
+    from transcription.languages import LanguageError, parse_languages
+
+    if languages:
+        try:
+            parse_languages(languages)
+        except LanguageError as error:
+            raise click.BadParameter(str(error), param_hint="--languages") from error
 
     if estimate:
         _estimate_backfill(list(files), calibrate)
@@ -245,6 +257,7 @@ def ingest(files, title, body, when, agenda, wait, estimate, calibrate) -> None:
     failures = 0
     for path in files:
         details = _details(title if len(files) == 1 else None, body, when, agenda, path)
+        details.languages = languages or None
         if title and len(files) > 1:
             details.title = f"{title} ({path.name})"
         try:

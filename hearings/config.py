@@ -35,6 +35,14 @@ def defaults(instance_path: str) -> dict:
         "SPEECH_ENGINE": "transcription.pipeline:TranscriptionPipeline",
         # Speech pipeline (see transcription.pipeline.PipelineConfig).
         "WHISPER_MODEL": None,
+        # The model for hearings spoken in other languages than English: "base" is the
+        # multilingual Whisper base the project's packages ship, joined into MODEL_CACHE_DIR
+        # on first use; or a local CTranslate2 directory.
+        "WHISPER_MULTILINGUAL_MODEL": "base",
+        # The languages a new hearing is spoken in, unless its clerk says otherwise: "en"
+        # (the English model), a code such as "es", several ("en,es": each passage's language
+        # is detected among them) or "auto" (any language Whisper knows).
+        "HEARING_LANGUAGES": "en",
         "WHISPER_ALLOW_DOWNLOAD": False,
         # One inference thread per core; more only adds contention on small machines.
         "WHISPER_CPU_THREADS": os.cpu_count() or 2,

@@ -277,6 +277,7 @@ def split_line(
         text=" ".join(tokens[at_word:]),
         speaker_id=segment.speaker_id,
         crosstalk=segment.crosstalk,
+        language=segment.language,
         speaker_set_by_clerk=segment.speaker_set_by_clerk,
         corrected=True,
     )

@@ -17,18 +17,41 @@ def speaker_name(segment: Segment) -> str | None:
     return segment.speaker.display if segment.speaker else None
 
 
+def line_language(segment: Segment, hearing: Hearing) -> str:
+    """Return the language a line was heard in; lines kept before languages were, the hearing's."""
+    return segment.language or hearing.transcript_language or "en"
+
+
+def other_language(segment: Segment, hearing: Hearing) -> str | None:
+    """Return the line's language where it differs from the hearing's main one, else None."""
+    language = line_language(segment, hearing)
+    return language if language != (hearing.transcript_language or "en") else None
+
+
 def _cue_text(text: str) -> str:
     # A blank line or "-->" inside a cue would end or corrupt it.
     return " ".join(text.replace("-->", "->").split())
 
 
 def to_webvtt(hearing: Hearing) -> str:
-    """Return WebVTT captions, with speakers as voice tags."""
-    lines = ["WEBVTT", f"NOTE {_cue_text(hearing.title)} (machine transcript)", ""]
+    """Return WebVTT captions, with speakers as voice tags and other languages as lang tags.
+
+    The track's own language is the hearing's main one (a player's ``srclang``); a line heard
+    in another is wrapped in ``<lang es>`` so players and screen readers can follow it.
+    """
+    main = hearing.transcript_language or "en"
+    lines = [
+        "WEBVTT",
+        f"NOTE {_cue_text(hearing.title)} (machine transcript, language {main})",
+        "",
+    ]
     for segment in hearing.segments:
         lines.append(f"seg-{segment.start_ms}")
         lines.append(f"{caption_time(segment.start_ms)} --> {caption_time(segment.end_ms)}")
         text = _escape_vtt(_cue_text(segment.text))
+        other = other_language(segment, hearing)
+        if other:
+            text = f"<lang {other}>{text}</lang>"
         name = speaker_name(segment)
         lines.append(f"<v {_escape_vtt(name)}>{text}" if name else text)
         lines.append("")
@@ -66,7 +89,9 @@ def to_text(hearing: Hearing) -> str:
         if name != previous and name:
             lines.append(f"\n{name}:")
         previous = name
-        lines.append(f"[{clock(segment.start_ms)}] {segment.text}")
+        other = other_language(segment, hearing)
+        marker = f" [{other}]" if other else ""
+        lines.append(f"[{clock(segment.start_ms)}]{marker} {segment.text}")
     return "\n".join(lines) + "\n"
 
 
@@ -109,6 +134,7 @@ def to_json(hearing: Hearing) -> str:
                 "speaker": speaker_name(s),
                 "speaker_label": s.speaker.label if s.speaker else None,
                 "crosstalk": s.crosstalk,
+                "language": line_language(s, hearing),
                 "text": s.text,
                 "words": [
                     {

@@ -25,9 +25,11 @@ from wtforms import (
     FloatField,
     IntegerField,
     PasswordField,
+    SelectField,
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from hearings.errors import Malformed, Refused
@@ -197,8 +199,26 @@ class LoginForm(PageForm):
     remember = BooleanField("Keep me signed in on this computer for 30 days")
 
 
+# The languages a hearing may be spoken in, as the pipeline reads them (transcription.languages).
+LANGUAGE_CHOICES = [
+    SelectChoice("", "The site's default"),
+    SelectChoice("en", "English"),
+    SelectChoice("es", "Spanish"),
+    SelectChoice("en,es", "English and Spanish, detected per speaker turn"),
+    SelectChoice("auto", "Any language, detected per speaker turn"),
+]
+
+
 class SpeakerSettingsForm(PageForm):
-    """What the clerk knows about who spoke; every field may stay empty."""
+    """What the clerk knows about who spoke, and in what language; every field may stay empty."""
+
+    languages = SelectField(
+        "Languages spoken",
+        choices=LANGUAGE_CHOICES,
+        default="",
+        description="Anything but English is recognised with the multilingual model "
+        "(slower); each line keeps the language it was heard in.",
+    )
 
     num_speakers = IntegerField(
         "Number of speakers, if known",

@@ -42,6 +42,7 @@ class HearingDetails:
     body_name: str
     date: date
     agenda_text: str | None = None
+    languages: str | None = None
     num_speakers: int | None = None
     max_speakers: int | None = None
     clustering_threshold: float | None = None
@@ -93,6 +94,7 @@ def _create(details: HearingDetails, stored: StoredUpload) -> Hearing:
         date=details.date,
         agenda_text=(details.agenda_text or "").strip() or None,
         recording=recording,
+        languages=details.languages,
         num_speakers=details.num_speakers,
         max_speakers=details.max_speakers,
         clustering_threshold=details.clustering_threshold,

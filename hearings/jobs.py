@@ -242,6 +242,8 @@ def pipeline_config(config, **overrides):
 
     settings = dict(
         whisper_model=config["WHISPER_MODEL"],
+        multilingual_model=config["WHISPER_MULTILINGUAL_MODEL"],
+        languages=config["HEARING_LANGUAGES"],
         allow_download=config["WHISPER_ALLOW_DOWNLOAD"],
         cpu_threads=config["WHISPER_CPU_THREADS"],
         diarizer=config["DIARIZER"],
@@ -252,9 +254,10 @@ def pipeline_config(config, **overrides):
     return PipelineConfig(**settings)
 
 
-def speaker_settings(hearing: Hearing) -> dict:
-    """Return the clerk's per-hearing diarization settings that are set."""
+def recording_settings(hearing: Hearing) -> dict:
+    """Return the clerk's per-hearing settings that are set: languages spoken, speakers."""
     settings = {
+        "languages": hearing.languages,
         "num_speakers": hearing.num_speakers,
         "min_speakers": hearing.min_speakers,
         "max_speakers": hearing.max_speakers,
@@ -389,7 +392,7 @@ def run_job(job_id: int, progress_interval: float = 1.0, will_retry: bool = Fals
     job.error = None
     writer = ProgressWriter(job, progress_interval)
     try:
-        settings = {**speaker_settings(hearing), **recognition_hints(hearing)}
+        settings = {**recording_settings(hearing), **recognition_hints(hearing)}
         transcript = _transcribe(path, writer, settings)
         job.stage = "saving transcript"
         db.session.commit()

@@ -41,6 +41,10 @@ SCHEMAS: dict[str, dict] = {
             "speaker_label": _TEXT,
             "person_id": {"type": ["integer", "null"]},
             "crosstalk": {"type": "boolean"},
+            "language": {
+                "type": "string",
+                "description": "The language the line was heard in (ISO 639-1, e.g. en, es)",
+            },
             "text": {"type": "string"},
             "snippet": {**_TEXT, "description": "Search only: the text, words found in <mark>"},
             "url": {"type": "string", "format": "uri", "description": "A citable link"},

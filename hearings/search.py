@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,16 +24,25 @@ from sqlalchemy import (
     table,
     text,
     true,
+    union_all,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.expression import FromClause
 
 from hearings.models import Body, Hearing, Segment, Speaker
 from hearings.models.base import Base, DbSession
 from hearings.public_record import limited_to_public
-from hearings.search_syntax import CONFIG as TEXT_SEARCH_CONFIG
-from hearings.search_syntax import ParsedQuery, fts5, parse, tsquery
+from hearings.search_syntax import (
+    RANK_WEIGHTS,
+    ParsedQuery,
+    fts5,
+    line_config_sql,
+    line_weight_sql,
+    parse,
+    tsquery,
+)
 
 _PHRASE = re.compile(r'"[^"]* [^"]*"')
 # Marks around matched words in snippets; unlikely to occur in speech, escaped before display.
@@ -46,11 +56,39 @@ event.listen(
         "text, content='segments', content_rowid='id', tokenize='porter unicode61')"
     ).execute_if(dialect="sqlite"),
 )
-event.listen(
-    Segment.__table__,
-    "before_drop",
-    DDL("DROP TABLE IF EXISTS segment_fts").execute_if(dialect="sqlite"),
+# Lines in other languages than English go to a second index whose tokenizer only folds case
+# and accents: the porter stemmer would cut Spanish words by English rules ("políticas" and
+# "policía" to one stem), and a tokenizer is fixed per FTS5 table.
+SQLITE_PLAIN_INDEX = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS segment_fts_plain USING fts5("
+    "text, content='segments', content_rowid='id', tokenize='unicode61 remove_diacritics 2')"
 )
+event.listen(
+    Segment.__table__, "after_create", DDL(SQLITE_PLAIN_INDEX).execute_if(dialect="sqlite")
+)
+for _fts_table in ("segment_fts", "segment_fts_plain"):
+    event.listen(
+        Segment.__table__,
+        "before_drop",
+        DDL(f"DROP TABLE IF EXISTS {_fts_table}").execute_if(dialect="sqlite"),
+    )
+# Spanish lines: accents dropped (unaccent: PostgreSQL's Snowball Spanish keeps them, so
+# "policia" missed "policía"), then Snowball's Spanish stemmer, with no stop words, as for English.
+SPANISH_CONFIG_DDL = """
+    CREATE EXTENSION IF NOT EXISTS unaccent;
+    DO $$ BEGIN
+      IF NOT EXISTS (SELECT 1 FROM pg_ts_dict WHERE dictname = 'hearing_spanish_stem') THEN
+        CREATE TEXT SEARCH DICTIONARY hearing_spanish_stem
+          (TEMPLATE = snowball, Language = spanish);
+      END IF;
+      IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = 'hearing_spanish') THEN
+        CREATE TEXT SEARCH CONFIGURATION hearing_spanish (COPY = spanish);
+        ALTER TEXT SEARCH CONFIGURATION hearing_spanish ALTER MAPPING
+          FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part
+          WITH unaccent, hearing_spanish_stem;
+      END IF;
+    END $$
+    """
 # PostgreSQL: a text search configuration that stems as FTS5's porter tokenizer does and drops
 # no word; a stored tsvector per line, of its letters and digits only (FTS5's tokenizer splits
 # "23-1234" and "4.2" at the punctuation, PostgreSQL's parser would not), with a GIN index; and
@@ -70,9 +108,11 @@ POSTGRES_SEARCH_DDL = (
       END IF;
     END $$
     """,
+    SPANISH_CONFIG_DDL,
     "ALTER TABLE segments ADD COLUMN IF NOT EXISTS text_search tsvector GENERATED ALWAYS AS "
-    "(to_tsvector('hearing_english'::regconfig, "
-    "regexp_replace(text, '[^[:alnum:][:space:]]+', ' ', 'g'))) STORED",
+    f"(setweight(to_tsvector({line_config_sql()}, "
+    "regexp_replace(text, '[^[:alnum:][:space:]]+', ' ', 'g')), "
+    f"{line_weight_sql()})) STORED",
     "CREATE INDEX IF NOT EXISTS ix_segments_text_search ON segments USING gin (text_search)",
 )
 POSTGRES_NAME_DDL = {
@@ -138,24 +178,54 @@ class SearchHit:
     snippet: Markup
 
 
+# Which SQLite index holds a line: English ones (and those of unknown language) are stemmed.
+_STEMMED_LINE = "(language IS NULL OR language = 'en')"
+
+
 def index_segments(connection: Connection, segment_ids: list[int]) -> None:
-    """Add segments to the SQLite index (PostgreSQL indexes the column itself)."""
+    """Add segments to the SQLite indexes, each by its language (PostgreSQL indexes itself)."""
     if connection.dialect.name != "sqlite" or not segment_ids:
         return
-    connection.execute(
-        text("INSERT INTO segment_fts(rowid, text) SELECT id, text FROM segments WHERE id = :id"),
-        [{"id": i} for i in segment_ids],
-    )
+    for index, which in (
+        ("segment_fts", _STEMMED_LINE),
+        ("segment_fts_plain", "NOT " + _STEMMED_LINE),
+    ):
+        connection.execute(
+            text(
+                f"INSERT INTO {index}(rowid, text) SELECT id, text FROM segments "
+                f"WHERE id = :id AND {which}"
+            ),
+            [{"id": i} for i in segment_ids],
+        )
 
 
 def unindex_segments(connection: Connection, segments: list[tuple[int, str]]) -> None:
-    """Remove (id, text) pairs from the SQLite index before their rows change or go."""
+    """Remove (id, text) pairs from the SQLite index before their rows change or go.
+
+    Each line is removed from the index its stored language put it in: FTS5 takes the
+    removal of text it does not hold as a corrupt index.
+    """
     if connection.dialect.name != "sqlite" or not segments:
         return
-    connection.execute(
-        text("INSERT INTO segment_fts(segment_fts, rowid, text) VALUES('delete', :id, :text)"),
-        [{"id": i, "text": t} for i, t in segments],
-    )
+    stemmed = {
+        row[0]
+        for row in connection.execute(
+            text(
+                "SELECT id FROM segments WHERE id IN (SELECT value FROM json_each(:ids)) "
+                f"AND {_STEMMED_LINE}"
+            ),
+            {"ids": json.dumps([i for i, _ in segments])},
+        )
+    }
+    for index, chosen in (
+        ("segment_fts", [(i, t) for i, t in segments if i in stemmed]),
+        ("segment_fts_plain", [(i, t) for i, t in segments if i not in stemmed]),
+    ):
+        if chosen:
+            connection.execute(
+                text(f"INSERT INTO {index}({index}, rowid, text) VALUES('delete', :id, :text)"),
+                [{"id": i, "text": t} for i, t in chosen],
+            )
 
 
 def reindex_segments(
@@ -297,8 +367,6 @@ def search_segments(
     return search_lines(session, query, filters, 1 + offset // limit, limit).hits
 
 
-# The FTS5 table is not a model: it is created by DDL above and queried through this handle.
-_fts = table("segment_fts", column("rowid"), column("rank"))
 # PostgreSQL keeps each line's tsvector in a generated column (DDL above), so matching,
 # ranking and the index read one stored value instead of parsing the text of every row.
 _text_search: ColumnElement = literal_column("segments.text_search")
@@ -309,37 +377,77 @@ def _sqlite_lines(
 ):
     """Return (ranked, total, more, [(id, marked text)]) for words on SQLite's FTS5 index."""
     match = fts5(parsed)
-    everywhere = (
-        session.scalar(
-            text("SELECT count(*) FROM segment_fts WHERE segment_fts MATCH :match"),
-            {"match": match},
+    counts = {
+        index: session.scalar(
+            text(f"SELECT count(*) FROM {index} WHERE {index} MATCH :match"), {"match": match}
         )
         or 0
-    )
+        for index in _SQLITE_INDEXES
+    }
+    # The English index alone, unless lines in other languages have the words too.
+    indexes = [index for index in _SQLITE_INDEXES if counts[index]] or ["segment_fts"]
+    everywhere = sum(counts.values())
     ranked = everywhere <= RANK_LIMIT and not newest_first
     restricted = filters.any() or limited_to_public()
     if restricted and not ranked and _narrow(filters):
         chosen = _apply_filters(select(Segment.id), filters).order_by(Segment.id.desc())
         candidates = list(session.scalars(chosen.limit(PROBE_LIMIT + 1)))
         if len(candidates) <= PROBE_LIMIT:
-            return (False, *_sqlite_probe(session, match, candidates, limit, offset))
-    snippet = func.highlight(literal_column("segment_fts"), 0, _OPEN, _CLOSE)
-    stmt = _apply_filters(
-        select(Segment.id, snippet)
-        .join(_fts, _fts.c.rowid == Segment.id)
-        .where(literal_column("segment_fts").op("MATCH")(match)),
-        filters,
-    )
+            return (False, *_sqlite_probe(session, match, candidates, limit, offset, indexes))
+    fts: FromClause
+    if len(indexes) == 1:
+        fts = table(indexes[0], column("rowid"), column("rank"))
+        snippet = func.highlight(literal_column(indexes[0]), 0, _OPEN, _CLOSE)
+        stmt = select(Segment.id, snippet).where(literal_column(indexes[0]).op("MATCH")(match))
+    else:
+        # Both indexes' matches as one list; bm25 ranks of the two are on the same scale.
+        fts = union_all(
+            *(
+                select(literal_column("rowid"), literal_column("rank"))
+                .select_from(table(index))
+                .where(literal_column(index).op("MATCH")(match))
+                for index in indexes
+            )
+        ).subquery("matched")
+        stmt = select(Segment.id, Segment.text)
+    stmt = _apply_filters(stmt.join(fts, fts.c.rowid == Segment.id), filters)
     if restricted:
         total, more = _count(session, stmt, None if ranked else COUNT_LIMIT)
     else:
         total, more = everywhere, False
-    order = (_fts.c.rank, Segment.id) if ranked else (_fts.c.rowid.desc(),)
+    order = (fts.c.rank, Segment.id) if ranked else (fts.c.rowid.desc(),)
     rows = session.execute(stmt.order_by(*order).limit(limit).offset(offset)).all()
+    if len(indexes) > 1:
+        return ranked, total, more, _sqlite_marked(session, match, [row[0] for row in rows])
     return ranked, total, more, [(row[0], row[1]) for row in rows]
 
 
-def _sqlite_probe(session: DbSession, match: str, ids: list[int], limit, offset):
+# The English (stemmed) index, then the one for lines in other languages.
+_SQLITE_INDEXES = ("segment_fts", "segment_fts_plain")
+
+
+def _sqlite_marked(session: DbSession, match: str, ids: list[int]) -> list[tuple[int, str]]:
+    """Mark the matched words of one page of lines, each in the index that holds it."""
+    driver = session.connection().connection.driver_connection
+    assert driver is not None  # a live connection of this session
+    cursor = driver.cursor()
+    rows = []
+    for line_id in ids:
+        for index in _SQLITE_INDEXES:
+            found = cursor.execute(
+                f"SELECT highlight({index}, 0, ?, ?) FROM {index} "
+                f"WHERE {index} MATCH ? AND rowid = ?",
+                (_OPEN, _CLOSE, match, line_id),
+            ).fetchone()
+            if found:
+                rows.append((line_id, found[0]))
+                break
+    return rows
+
+
+def _sqlite_probe(
+    session: DbSession, match: str, ids: list[int], limit, offset, indexes=("segment_fts",)
+):
     """Keep the lines a narrow filter chose (``ids``, latest first) that have the words.
 
     Joining every line with a common word to its hearing and speaker costs a lookup each
@@ -354,21 +462,17 @@ def _sqlite_probe(session: DbSession, match: str, ids: list[int], limit, offset)
     if "*" in match or _PHRASE.search(match):
         having = {
             row[0]
-            for row in cursor.execute(
-                "SELECT rowid FROM segment_fts WHERE segment_fts MATCH ?", (match,)
-            )
+            for index in indexes
+            for row in cursor.execute(f"SELECT rowid FROM {index} WHERE {index} MATCH ?", (match,))
         }
         matched = [i for i in ids if i in having]
     else:
-        check = "SELECT 1 FROM segment_fts WHERE segment_fts MATCH ? AND rowid = ?"
-        matched = [i for i in ids if cursor.execute(check, (match, i)).fetchone()]
+        checks = [f"SELECT 1 FROM {index} WHERE {index} MATCH ? AND rowid = ?" for index in indexes]
+        matched = [
+            i for i in ids if any(cursor.execute(check, (match, i)).fetchone() for check in checks)
+        ]
     page = matched[offset : offset + limit]
-    marked = (
-        "SELECT highlight(segment_fts, 0, ?, ?) FROM segment_fts "
-        "WHERE segment_fts MATCH ? AND rowid = ?"
-    )
-    rows = [(i, cursor.execute(marked, (_OPEN, _CLOSE, match, i)).fetchone()[0]) for i in page]
-    return len(matched), False, rows
+    return len(matched), False, _sqlite_marked(session, match, page)
 
 
 def _postgres_lines(
@@ -397,7 +501,8 @@ def _postgres_lines(
     if ranked:
         # Ranked lines are not ordered by hearing: the hearings are chosen as a list (see
         # _apply_filters), which for a date range took 4 ms instead of 29.
-        best = (func.ts_rank(_text_search, query).desc(), Segment.id)
+        weights = literal_column(f"'{RANK_WEIGHTS}'::real[]")
+        best = (func.ts_rank(weights, _text_search, query).desc(), Segment.id)
         listed = _apply_filters(lines, filters, hearings="list")
         rows = session.execute(listed.order_by(*best).limit(limit).offset(offset)).all()
     elif offset < WALK_OFFSET:
@@ -499,7 +604,7 @@ def _postgres_marked(session: DbSession, query, rows: list[tuple[int, str]]):
         return []
     texts = {row_id: line for row_id, line in rows}
     headline = func.ts_headline(
-        TEXT_SEARCH_CONFIG,
+        literal_column(line_config_sql("segments.language")),
         Segment.text,
         query,
         f"StartSel={_OPEN}, StopSel={_CLOSE}, HighlightAll=true",

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import func
+from sqlalchemy.sql.elements import ColumnElement
 
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 # Terms read from one query, at most: a query of hundreds of words is no search anyone types,
@@ -111,12 +112,60 @@ def fts5(parsed: ParsedQuery) -> str:
 # Porter stemming, as FTS5's porter tokenizer, and no stop-word list (hearings.search creates
 # it): FTS5 indexes every word, so "the people" or "survei*" finds the same lines on both.
 CONFIG = "hearing_english"
+# How a line is stemmed follows its language (hearings.search): English lines as above,
+# Spanish ones by Snowball's Spanish stemmer (no stop words either), any other language's
+# words as they are. Lines recorded before languages were kept count as English.
+CONFIGS = {"en": CONFIG, "es": "hearing_spanish"}
+OTHER_CONFIG = "simple"
+# Each language's lexemes carry their own weight in a line's tsvector, and each form of the
+# query asks for that weight only: otherwise the English stem of "mes" (month), "me", would
+# find every Spanish line with the pronoun "me". English is D, the weight of an unweighted
+# tsvector, so documents' pages (all English) match the English form as before.
+WEIGHTS = {CONFIG: "D", "hearing_spanish": "C", OTHER_CONFIG: "B"}
+# ts_rank's weights for D, C, B, A: all alike, so a line ranks the same in any language.
+RANK_WEIGHTS = "{0.1, 0.1, 0.1, 0.1}"
+_UNDERSCORE = re.compile(r"_+")
+
+
+def line_config_sql(column: str = "language") -> str:
+    """Return the SQL choosing a line's text search configuration from its language column."""
+    return _by_language(column, {code: f"'{name}'::regconfig" for code, name in CONFIGS.items()},
+                        f"'{OTHER_CONFIG}'::regconfig")  # fmt: skip
+
+
+def line_weight_sql(column: str = "language") -> str:
+    """Return the SQL giving the weight of a line's lexemes from its language column."""
+    weights = {code: f"'{WEIGHTS[name]}'" for code, name in CONFIGS.items()}
+    return _by_language(column, weights, f"'{WEIGHTS[OTHER_CONFIG]}'") + '::"char"'
+
+
+def _by_language(column: str, values: dict[str, str], other: str) -> str:
+    cases = " ".join(
+        f"WHEN {column} = '{code}' THEN {value}" for code, value in values.items() if code != "en"
+    )
+    return f"(CASE WHEN {column} IS NULL OR {column} = 'en' THEN {values['en']} {cases} " \
+        f"ELSE {other} END)"  # fmt: skip
+
+
+def _tsquery_text(term: Term, weight: str) -> str:
+    # Words are letters and digits only (_WORD_PART), so none is read as tsquery syntax;
+    # PostgreSQL's parser splits at an underscore where Python's \w does not.
+    words = _UNDERSCORE.sub(" ", term.text).split()
+    if term.prefix and len(words) == 1:
+        return f"{words[0]}:*{weight}"
+    return " <-> ".join(f"{word}:{weight}" for word in words)
 
 
 def _tsquery_term(term: Term):
-    if term.prefix:
-        return func.to_tsquery(CONFIG, func.concat(term.text, ":*"))
-    return func.phraseto_tsquery(CONFIG, term.text)
+    # A visitor's words are stemmed the way each language's lines were: a Spanish line
+    # matches the Spanish stem of "comunidades", an English one the English stem.
+    forms = [
+        func.to_tsquery(config, _tsquery_text(term, weight)) for config, weight in WEIGHTS.items()
+    ]
+    either: ColumnElement = forms[0]
+    for form in forms[1:]:
+        either = either.op("||")(form)
+    return either
 
 
 def tsquery(parsed: ParsedQuery):

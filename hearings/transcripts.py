@@ -36,6 +36,7 @@ def store_transcript(session: DbSession, hearing: Hearing, transcript: Transcrip
             text=part.text.strip(),
             speaker=speakers.get(part.speaker) if part.speaker else None,
             crosstalk=part.crosstalk,
+            language=part.language or transcript.language,
             words=[
                 Word(
                     start_ms=to_ms(w.start),

@@ -153,6 +153,7 @@ def assign_word_speakers(
                     words=run,
                     speaker=run[0].speaker,
                     crosstalk=crosstalk_share(start, end, index) >= crosstalk_threshold,
+                    language=segment.language,
                 )
             )
     return result

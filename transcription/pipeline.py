@@ -10,14 +10,14 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from transcription import asr, audio
-from transcription.schema import JobProgress, Transcript
+from transcription import asr, audio, languages
+from transcription.schema import JobProgress, SpeakerTurn, Transcript
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +32,12 @@ class PipelineConfig:
     allow_download: bool = False
     compute_type: str = "int8"
     cpu_threads: int = 2
-    # None lets a multilingual model detect the language; English-only models ignore it.
-    language: str | None = "en"
+    # The languages spoken: "en" (the English model above), one other code ("es"), several
+    # ("en,es": detected per passage among them) or "auto" (any Whisper knows). Anything but
+    # "en" is recognised with the multilingual model below.
+    languages: str | None = "en"
+    # "base" for the packaged multilingual Whisper base, else as whisper_model.
+    multilingual_model: str | None = "base"
     beam_size: int = 5
     # Measured with bench/vad_wer.py (tiny.en int8). WER over every recording with a text
     # reference (JFK x3, pyannote sample, overlapped stereo, demo hearing; 837 words):
@@ -64,8 +68,10 @@ class PipelineConfig:
     cache_dir: str | None = None
 
 
-# Settings a clerk may give per hearing: they change diarization, never the loaded models.
+# Settings a clerk may give per hearing: the languages spoken choose between the two models;
+# the rest change diarization and the recogniser's hints.
 PER_RECORDING_SETTINGS = (
+    "languages",
     "num_speakers",
     "min_speakers",
     "max_speakers",
@@ -82,7 +88,8 @@ _STAGES_WITHOUT_DIARIZATION = {
     "normalise": (6, 7),
     "vad": (7, 9),
     "load_model": (9, 10),
-    "transcribe": (10, 99),
+    "detect_languages": (10, 14),
+    "transcribe": (14, 99),
 }
 _STAGES_WITH_DIARIZATION = {
     "probe": (0, 1),
@@ -90,9 +97,23 @@ _STAGES_WITH_DIARIZATION = {
     "normalise": (5, 6),
     "vad": (6, 7),
     "load_model": (7, 8),
-    "transcribe": (8, 60),
+    "detect_languages": (8, 10),
+    "transcribe": (10, 60),
     "diarize": (60, 97),
     "assign_speakers": (97, 99),
+}
+# With more than one language the speakers are told apart first, so that a change of speaker
+# is also a place where the language may change (transcription.languages).
+_STAGES_SPEAKERS_FIRST = {
+    "probe": (0, 1),
+    "decode": (1, 5),
+    "diarize": (5, 40),
+    "normalise": (40, 41),
+    "vad": (41, 42),
+    "load_model": (42, 43),
+    "detect_languages": (43, 47),
+    "transcribe": (47, 98),
+    "assign_speakers": (98, 99),
 }
 
 
@@ -106,6 +127,12 @@ class TranscriptionPipeline:
             self.config.whisper_model, allow_download=self.config.allow_download
         )
         self.model_name = asr.describe_model(self.model_source, self.config.compute_type)
+        languages.parse_languages(self.config.languages)
+        self.multilingual_source = asr.resolve_model(
+            self.config.multilingual_model,
+            allow_download=self.config.allow_download,
+            cache_dir=self.config.cache_dir,
+        )
 
     def run(
         self, path: str | Path, progress: JobProgress | None = None, **settings: Any
@@ -125,10 +152,15 @@ class TranscriptionPipeline:
             raise TypeError(f"not a per-recording setting: {', '.join(sorted(unknown))}")
         given = {name: value for name, value in settings.items() if value is not None}
         config = replace(self.config, **given) if given else self.config
+        spoken = languages.parse_languages(config.languages)
+        source = self.model_source if spoken == ("en",) else self.multilingual_source
         diarize = config.diarizer != "none"
-        report = _ProgressReport(
-            progress, _STAGES_WITH_DIARIZATION if diarize else _STAGES_WITHOUT_DIARIZATION
-        )
+        speakers_first = diarize and (spoken is None or len(spoken) > 1)
+        if speakers_first:
+            stages = _STAGES_SPEAKERS_FIRST
+        else:
+            stages = _STAGES_WITH_DIARIZATION if diarize else _STAGES_WITHOUT_DIARIZATION
+        report = _ProgressReport(progress, stages)
         timings: dict[str, float] = {}
         started = time.perf_counter()
 
@@ -144,6 +176,12 @@ class TranscriptionPipeline:
                 progress=lambda fraction: report("decode", fraction),
             )
         duration = samples.size / audio.SAMPLE_RATE
+
+        # The diarizers were tuned on recordings at their own level: they hear the samples
+        # before loudness normalisation, which changes them in place.
+        speakers: _Speakers | None = None
+        if speakers_first:
+            speakers = self._find_speakers(config, samples, timings, report)
 
         gain_db = 0.0
         if config.normalise_loudness:
@@ -168,50 +206,80 @@ class TranscriptionPipeline:
         with _timed(timings, "load_model"):
             report("load_model", 0.0)
             model = asr.load_model(
-                self.model_source,
-                compute_type=config.compute_type,
-                cpu_threads=config.cpu_threads,
+                source, compute_type=config.compute_type, cpu_threads=config.cpu_threads
             )
-        with _timed(timings, "transcribe"):
-            report("transcribe", 0.0)
-            segments, language = asr.transcribe(
-                model,
-                samples,
-                language=config.language,
-                beam_size=config.beam_size,
-                speech=speech,
-                hotwords=config.hotwords,
-                initial_prompt=config.initial_prompt,
-                progress=lambda fraction: report("transcribe", fraction),
-            )
+        if spoken is not None and len(spoken) == 1:
+            with _timed(timings, "transcribe"):
+                report("transcribe", 0.0)
+                segments, language = asr.transcribe(
+                    model,
+                    samples,
+                    language=spoken[0],
+                    beam_size=config.beam_size,
+                    speech=speech,
+                    progress=lambda fraction: report("transcribe", fraction),
+                    hotwords=config.hotwords,
+                    initial_prompt=config.initial_prompt,
+                )
+        else:
+            regions = speech if speech is not None else [asr.SpeechRegion(0, samples.size)]
+            with _timed(timings, "detect_languages"):
+                report("detect_languages", 0.0)
+                cuts = languages.pauses(samples)
+                if speakers:
+                    cuts += languages.speaker_changes(speakers.turns)
+                found = languages.detect_passages(
+                    model,
+                    samples,
+                    languages.passages(regions, cuts),
+                    spoken,
+                    progress=lambda fraction: report("detect_languages", fraction),
+                )
+            with _timed(timings, "transcribe"):
+                report("transcribe", 0.0)
+                segments = []
+                for run in languages.language_runs(found):
+                    part, _ = asr.transcribe(
+                        model,
+                        samples,
+                        language=run.language,
+                        beam_size=config.beam_size,
+                        speech=run.regions,
+                        progress=lambda fraction: report("transcribe", fraction),
+                        hotwords=config.hotwords,
+                        initial_prompt=config.initial_prompt,
+                    )
+                    segments.extend(part)
+            language = languages.main_language(segments) or (spoken[0] if spoken else "en")
 
         transcript = Transcript(
             segments=segments,
             language=language,
             duration=duration,
-            model=self.model_name,
+            model=asr.describe_model(source, config.compute_type),
             audio_sha256=sha256,
             timings=timings,
         )
         if diarize:
-            if gain_db:
-                # The diarizers were tuned on recordings at their own level; undo the gain in
-                # place rather than keep a second copy of a long recording in memory.
-                samples *= np.float32(10 ** (-gain_db / 20))
-            self._diarize(config, transcript, samples, timings, report)
+            if speakers is None:
+                if gain_db:
+                    # Undo the gain in place rather than keep a second copy of a long
+                    # recording in memory.
+                    samples *= np.float32(10 ** (-gain_db / 20))
+                speakers = self._find_speakers(config, samples, timings, report)
+            self._assign_speakers(config, transcript, speakers, timings, report)
         timings["total"] = round(time.perf_counter() - started, 3)
         report("done", 1.0)
         return transcript
 
-    def _diarize(
+    def _find_speakers(
         self,
         config: PipelineConfig,
-        transcript: Transcript,
         samples: np.ndarray,
         timings: dict[str, float],
         report: _ProgressReport,
-    ) -> None:
-        """Add speakers to the transcript in place; on failure, record why and keep the words."""
+    ) -> _Speakers:
+        """Run the diarizer; on failure, keep why, so the words are still transcribed."""
         try:
             with _timed(timings, "diarize"):
                 from transcription.diarize import create_diarizer
@@ -221,24 +289,56 @@ class TranscriptionPipeline:
                 result = create_diarizer(config).diarize(
                     samples, progress=lambda fraction: report("diarize", fraction)
                 )
-            with _timed(timings, "assign_speakers"):
-                from transcription.align import assign_word_speakers
-
-                report("assign_speakers", 0.0)
-                segments = assign_word_speakers(transcript.segments, result.turns)
         # Any failure here, even an import error in an optional stack, must not cost the
-        # transcript that is already done.
+        # transcript.
         except Exception as error:
             log.exception("diarization with %s failed", config.diarizer)
-            transcript.diarizer = config.diarizer
-            transcript.diarization_error = (
-                f"the {config.diarizer} diarizer failed ({type(error).__name__}: {error})"
+            return _Speakers(
+                error=f"the {config.diarizer} diarizer failed ({type(error).__name__}: {error})"
             )
+        return _Speakers(
+            turns=list(result.turns), embeddings=dict(result.embeddings), name=result.name
+        )
+
+    def _assign_speakers(
+        self,
+        config: PipelineConfig,
+        transcript: Transcript,
+        speakers: _Speakers,
+        timings: dict[str, float],
+        report: _ProgressReport,
+    ) -> None:
+        """Give the transcript's words their speakers in place; on failure, record why."""
+        transcript.diarizer = speakers.name or config.diarizer
+        if speakers.error is None:
+            try:
+                with _timed(timings, "assign_speakers"):
+                    from transcription.align import assign_word_speakers
+
+                    report("assign_speakers", 0.0)
+                    segments = assign_word_speakers(transcript.segments, speakers.turns)
+            except Exception as error:
+                log.exception("assigning speakers failed")
+                speakers.error = (
+                    f"the {config.diarizer} diarizer failed ({type(error).__name__}: {error})"
+                )
+        if speakers.error is not None:
+            transcript.diarizer = config.diarizer
+            transcript.diarization_error = speakers.error
             return
         transcript.segments = segments
-        transcript.turns = list(result.turns)
-        transcript.speaker_embeddings = dict(result.embeddings)
-        transcript.diarizer = result.name
+        transcript.turns = speakers.turns
+        transcript.speaker_embeddings = speakers.embeddings
+
+
+@dataclass
+class _Speakers:
+    """What the diarizer found, or why it found nothing."""
+
+    turns: list[SpeakerTurn] = field(default_factory=list)
+    embeddings: dict[str, list[float]] = field(default_factory=dict)
+    name: str | None = None
+    error: str | None = None
 
 
 class _ProgressReport:

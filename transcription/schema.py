@@ -42,6 +42,8 @@ class Segment:
     # True where two or more speakers overlap for a large part of the segment:
     # the line is shown as crosstalk instead of silently given to one voice.
     crosstalk: bool = False
+    # The language the words were recognised in (ISO 639-1, e.g. "en", "es"); None if unknown.
+    language: str | None = None
 
 
 @dataclass

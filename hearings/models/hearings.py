@@ -49,6 +49,9 @@ class Hearing(Base):
     transcribed_at: Mapped[datetime | None]
     diarizer: Mapped[str | None] = mapped_column(String(200))
     diarization_note: Mapped[str | None] = mapped_column(Text)
+    # The languages spoken ("en", "es", "en,es" or "auto"), which choose the speech model;
+    # None follows the site's HEARING_LANGUAGES.
+    languages: Mapped[str | None] = mapped_column(String(60))
     # What the clerk knows about who spoke, passed to diarization: an exact count of speakers,
     # or bounds, and a clustering threshold for recordings where the default merges or splits.
     num_speakers: Mapped[int | None]
@@ -236,6 +239,9 @@ class Segment(Base):
     text: Mapped[str] = mapped_column(Text)
     speaker_id: Mapped[int | None] = mapped_column(ForeignKey("speakers.id"), index=True)
     crosstalk: Mapped[bool] = mapped_column(default=False)
+    # The language the line was recognised in (ISO 639-1); it chooses how the line is stemmed
+    # for search. None: recorded before languages were kept, taken as English.
+    language: Mapped[str | None] = mapped_column(String(10))
     # A clerk gave this line to its speaker; processing again keeps that decision.
     speaker_set_by_clerk: Mapped[bool] = mapped_column(default=False, server_default=false())
     # A person corrected its words or times: processing again keeps the line as they left it.

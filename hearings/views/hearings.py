@@ -156,6 +156,7 @@ def new():
         form.body.data,
         form.date.data,
         form.agenda_text.data,
+        languages=form.languages.data or None,
         num_speakers=form.num_speakers.data,
         max_speakers=form.max_speakers.data,
         clustering_threshold=form.clustering_threshold.data,
@@ -277,7 +278,7 @@ def retry(hearing_id: int):
 @bp.post("/<int:hearing_id>/reprocess")
 @clerk_required
 def reprocess(hearing_id: int):
-    """Run the recording again with the clerk's speaker settings."""
+    """Run the recording again with the clerk's language and speaker settings."""
     from hearings.jobs import queue_transcription
 
     hearing = db.get_or_404(Hearing, hearing_id)
@@ -289,8 +290,9 @@ def reprocess(hearing_id: int):
         flash("This hearing is already being processed.", "info")
         return redirect(url_for("hearings.detail", hearing_id=hearing.id))
     form.populate_obj(hearing)
+    hearing.languages = form.languages.data or None  # the empty choice: the site's default
     queue_transcription(hearing, reprocess=True)
-    flash("Queued again with the new speaker settings.", "success")
+    flash("Queued again with the new settings.", "success")
     return redirect(url_for("hearings.detail", hearing_id=hearing.id))
 
 

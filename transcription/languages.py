@@ -1,0 +1,237 @@
+"""Which language each stretch of speech is in, for hearings where people testify in several.
+
+Whisper decides a language once per call and, left to itself on a mixed recording, goes on
+in the first one it heard: on a clip of English then Spanish it detected English (p = 0.43)
+and wrote the Spanish half as invented English. So the speech is cut into passages (the
+voice activity detector's regions, which end at a pause of over a second, cut again where the
+diarizer heard the speaker change and at Whisper's 30-second window), the language of each
+passage is detected on its own, and each run of passages in one language is transcribed with
+that language given. Every line then carries the language it was recognised in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from transcription.asr import SpeechRegion
+from transcription.audio import SAMPLE_RATE
+
+if TYPE_CHECKING:
+    from faster_whisper import WhisperModel
+
+# Whisper hears 30 seconds at a time; a longer passage would be detected on its start only.
+MAX_PASSAGE_SECONDS = 30.0
+# The voice activity detector joins speech across pauses of up to 2 s, too long to notice a
+# witness and an interpreter taking turns; a pause of this length is where a passage may end.
+PAUSE_MS = 500
+# Below this much speech a detection is a guess ("OK", "gracias" can be either); such a
+# passage keeps its neighbour's language unless Whisper is sure of its own.
+SHORT_PASSAGE_SECONDS = 2.0
+SURE = 0.8
+
+# Names shown to clerks and readers for the languages offered in forms; any other language
+# Whisper knows is shown by its code.
+LANGUAGE_NAMES = {
+    "en": "English",
+    "es": "Spanish",
+    "fr": "French",
+    "pt": "Portuguese",
+    "zh": "Chinese",
+    "vi": "Vietnamese",
+    "ar": "Arabic",
+    "so": "Somali",
+    "ru": "Russian",
+    "tl": "Tagalog",
+}
+
+
+class LanguageError(ValueError):
+    """A language setting Whisper cannot follow, with what it accepts."""
+
+
+def whisper_languages() -> tuple[str, ...]:
+    """Return every language code the multilingual Whisper models know."""
+    from faster_whisper.tokenizer import _LANGUAGE_CODES
+
+    return tuple(_LANGUAGE_CODES)
+
+
+def parse_languages(setting: str | Sequence[str] | None) -> tuple[str, ...] | None:
+    """Read a languages setting: "en", "en,es", or "auto"/empty for any language.
+
+    Returns:
+        The codes in the order given, or None for "detect any language".
+
+    Raises:
+        LanguageError: a code Whisper does not know (Hmong, for one, is not among them).
+    """
+    if setting is None:
+        return None
+    items = setting.split(",") if isinstance(setting, str) else list(setting)
+    codes = [item.strip().lower() for item in items if item.strip()]
+    if not codes or codes == ["auto"]:
+        return None
+    known = set(whisper_languages())
+    unknown = [code for code in codes if code not in known]
+    if unknown:
+        raise LanguageError(
+            f"Whisper does not know the language code {', '.join(unknown)}; use codes such as "
+            "en, es, fr, or auto to detect any language."
+        )
+    return tuple(dict.fromkeys(codes))
+
+
+def describe(code: str | None) -> str:
+    """Return a language's name for a reader, e.g. "Spanish", or its code if not listed."""
+    if not code:
+        return "unknown"
+    return LANGUAGE_NAMES.get(code, code)
+
+
+@dataclass
+class Passage:
+    """Speech between two pauses or speaker changes, and the language detected in it."""
+
+    regions: list[SpeechRegion]
+    language: str | None = None
+    probability: float = 0.0
+
+    @property
+    def start(self) -> int:
+        return self.regions[0].start
+
+    @property
+    def end(self) -> int:
+        return self.regions[-1].end
+
+    @property
+    def samples(self) -> int:
+        return sum(region.end - region.start for region in self.regions)
+
+
+@dataclass
+class LanguageRun:
+    """Consecutive passages in one language: one call to the recogniser."""
+
+    language: str
+    regions: list[SpeechRegion]
+
+
+def passages(
+    speech: Sequence[SpeechRegion],
+    speaker_changes: Sequence[float] = (),
+    max_seconds: float = MAX_PASSAGE_SECONDS,
+) -> list[Passage]:
+    """Cut speech regions into passages at speaker changes (seconds) and every ``max_seconds``.
+
+    Each region is already bounded by a pause; a change of speaker inside one (a quick
+    hand-over from a witness to an interpreter) is where a new language most often starts.
+    """
+    cuts = sorted(int(round(change * SAMPLE_RATE)) for change in speaker_changes)
+    longest = int(max_seconds * SAMPLE_RATE)
+    result: list[Passage] = []
+    for region in speech:
+        inside = [cut for cut in cuts if region.start < cut < region.end]
+        bounds = [region.start, *inside, region.end]
+        for start, end in zip(bounds, bounds[1:], strict=False):
+            while end - start > longest:
+                result.append(Passage([SpeechRegion(start, start + longest)]))
+                start += longest
+            if end > start:
+                result.append(Passage([SpeechRegion(start, end)]))
+    return result
+
+
+def detect_passages(
+    model: WhisperModel,
+    samples: np.ndarray,
+    found: list[Passage],
+    languages: tuple[str, ...] | None,
+    progress=None,
+) -> list[Passage]:
+    """Detect each passage's language in place, among ``languages`` (None: any), and return them.
+
+    A short passage Whisper is not sure of takes the language of the passage before it (or
+    after it, at the start), since one or two words are too little to tell languages apart.
+    """
+    for number, passage in enumerate(found, start=1):
+        audio = np.concatenate([samples[region.start : region.end] for region in passage.regions])
+        _, _, ranked = model.detect_language(audio=audio)
+        passage.language, passage.probability = _best(ranked, languages)
+        if progress:
+            progress(number / len(found))
+    _smooth(found)
+    return found
+
+
+def _best(ranked: list[tuple[str, float]], languages: tuple[str, ...] | None) -> tuple[str, float]:
+    """Return the likeliest allowed language and its share of the allowed languages' odds."""
+    allowed = [(code, p) for code, p in ranked if languages is None or code in languages]
+    if not allowed:
+        # The model knows none of the allowed languages' tokens; the first one is the intent.
+        assert languages
+        return languages[0], 0.0
+    total = sum(p for _, p in allowed) or 1.0
+    code, p = max(allowed, key=lambda item: item[1])
+    return code, p / total
+
+
+def _smooth(found: list[Passage]) -> None:
+    shortest = SHORT_PASSAGE_SECONDS * SAMPLE_RATE
+    trusted = [p for p in found if p.samples >= shortest or p.probability >= SURE]
+    if not trusted:
+        return
+    previous: Passage | None = None
+    for passage in found:
+        if passage.samples >= shortest or passage.probability >= SURE:
+            previous = passage
+            continue
+        neighbour = previous or next(p for p in trusted if p.start > passage.start)
+        passage.language = neighbour.language
+
+
+def language_runs(found: list[Passage]) -> list[LanguageRun]:
+    """Join consecutive passages in the same language into the runs the recogniser is given."""
+    runs: list[LanguageRun] = []
+    for passage in found:
+        language = passage.language or "en"
+        if runs and runs[-1].language == language:
+            runs[-1].regions.extend(passage.regions)
+        else:
+            runs.append(LanguageRun(language, list(passage.regions)))
+    return runs
+
+
+def pauses(samples: np.ndarray) -> list[float]:
+    """Return the middle (in seconds) of every pause of at least ``PAUSE_MS`` in the speech."""
+    from transcription.asr import detect_speech
+
+    regions = detect_speech(samples, min_silence_ms=PAUSE_MS)
+    return [
+        (earlier.end + later.start) / 2 / SAMPLE_RATE
+        for earlier, later in zip(regions, regions[1:], strict=False)
+    ]
+
+
+def speaker_changes(turns) -> list[float]:
+    """Return the times at which the diarizer's speaker changes, from its turns in time order."""
+    changes = []
+    previous = None
+    for turn in sorted(turns, key=lambda turn: turn.start):
+        if previous is not None and turn.speaker != previous:
+            changes.append(turn.start)
+        previous = turn.speaker
+    return changes
+
+
+def main_language(segments) -> str | None:
+    """Return the language most of the words were recognised in."""
+    counts: dict[str, int] = {}
+    for segment in segments:
+        if segment.language:
+            counts[segment.language] = counts.get(segment.language, 0) + max(len(segment.words), 1)
+    return max(counts, key=lambda code: counts[code]) if counts else None
