@@ -88,10 +88,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.add_template_filter(clock, "clock")
     app.add_template_filter(precise_clock, "precise_clock")
     from hearings.exports import other_language
-    from transcription.languages import describe
+    from transcription.languages import LANGUAGE_NAMES, describe
 
     app.add_template_global(other_language, "other_language")
     app.add_template_global(describe, "language_name")
+    # The languages a clerk may say a line was spoken in, by name.
+    app.jinja_env.globals["line_languages"] = sorted(LANGUAGE_NAMES.items(), key=lambda i: i[1])
     _register_error_pages(app)
 
     from hearings.cli import register_commands

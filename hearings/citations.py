@@ -18,7 +18,7 @@ from hearings.models.base import DbSession
 from hearings.timecodes import clock
 
 # Revisions the public corrections log lists (a new machine transcript is not a correction).
-CORRECTION_KINDS = ("words", "split", "merge", "times", "speaker")
+CORRECTION_KINDS = ("words", "split", "merge", "times", "speaker", "language")
 WITHHELD = "(withheld: this part of the hearing is redacted)"
 
 
@@ -163,6 +163,8 @@ def public_correction(
         text = side.get("text")
         if revision.kind == "speaker":
             return f"{side.get('speaker') or 'Unattributed'}: {text}"
+        if revision.kind == "language":
+            return f"[{side.get('language') or 'en'}] {text}"
         if revision.kind == "times":
             return f"{clock(side.get('start_ms', 0))}–{clock(side.get('end_ms', 0))} {text}"
         return text

@@ -41,13 +41,14 @@ class EditConflict(Conflict):
 
 
 def line_state(segment: Segment) -> dict:
-    """Return what a revision keeps of a line: its words, times and speaker."""
+    """Return what a revision keeps of a line: its words, times, speaker and language."""
     speaker = segment.speaker
     return {
         "text": segment.text,
         "start_ms": segment.start_ms,
         "end_ms": segment.end_ms,
         "speaker": speaker.display if speaker else None,
+        "language": segment.language or "en",
     }
 
 
@@ -204,6 +205,42 @@ def correct_words(
     segment.corrected = True
     search.reindex_segments(session, [(segment.id, old_text)], [segment.id])
     return _revise(session, user, segment, "words", before, reason)
+
+
+def set_language(
+    session: DbSession,
+    user,
+    segment: Segment,
+    language: str | None,
+    version: int | None,
+    reason: str | None = None,
+) -> LineRevision | None:
+    """Say which language a line was spoken in, where detection got it wrong.
+
+    The line is searched by its new language's rules from now on, and processing the hearing
+    again keeps it as the person left it. Its words stay as they are: a line recognised in the
+    wrong language needs its words corrected too.
+    """
+    from transcription.languages import LanguageError, parse_languages
+
+    check_version(segment, version)
+    try:
+        chosen = parse_languages((language or "").strip())
+    except LanguageError as error:
+        raise Refused(str(error)) from None
+    if chosen is None or len(chosen) != 1:
+        raise Refused("Choose the one language the line was spoken in.")
+    reason = clean_reason(reason)
+    if chosen[0] == (segment.language or "en"):
+        return None
+    before = line_state(segment)
+    # Out of the index its stored language put it in, then into its new language's.
+    search.unindex_segments(session.connection(), [(segment.id, segment.text)])
+    segment.language = chosen[0]
+    segment.corrected = True
+    session.flush()
+    search.index_segments(session.connection(), [segment.id])
+    return _revise(session, user, segment, "language", before, reason)
 
 
 def set_times(

@@ -452,6 +452,10 @@ class LineWordsForm(LineForm):
     text = TextAreaField(default="")
 
 
+class LineLanguageForm(LineForm):
+    language = _text()
+
+
 class LineTimesForm(LineForm):
     start = TimecodeField()
     end = TimecodeField()

@@ -10,6 +10,7 @@ from hearings.errors import Refused
 from hearings.extensions import db, htmx
 from hearings.forms import (
     LineForm,
+    LineLanguageForm,
     LineTimesForm,
     LineWordsForm,
     MoveLinesForm,
@@ -147,6 +148,12 @@ def _times(segment, form):
     )
 
 
+def _language(segment, form):
+    return corrections.set_language(
+        db.session, current_user, segment, form.language.data, form.version.data, form.reason.data
+    )
+
+
 def _split(segment, form):
     return corrections.split_line(
         db.session, current_user, segment, form.at_word.data, form.version.data, form.reason.data
@@ -164,6 +171,7 @@ def _merge(segment, form):
 LINE_CORRECTIONS = {
     "words": (LineWordsForm, _words, "Line corrected.", False),
     "times": (LineTimesForm, _times, "Times corrected.", True),
+    "language": (LineLanguageForm, _language, "Language corrected.", False),
     "split": (SplitLineForm, _split, "Line split in two.", True),
     "merge": (LineForm, _merge, "Lines joined.", True),
 }
@@ -172,7 +180,8 @@ LINE_CORRECTIONS = {
 @bp.post("/lines/<int:segment_id>/<action>")
 @editor_required
 def correct_line(hearing_id: int, segment_id: int, action: str):
-    """Correct a line: its words, its times, split it at a word, or join it with the next."""
+    """Correct a line: its words, its times, its language, split it at a word, or join it
+    with the next."""
     from flask import request
 
     if action not in LINE_CORRECTIONS:

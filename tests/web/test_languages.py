@@ -170,3 +170,63 @@ def test_correcting_a_spanish_line_keeps_its_index_whole(app, client, clerk, mix
 def db_dialect(app) -> str:
     with app.app_context():
         return db.engine.dialect.name
+
+
+@pytest.fixture
+def uploaded(app, clerk_client, jfk_wav, fake_pipeline) -> int:
+    """A mixed hearing made through the upload form, so that it can be processed again."""
+    fake_pipeline.transcript = mixed_transcript()
+    assert hearing_form(clerk_client, jfk_wav, languages="en,es").status_code == 302
+    with app.app_context():
+        return db.session.scalars(db.select(Hearing.id)).one()
+
+
+def test_a_clerk_corrects_a_lines_language_and_processing_again_keeps_it(
+    app, clerk_client, uploaded, fake_pipeline
+):
+    from tests.web.test_corrections import correct, line
+
+    segment_id, version = line(app, uploaded, 9500)
+    editor = clerk_client.get(f"/hearings/{uploaded}/lines/{segment_id}/edit").get_data(
+        as_text=True
+    )
+    assert '<option value="es" selected>Spanish</option>' in editor
+    # Garbage and a choice of several languages are refused; nothing changes.
+    for bad in ("xx", "en,es", "", "auto"):
+        refused = correct(clerk_client, uploaded, segment_id, "language", language=bad,
+                          version=version)  # fmt: skip
+        assert refused.status_code == 422, bad
+    stale = correct(clerk_client, uploaded, segment_id, "language", language="en",
+                    version=version + 5)  # fmt: skip
+    assert stale.status_code == 409
+    with app.app_context():
+        assert db.session.get(Segment, segment_id).language == "es"
+    done = correct(clerk_client, uploaded, segment_id, "language", language="en",
+                   version=version, reason="an interpreter, in English")  # fmt: skip
+    assert done.status_code == 200
+    assert 'lang="en"' not in done.get_data(as_text=True).split("line-tools")[0]
+    with app.app_context():
+        corrected = db.session.get(Segment, segment_id)
+        assert (corrected.language, corrected.corrected) == ("en", True)
+    log = clerk_client.get(f"/hearings/{uploaded}/corrections").get_data(as_text=True)
+    assert "[es] Hace un mes" in log and "[en] Hace un mes" in log
+    # Now in the English index, and still found by its words.
+    assert len(hits(clerk_client.get("/search?q=hace").get_data(as_text=True))) == 1
+    token = csrf_token(clerk_client, f"/hearings/{uploaded}")
+    again = clerk_client.post(f"/hearings/{uploaded}/reprocess",
+                              data={"csrf_token": token, "languages": "en,es"})  # fmt: skip
+    assert again.status_code == 302 and len(fake_pipeline.runs) == 2
+    with app.app_context():
+        lines = db.session.scalars(
+            db.select(Segment).where(Segment.hearing_id == uploaded).order_by(Segment.start_ms)
+        ).all()
+        assert [(s.start_ms, s.language) for s in lines] == [
+            (0, "en"), (3200, "es"), (9500, "en"), (15000, "en")
+        ]  # fmt: skip
+        if db_dialect(app) == "sqlite":
+            for index in ("segment_fts", "segment_fts_plain"):
+                db.session.execute(
+                    text(f"INSERT INTO {index}({index}, rank) VALUES('integrity-check', 0)")
+                )
+    assert len(hits(clerk_client.get("/search?q=hace").get_data(as_text=True))) == 1
+    assert len(hits(clerk_client.get("/search?q=policia").get_data(as_text=True))) == 1
