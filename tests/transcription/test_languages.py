@@ -224,3 +224,33 @@ def test_english_only_hearings_keep_the_english_model(mixed_recording, cache):
     transcript = TranscriptionPipeline(PipelineConfig(cache_dir=cache)).run(path)
     assert transcript.model == "whisper-tiny.en (ctranslate2 int8)"
     assert {segment.language for segment in transcript.segments} == {"en"}
+
+
+@pytest.mark.model
+def test_with_diarization_the_speakers_are_found_first_and_each_line_keeps_its_language(
+    mixed_recording, cache
+):
+    from transcription.pipeline import PipelineConfig, TranscriptionPipeline
+
+    path, spans = mixed_recording
+    pipeline = TranscriptionPipeline(
+        PipelineConfig(languages="en,es", diarizer="auto", cache_dir=cache)
+    )
+    reports: list[tuple[str, int]] = []
+    transcript = pipeline.run(
+        path, progress=lambda stage, percent: reports.append((stage, percent))
+    )
+    stages = list(dict.fromkeys(stage for stage, _ in reports))
+    # Speaker changes are places where the language may change, so they are known before
+    # the languages are detected.
+    assert stages.index("diarize") < stages.index("detect_languages") < stages.index("transcribe")
+    percents = [percent for _, percent in reports]
+    assert percents == sorted(percents) and percents[-1] == 100
+    assert transcript.diarization_error is None and transcript.diarizer
+    assert transcript.turns and all(segment.speaker for segment in transcript.segments)
+    for segment in transcript.segments:
+        middle = (segment.start + segment.end) / 2
+        spoken = next(
+            language for start, end, language, _ in spans if start - 1 <= middle <= end + 1
+        )
+        assert segment.language == spoken, (segment.start, segment.text)
