@@ -121,7 +121,7 @@ def test_spanish_lines_are_not_cut_by_english_stemming(client, mixed):
     # Accents are folded: a keyboard without them still finds the word.
     police = hits(client.get("/search?q=policia").get_data(as_text=True))
     assert len(police) == 1 and "reconocimiento" in police[0]
-    assert "<mark>" in police[0]
+    assert "<mark>" in police[0] and '<span class="snippet" lang="es">' in police[0]
     # English lines are stemmed as before, and one search finds both languages.
     assert len(hits(client.get("/search?q=opposing").get_data(as_text=True))) == 1
     both = hits(client.get("/search?q=oppose OR opongo").get_data(as_text=True))
