@@ -13,6 +13,10 @@ For each it prints the WER of the English and of the Spanish statements (the wor
 within each statement's time, whatever language they were tagged), the share of lines tagged
 with the language actually spoken, and the time taken.
 
+Then the shared data's real English speech (about 7 minutes, accented speakers among them) is
+transcribed with ``languages`` "en", "en,es" and "auto": a line tagged with another language
+there is a false switch, and the time shows what detecting languages costs on real audio.
+
     .venv/bin/python bench/languages.py
 """
 
@@ -92,6 +96,45 @@ def score(segments, spans) -> dict[str, float]:
     return result
 
 
+def real_english(folder: Path) -> Path:
+    """Join the shared data's real English speech (the 12 AMI meeting openings, whose
+    speakers include non-native ones, the pyannote sample and JFK) into one recording."""
+    from transcription.audio import decode
+
+    data = Path(__file__).resolve().parents[2] / "shared" / "data"
+    files = sorted((data / "ami-pyannote-debug").glob("*.wav"))
+    files += [data / "pyannote-sample" / "sample.wav", data / "whisper-jfk" / "jfk.flac"]
+    pause = np.zeros(SR, np.float32)
+    joined = np.concatenate([piece for path in files for piece in (decode(path), pause)])
+    import soundfile
+
+    path = folder / "english.wav"
+    soundfile.write(path, joined, SR)
+    return path
+
+
+def false_switches(path: Path, cache: str) -> None:
+    """On English-only speech, how many lines each setting tags with another language."""
+    import soundfile
+
+    from transcription.pipeline import PipelineConfig, TranscriptionPipeline
+
+    duration = soundfile.info(str(path)).duration
+    print(f"\nreal English speech, {duration / 60:.1f} min (AMI openings, pyannote sample, JFK):")
+    print(f"{'setting':34} {'lines':>6} {'not en':>7} {'detect s':>9} {'total s':>8} {'x real':>7}")
+    for setting in ("en", "en,es", "auto"):
+        pipeline = TranscriptionPipeline(PipelineConfig(languages=setting, cache_dir=cache))
+        started = time.perf_counter()
+        transcript = pipeline.run(path)
+        seconds = time.perf_counter() - started
+        others = [s for s in transcript.segments if s.language != "en"]
+        detect = transcript.timings.get("detect_languages", 0.0)
+        print(f"{setting:34} {len(transcript.segments):6} {len(others):7} {detect:9.1f} "
+              f"{seconds:8.1f} {duration / seconds:7.1f}")  # fmt: skip
+        for segment in others[:5]:
+            print(f"    {segment.language} at {segment.start:.1f}s: {segment.text[:70]}")
+
+
 def main() -> None:
     from transcription import asr
     from transcription.pipeline import PipelineConfig, TranscriptionPipeline
@@ -142,6 +185,7 @@ def main() -> None:
     print(f"per passage against baseline: English WER x{best['en'] / max(base_en, 1e-9):.2f}, "
           f"Spanish WER x{best['es'] / max(base_es, 1e-9):.2f}")  # fmt: skip
     print(f"language detection: {detection:.1f} s ({detection / duration:.1%} of the audio)")
+    false_switches(real_english(folder), cache)
 
 
 if __name__ == "__main__":

@@ -225,14 +225,13 @@ class TranscriptionPipeline:
             regions = speech if speech is not None else [asr.SpeechRegion(0, samples.size)]
             with _timed(timings, "detect_languages"):
                 report("detect_languages", 0.0)
-                cuts = languages.pauses(samples)
-                if speakers:
-                    cuts += languages.speaker_changes(speakers.turns)
+                changes = languages.speaker_changes(speakers.turns) if speakers else []
                 found = languages.detect_passages(
                     model,
                     samples,
-                    languages.passages(regions, cuts),
+                    languages.passages(regions, changes),
                     spoken,
+                    pauses=languages.pauses(samples),
                     progress=lambda fraction: report("detect_languages", fraction),
                 )
             with _timed(timings, "transcribe"):

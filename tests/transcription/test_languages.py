@@ -254,3 +254,33 @@ def test_with_diarization_the_speakers_are_found_first_and_each_line_keeps_its_l
             language for start, end, language, _ in spans if start - 1 <= middle <= end + 1
         )
         assert segment.language == spoken, (segment.start, segment.text)
+
+
+class _ToneModel:
+    """Stands in for Whisper's language detection: samples of 0.1 are "English", 0.2 "Spanish";
+    a mix scores by the share of each, so it is unsure."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def detect_language(self, audio):
+        self.calls += 1
+        english = float(np.mean(np.isclose(audio, 0.1)))
+        return "en", english, [("en", english), ("es", 1 - english), ("fr", 0.0)]
+
+
+def test_only_an_unsure_passage_is_cut_at_its_pauses_and_detected_again():
+    from transcription.languages import detect_passages
+
+    samples = np.full(40 * SR, 0.1, np.float32)
+    samples[14 * SR : 20 * SR] = 0.2  # Spanish from 14 s to 20 s, inside the second passage
+    found = passages([SpeechRegion(0, 10 * SR), SpeechRegion(10 * SR, 20 * SR)])
+    model = _ToneModel()
+    pauses = [5.0, 14.0]  # one in the sure first passage, one where the language changes
+    result = detect_passages(model, samples, found, ("en", "es"), pauses=pauses)
+    assert [(p.start / SR, p.end / SR, p.language) for p in result] == [
+        (0, 10, "en"),  # sure: not cut at its pause
+        (10, 14, "en"),
+        (14, 20, "es"),
+    ]
+    assert model.calls == 4  # two passages, then the unsure one's two pieces
