@@ -87,6 +87,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.add_template_filter(clock, "clock")
     app.add_template_filter(precise_clock, "precise_clock")
+    from hearings.jobs import stage_label
+
+    app.add_template_filter(stage_label, "stage_label")
     from hearings.exports import other_language
     from transcription.languages import LANGUAGE_NAMES, describe
 

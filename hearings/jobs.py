@@ -281,6 +281,26 @@ def recognition_hints(hearing: Hearing) -> dict:
     return {"initial_prompt": ", ".join(terms) + "."}
 
 
+# What each of the pipeline's stages (transcription.pipeline) is called on the job's page;
+# the job row keeps the pipeline's own name.
+STAGE_LABELS = {
+    "probe": "checking the recording",
+    "decode": "decoding the audio",
+    "normalise": "evening out the loudness",
+    "vad": "finding the speech",
+    "load_model": "loading the speech model",
+    "detect_languages": "detecting the languages spoken",
+    "transcribe": "transcribing",
+    "diarize": "telling the speakers apart",
+    "assign_speakers": "giving each line its speaker",
+}
+
+
+def stage_label(stage: str | None) -> str:
+    """Return a job stage as a clerk reads it, e.g. "detecting the languages spoken"."""
+    return STAGE_LABELS.get(stage or "", stage or "")
+
+
 class ProgressWriter:
     """Write stage and percent to the job row, at most about once a second; renew the lease."""
 

@@ -58,6 +58,9 @@ def job_count(app) -> int:
     [
         ("queued", "waiting in queue", 0, "Waiting in queue"),
         ("running", "transcribing", 42, "(42%)"),
+        # The pipeline's own stage names are put in words.
+        ("running", "detect_languages", 12, "Detecting the languages spoken (12%)"),
+        ("running", "assign_speakers", 98, "Giving each line its speaker (98%)"),
     ],
 )
 def test_job_status_polls_while_the_job_is_unfinished(
