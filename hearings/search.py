@@ -57,8 +57,8 @@ event.listen(
     ).execute_if(dialect="sqlite"),
 )
 # Lines in other languages than English go to a second index whose tokenizer only folds case
-# and accents: the porter stemmer would cut Spanish words by English rules ("políticas" and
-# "policía" to one stem), and a tokenizer is fixed per FTS5 table.
+# and accents: the porter stemmer would cut Spanish words by English rules ("mes", month, to
+# "me", so "mes" found every Spanish "me"), and a tokenizer is fixed per FTS5 table.
 SQLITE_PLAIN_INDEX = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS segment_fts_plain USING fts5("
     "text, content='segments', content_rowid='id', tokenize='unicode61 remove_diacritics 2')"
@@ -72,43 +72,40 @@ for _fts_table in ("segment_fts", "segment_fts_plain"):
         "before_drop",
         DDL(f"DROP TABLE IF EXISTS {_fts_table}").execute_if(dialect="sqlite"),
     )
-# Spanish lines: accents dropped (unaccent: PostgreSQL's Snowball Spanish keeps them, so
-# "policia" missed "policía"), then Snowball's Spanish stemmer, with no stop words, as for English.
-SPANISH_CONFIG_DDL = """
-    CREATE EXTENSION IF NOT EXISTS unaccent;
+
+
+def _stemming_config_ddl(
+    config: str, copied: str, stemmer: str, language: str, before: str = ""
+) -> str:
+    """Return DDL making a text search configuration, a copy of ``copied``, whose words go
+    through ``before`` (a filtering dictionary, or none) and a Snowball stemmer without a
+    stop-word list."""
+    return f"""
     DO $$ BEGIN
-      IF NOT EXISTS (SELECT 1 FROM pg_ts_dict WHERE dictname = 'hearing_spanish_stem') THEN
-        CREATE TEXT SEARCH DICTIONARY hearing_spanish_stem
-          (TEMPLATE = snowball, Language = spanish);
+      IF NOT EXISTS (SELECT 1 FROM pg_ts_dict WHERE dictname = '{stemmer}') THEN
+        CREATE TEXT SEARCH DICTIONARY {stemmer} (TEMPLATE = snowball, Language = {language});
       END IF;
-      IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = 'hearing_spanish') THEN
-        CREATE TEXT SEARCH CONFIGURATION hearing_spanish (COPY = spanish);
-        ALTER TEXT SEARCH CONFIGURATION hearing_spanish ALTER MAPPING
+      IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = '{config}') THEN
+        CREATE TEXT SEARCH CONFIGURATION {config} (COPY = {copied});
+        ALTER TEXT SEARCH CONFIGURATION {config} ALTER MAPPING
           FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part
-          WITH unaccent, hearing_spanish_stem;
+          WITH {before}{stemmer};
       END IF;
     END $$
     """
+
+
 # PostgreSQL: a text search configuration that stems as FTS5's porter tokenizer does and drops
-# no word; a stored tsvector per line, of its letters and digits only (FTS5's tokenizer splits
-# "23-1234" and "4.2" at the punctuation, PostgreSQL's parser would not), with a GIN index; and
-# trigram indexes for names heard or typed imperfectly.
+# no word; one for Spanish lines that drops accents first (PostgreSQL's Snowball Spanish keeps
+# them, so "policia" missed "policía"); a stored tsvector per line, of its letters and digits
+# only (FTS5's tokenizer splits "23-1234" and "4.2" at the punctuation, PostgreSQL's parser
+# would not), with a GIN index; and trigram indexes for names heard or typed imperfectly.
 POSTGRES_SEARCH_DDL = (
-    """
-    DO $$ BEGIN
-      IF NOT EXISTS (SELECT 1 FROM pg_ts_dict WHERE dictname = 'hearing_porter_stem') THEN
-        CREATE TEXT SEARCH DICTIONARY hearing_porter_stem
-          (TEMPLATE = snowball, Language = porter);
-      END IF;
-      IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = 'hearing_english') THEN
-        CREATE TEXT SEARCH CONFIGURATION hearing_english (COPY = english);
-        ALTER TEXT SEARCH CONFIGURATION hearing_english ALTER MAPPING
-          FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part
-          WITH hearing_porter_stem;
-      END IF;
-    END $$
-    """,
-    SPANISH_CONFIG_DDL,
+    _stemming_config_ddl("hearing_english", "english", "hearing_porter_stem", "porter"),
+    "CREATE EXTENSION IF NOT EXISTS unaccent",
+    _stemming_config_ddl(
+        "hearing_spanish", "spanish", "hearing_spanish_stem", "spanish", "unaccent, "
+    ),
     "ALTER TABLE segments ADD COLUMN IF NOT EXISTS text_search tsvector GENERATED ALWAYS AS "
     f"(setweight(to_tsvector({line_config_sql()}, "
     "regexp_replace(text, '[^[:alnum:][:space:]]+', ' ', 'g')), "

@@ -284,3 +284,25 @@ def test_only_an_unsure_passage_is_cut_at_its_pauses_and_detected_again():
         (14, 20, "es"),
     ]
     assert model.calls == 4  # two passages, then the unsure one's two pieces
+
+
+@pytest.mark.model
+def test_real_english_speech_is_not_taken_for_spanish(tmp_path, cache):
+    import soundfile
+
+    from tests.conftest import shared
+    from transcription.audio import decode
+    from transcription.pipeline import PipelineConfig, TranscriptionPipeline
+
+    # Two real recordings, a conversation and a speech, joined with a pause between.
+    pieces = [decode(shared("pyannote-sample", "sample.wav")), np.zeros(SR, np.float32)]
+    pieces.append(decode(shared("whisper-jfk", "jfk.flac")))
+    path = tmp_path / "english.wav"
+    soundfile.write(path, np.concatenate(pieces), SR)
+    pipeline = TranscriptionPipeline(PipelineConfig(languages="en,es", cache_dir=cache))
+    transcript = pipeline.run(path)
+    assert len(transcript.segments) >= 5
+    assert {segment.language for segment in transcript.segments} == {"en"}
+    jfk = " ".join(s.text for s in transcript.segments if s.start >= pieces[0].size / SR)
+    reference = shared("whisper-jfk", "jfk.reference.txt").read_text()
+    assert jiwer.wer(normalised(reference), normalised(jfk)) <= 0.10, jfk
