@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -113,3 +115,48 @@ def test_no_speech_regions_means_no_segments():
     model = load_model(resolve_model(None), cpu_threads=2)
     silence = np.zeros(3 * SAMPLE_RATE, dtype=np.float32)
     assert transcribe(model, silence, speech=[]) == ([], "en")
+
+
+def test_long_speech_is_given_to_whisper_in_pieces_cut_at_pauses(monkeypatch):
+    from transcription import asr
+
+    monkeypatch.setattr(asr, "MAX_PIECE_SECONDS", 10)
+    second = SAMPLE_RATE
+    regions = [
+        asr.SpeechRegion(a * second, b * second) for a, b in [(0, 4), (5, 9), (12, 30), (31, 33)]
+    ]
+    pieces = [
+        [(r.start // second, r.end // second) for r in piece] for piece in asr._pieces(regions)
+    ]
+    # 4 + 4 s fit in one piece; 18 s of one region is a piece of its own.
+    assert pieces == [[(0, 4), (5, 9)], [(12, 30)], [(31, 33)]]
+
+
+@pytest.mark.model
+def test_a_hearing_transcribed_in_pieces_reads_as_in_one_call(monkeypatch):
+    from transcription import asr
+
+    clip = decode(shared("whisper-jfk", "jfk.wav"))
+    pause = np.zeros(3 * SAMPLE_RATE, dtype=np.float32)
+    samples = np.concatenate([clip, pause, clip, pause, clip])
+    speech = detect_speech(samples)
+    assert len(speech) == 3
+    model = load_model(resolve_model(None), cpu_threads=2)
+    whole, _ = transcribe(model, samples, speech=speech)
+    monkeypatch.setattr(asr, "MAX_PIECE_SECONDS", 12)  # one clip (11 s) a piece
+    assert len(list(asr._pieces(speech))) == 3
+    pieced, language = transcribe(model, samples, speech=speech)
+    assert language == "en" and {s.language for s in pieced} == {"en"}
+    # The same words; only punctuation may differ, as Whisper no longer reads the previous
+    # piece's text before each piece.
+    text = [
+        " ".join(re.sub(r"[^\w\s]", " ", " ".join(s.text for s in segments).lower()).split())
+        for segments in (whole, pieced)
+    ]
+    assert text[1].count("ask not what your country") == 3
+    assert text[0] == text[1]
+    # The third clip's words are timed on the whole recording, past the two pauses.
+    third = [
+        w for s in pieced for w in s.words if w.start > 2 * (clip.size + pause.size) / SAMPLE_RATE
+    ]
+    assert third and third[0].text.lower().startswith("and")
