@@ -630,13 +630,15 @@ def _hearing_url(hearing: Hearing) -> str:
 @click.option("--vad/--no-vad", default=None, help="Transcribe only the speech a detector finds.")
 @click.option("--normalise/--no-normalise", default=None, help="Even out the loudness first.")
 @click.option("--threads", type=int, default=None, help="CPU threads for the model.")
+@click.option("--languages", help="Languages spoken: en, es, en,es or auto (default: the site's).")
 @with_appcontext
-def transcribe(file: Path, as_json: bool, diarizer, vad, normalise, threads) -> None:
+def transcribe(file: Path, as_json: bool, diarizer, vad, normalise, threads, languages) -> None:
     """Run the speech pipeline on one file, without the database, and print the result."""
     from hearings.jobs import pipeline_config
     from transcription.__main__ import transcript_lines, with_choices
     from transcription.asr import ModelError
     from transcription.audio import AudioError
+    from transcription.languages import LanguageError
     from transcription.pipeline import TranscriptionPipeline
 
     config = with_choices(
@@ -645,13 +647,14 @@ def transcribe(file: Path, as_json: bool, diarizer, vad, normalise, threads) -> 
         normalise=normalise,
         threads=threads,
         diarizer=diarizer,
+        languages=languages,
     )
     try:
         runner = TranscriptionPipeline(config)
         result = runner.run(
             file, progress=lambda stage, pct: click.echo(f"{pct:3d}% {stage}", err=True)
         )
-    except (AudioError, ModelError) as error:
+    except (AudioError, ModelError, LanguageError) as error:
         raise click.ClickException(str(error)) from error
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))

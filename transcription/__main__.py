@@ -15,16 +15,20 @@ from dataclasses import replace
 
 from transcription.asr import ModelError
 from transcription.audio import AudioError
+from transcription.languages import LanguageError
 from transcription.pipeline import PipelineConfig, TranscriptionPipeline
 from transcription.schema import Transcript, clock
 
 
 def transcript_lines(transcript: Transcript) -> list[str]:
-    """Return one '[h:mm:ss] text' line per segment, with the speaker where known."""
+    """Return one '[h:mm:ss] text' line per segment, with the speaker where known and the
+    language where it is not the transcript's own."""
     lines = []
     for segment in transcript.segments:
         speaker = f"{segment.speaker}: " if segment.speaker else ""
-        lines.append(f"[{clock(segment.start)}] {speaker}{segment.text}")
+        other = segment.language and segment.language != transcript.language
+        language = f"[{segment.language}] " if other else ""
+        lines.append(f"[{clock(segment.start)}] {language}{speaker}{segment.text}")
     return lines
 
 
@@ -35,10 +39,12 @@ def with_choices(
     normalise: bool | None = None,
     threads: int | None = None,
     diarizer: str | None = None,
+    languages: str | None = None,
 ) -> PipelineConfig:
     """Return the config with what the person running a transcribe command chose (None: keep)."""
     return replace(
         config,
+        languages=config.languages if languages is None else languages,
         vad=config.vad if vad is None else vad,
         normalise_loudness=config.normalise_loudness if normalise is None else normalise,
         cpu_threads=config.cpu_threads if threads is None else threads,
@@ -75,6 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--diarizer", help="tell speakers apart: auto, pyannote, senko or none (default: none)"
     )
+    parser.add_argument(
+        "--languages",
+        help="languages spoken: en (default), es, en,es (detected per passage) or auto",
+    )
     parser.add_argument("--verbose", action="store_true", help="log stage details to stderr")
     args = parser.parse_args(argv)
 
@@ -85,6 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         normalise=args.normalise,
         threads=args.threads,
         diarizer=args.diarizer,
+        languages=args.languages,
     )
 
     def show_progress(stage: str, percent: int) -> None:
@@ -93,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         pipeline = TranscriptionPipeline(config)
         transcript = pipeline.run(args.file, progress=show_progress if args.verbose else None)
-    except (AudioError, ModelError) as error:
+    except (AudioError, ModelError, LanguageError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if args.verbose:
