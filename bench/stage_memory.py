@@ -1,0 +1,64 @@
+"""Peak memory of each stage of the speech pipeline on one recording, and its speed.
+
+What grows with the length of a recording shows up as a stage whose peak grows with it: run
+this on files of different lengths (``python bench/hearing_audio.py OUT.wav`` makes a
+32-minute hearing-shaped one; join copies with sox for longer ones). Resident memory is
+sampled every 0.2 s and charged to the stage the pipeline last reported.
+
+    python bench/stage_memory.py FILE [--languages en] [--diarizer auto]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def resident_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * 4096
+
+
+def main() -> None:
+    from transcription.pipeline import PipelineConfig, TranscriptionPipeline
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("file")
+    parser.add_argument("--languages", default="en")
+    parser.add_argument("--diarizer", default="auto")
+    options = parser.parse_args()
+
+    stage, peaks, done = ["start"], {}, threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peaks[stage[0]] = max(peaks.get(stage[0], 0), resident_bytes())
+            time.sleep(0.2)
+
+    threading.Thread(target=sample, daemon=True).start()
+    pipeline = TranscriptionPipeline(
+        PipelineConfig(diarizer=options.diarizer, languages=options.languages)
+    )
+    started = time.perf_counter()
+    transcript = pipeline.run(options.file, progress=lambda name, _: stage.__setitem__(0, name))
+    seconds = time.perf_counter() - started
+    stage[0] = "done"
+    time.sleep(0.5)
+    done.set()
+    minutes, speed = transcript.duration / 60, transcript.duration / seconds
+    print(f"{minutes:.1f} min in {seconds:.0f} s: {speed:.2f}x real time")
+    print(f"{len(transcript.segments)} lines")
+    print("stage timings (s):", {k: round(v, 1) for k, v in transcript.timings.items()})
+    print(f"{'stage':20} peak resident memory")
+    for name, peak in peaks.items():
+        print(f"{name:20} {peak / 1e9:.2f} GB")
+    print(f"{'overall':20} {max(peaks.values()) / 1e9:.2f} GB")
+
+
+if __name__ == "__main__":
+    main()
