@@ -48,7 +48,7 @@ def line_state(segment: Segment) -> dict:
         "start_ms": segment.start_ms,
         "end_ms": segment.end_ms,
         "speaker": speaker.display if speaker else None,
-        "language": segment.language or "en",
+        "language": segment.spoken_language,
     }
 
 
@@ -231,15 +231,13 @@ def set_language(
     if chosen is None or len(chosen) != 1:
         raise Refused("Choose the one language the line was spoken in.")
     reason = clean_reason(reason)
-    if chosen[0] == (segment.language or "en"):
+    if chosen[0] == segment.spoken_language:
         return None
     before = line_state(segment)
-    # Out of the index its stored language put it in, then into its new language's.
-    search.unindex_segments(session.connection(), [(segment.id, segment.text)])
     segment.language = chosen[0]
     segment.corrected = True
-    session.flush()
-    search.index_segments(session.connection(), [segment.id])
+    # Out of the index its stored language put it in, then into its new language's.
+    search.reindex_segments(session, [(segment.id, segment.text)], [segment.id])
     return _revise(session, user, segment, "language", before, reason)
 
 

@@ -17,14 +17,9 @@ def speaker_name(segment: Segment) -> str | None:
     return segment.speaker.display if segment.speaker else None
 
 
-def line_language(segment: Segment, hearing: Hearing) -> str:
-    """Return the language a line was heard in; lines kept before languages were, the hearing's."""
-    return segment.language or hearing.transcript_language or "en"
-
-
 def other_language(segment: Segment, hearing: Hearing) -> str | None:
     """Return the line's language where it differs from the hearing's main one, else None."""
-    language = line_language(segment, hearing)
+    language = segment.spoken_language
     return language if language != (hearing.transcript_language or "en") else None
 
 
@@ -134,7 +129,7 @@ def to_json(hearing: Hearing) -> str:
                 "speaker": speaker_name(s),
                 "speaker_label": s.speaker.label if s.speaker else None,
                 "crosstalk": s.crosstalk,
-                "language": line_language(s, hearing),
+                "language": s.spoken_language,
                 "text": s.text,
                 "words": [
                     {

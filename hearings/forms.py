@@ -209,13 +209,18 @@ LANGUAGE_CHOICES = [
 ]
 
 
+def _none_if_empty(value: str | None) -> str | None:
+    return value or None
+
+
 class SpeakerSettingsForm(PageForm):
     """What the clerk knows about who spoke, and in what language; every field may stay empty."""
 
+    # The empty choice reads as None (the site's default), for the hearing and the form alike.
     languages = SelectField(
         "Languages spoken",
         choices=LANGUAGE_CHOICES,
-        default="",
+        coerce=_none_if_empty,
         description="Anything but English is recognised with the multilingual model "
         "(slower); each line keeps the language it was heard in.",
     )

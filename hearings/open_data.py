@@ -163,8 +163,7 @@ def line_data(line: Segment, link: Callable[..., str]) -> dict:
         # Only a name a clerk confirmed is a person; a machine suggestion is not.
         "person_id": speaker.person_id if speaker else None,
         "crosstalk": line.crosstalk,
-        # Lines kept before languages were recorded came from the English-only model.
-        "language": line.language or "en",
+        "language": line.spoken_language,
         "text": line.text,
         "url": link("hearings.quote", hearing_id=line.hearing_id, start_ms=line.start_ms),
     }

@@ -258,6 +258,12 @@ class Segment(Base):
         back_populates="segment", order_by="Word.start_ms", cascade="all, delete-orphan"
     )
 
+    @property
+    def spoken_language(self) -> str:
+        """The language the line was heard in; lines kept before languages were came from the
+        English-only model."""
+        return self.language or "en"
+
 
 class LineRevision(Base):
     """One change a person made to a transcript line, kept for good (the corrections log).

@@ -156,7 +156,7 @@ def new():
         form.body.data,
         form.date.data,
         form.agenda_text.data,
-        languages=form.languages.data or None,
+        languages=form.languages.data,
         num_speakers=form.num_speakers.data,
         max_speakers=form.max_speakers.data,
         clustering_threshold=form.clustering_threshold.data,
@@ -290,7 +290,6 @@ def reprocess(hearing_id: int):
         flash("This hearing is already being processed.", "info")
         return redirect(url_for("hearings.detail", hearing_id=hearing.id))
     form.populate_obj(hearing)
-    hearing.languages = form.languages.data or None  # the empty choice: the site's default
     queue_transcription(hearing, reprocess=True)
     flash("Queued again with the new settings.", "success")
     return redirect(url_for("hearings.detail", hearing_id=hearing.id))

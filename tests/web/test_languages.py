@@ -59,7 +59,8 @@ def test_the_languages_spoken_are_chosen_per_hearing_and_reach_the_pipeline(
         assert hearing.languages == "en,es"
         hearing_id = hearing.id
     page = f"/hearings/{hearing_id}"
-    assert "Languages spoken" in clerk_client.get(page).get_data(as_text=True)
+    settings = clerk_client.get(page).get_data(as_text=True)
+    assert "Languages spoken" in settings and '<option selected value="en,es">' in settings
     token = csrf_token(clerk_client, page)
     # The empty choice goes back to the site's default (HEARING_LANGUAGES), not to "any".
     again = clerk_client.post(f"{page}/reprocess", data={"csrf_token": token, "languages": ""})
