@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from transcription.asr import SpeechRegion
+from transcription.asr import SpeechRegion, detect_speech
 from transcription.audio import SAMPLE_RATE
 
 if TYPE_CHECKING:
@@ -127,15 +127,16 @@ class LanguageRun:
 
 def passages(
     speech: Sequence[SpeechRegion],
-    speaker_changes: Sequence[float] = (),
+    cut_at: Sequence[float] = (),
     max_seconds: float = MAX_PASSAGE_SECONDS,
 ) -> list[Passage]:
-    """Cut speech regions into passages at speaker changes (seconds) and every ``max_seconds``.
+    """Cut speech regions into passages at the times ``cut_at`` (seconds: speaker changes,
+    pauses) and every ``max_seconds``.
 
     Each region is already bounded by a pause; a change of speaker inside one (a quick
     hand-over from a witness to an interpreter) is where a new language most often starts.
     """
-    cuts = sorted(int(round(change * SAMPLE_RATE)) for change in speaker_changes)
+    cuts = sorted(int(round(time * SAMPLE_RATE)) for time in cut_at)
     longest = int(max_seconds * SAMPLE_RATE)
     result: list[Passage] = []
     for region in speech:
@@ -155,13 +156,14 @@ def detect_passages(
     samples: np.ndarray,
     found: list[Passage],
     languages: tuple[str, ...] | None,
-    pauses: Sequence[float] = (),
+    pause_times: Sequence[float] | None = None,
     progress=None,
 ) -> list[Passage]:
     """Detect each passage's language among ``languages`` (None: any) and return the passages.
 
-    A passage Whisper is not sure of may hold two languages: it is cut at its ``pauses``
-    (seconds) and each piece detected on its own. Each detection costs a 30-second window of
+    A passage Whisper is not sure of may hold two languages: it is cut at its pauses
+    (``pause_times`` in seconds; found with :func:`pauses` when the first unsure passage
+    needs them) and each piece detected on its own. Each detection costs a 30-second window of
     Whisper's encoder however short the piece, so only unsure passages are cut: on real
     English meetings this took a third of the time of cutting at every pause
     (bench/languages.py). A short piece Whisper is not sure of then takes the language of the
@@ -171,7 +173,11 @@ def detect_passages(
     result: list[Passage] = []
     for number, passage in enumerate(found, start=1):
         _detect(model, samples, passage, languages)
-        pieces = passages(passage.regions, pauses) if passage.probability < CONFIDENT else []
+        pieces = []
+        if passage.probability < CONFIDENT:
+            if pause_times is None:
+                pause_times = pauses(samples)
+            pieces = passages(passage.regions, pause_times)
         if len(pieces) > 1:
             for piece in pieces:
                 _detect(model, samples, piece, languages)
@@ -204,14 +210,18 @@ def _best(ranked: list[tuple[str, float]], languages: tuple[str, ...] | None) ->
     return code, p / total
 
 
+def _trusted(passage: Passage) -> bool:
+    """Whether a passage is long enough, or Whisper sure enough, to keep its own language."""
+    return passage.samples >= SHORT_PASSAGE_SECONDS * SAMPLE_RATE or passage.probability >= SURE
+
+
 def _smooth(found: list[Passage]) -> None:
-    shortest = SHORT_PASSAGE_SECONDS * SAMPLE_RATE
-    trusted = [p for p in found if p.samples >= shortest or p.probability >= SURE]
+    trusted = [p for p in found if _trusted(p)]
     if not trusted:
         return
     previous: Passage | None = None
     for passage in found:
-        if passage.samples >= shortest or passage.probability >= SURE:
+        if _trusted(passage):
             previous = passage
             continue
         neighbour = previous or next(p for p in trusted if p.start > passage.start)
@@ -232,8 +242,6 @@ def language_runs(found: list[Passage]) -> list[LanguageRun]:
 
 def pauses(samples: np.ndarray) -> list[float]:
     """Return the middle (in seconds) of every pause of at least ``PAUSE_MS`` in the speech."""
-    from transcription.asr import detect_speech
-
     regions = detect_speech(samples, min_silence_ms=PAUSE_MS)
     return [
         (earlier.end + later.start) / 2 / SAMPLE_RATE

@@ -10,14 +10,19 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from transcription import asr, audio, languages
-from transcription.schema import JobProgress, SpeakerTurn, Transcript
+from transcription.schema import JobProgress, Transcript
+
+if TYPE_CHECKING:
+    # Imported where it runs: an import error in an optional diarization stack must not
+    # cost the transcript.
+    from transcription.diarize.base import Diarization
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +184,7 @@ class TranscriptionPipeline:
 
         # The diarizers were tuned on recordings at their own level: they hear the samples
         # before loudness normalisation, which changes them in place.
-        speakers: _Speakers | None = None
+        speakers: Diarization | str | None = None
         if speakers_first:
             speakers = self._find_speakers(config, samples, timings, report)
 
@@ -209,47 +214,38 @@ class TranscriptionPipeline:
                 source, compute_type=config.compute_type, cpu_threads=config.cpu_threads
             )
         if spoken is not None and len(spoken) == 1:
-            with _timed(timings, "transcribe"):
-                report("transcribe", 0.0)
-                segments, language = asr.transcribe(
-                    model,
-                    samples,
-                    language=spoken[0],
-                    beam_size=config.beam_size,
-                    speech=speech,
-                    progress=lambda fraction: report("transcribe", fraction),
-                    hotwords=config.hotwords,
-                    initial_prompt=config.initial_prompt,
-                )
+            runs = [(spoken[0], speech)]
         else:
             regions = speech if speech is not None else [asr.SpeechRegion(0, samples.size)]
             with _timed(timings, "detect_languages"):
                 report("detect_languages", 0.0)
-                changes = languages.speaker_changes(speakers.turns) if speakers else []
+                changes: list[float] = []
+                if speakers is not None and not isinstance(speakers, str):
+                    changes = languages.speaker_changes(speakers.turns)
                 found = languages.detect_passages(
                     model,
                     samples,
                     languages.passages(regions, changes),
                     spoken,
-                    pauses=languages.pauses(samples),
                     progress=lambda fraction: report("detect_languages", fraction),
                 )
-            with _timed(timings, "transcribe"):
-                report("transcribe", 0.0)
-                segments = []
-                for run in languages.language_runs(found):
-                    part, _ = asr.transcribe(
-                        model,
-                        samples,
-                        language=run.language,
-                        beam_size=config.beam_size,
-                        speech=run.regions,
-                        progress=lambda fraction: report("transcribe", fraction),
-                        hotwords=config.hotwords,
-                        initial_prompt=config.initial_prompt,
-                    )
-                    segments.extend(part)
-            language = languages.main_language(segments) or (spoken[0] if spoken else "en")
+            runs = [(run.language, run.regions) for run in languages.language_runs(found)]
+        with _timed(timings, "transcribe"):
+            report("transcribe", 0.0)
+            segments = []
+            for language, regions_heard in runs:
+                part, _ = asr.transcribe(
+                    model,
+                    samples,
+                    language=language,
+                    beam_size=config.beam_size,
+                    speech=regions_heard,
+                    progress=lambda fraction: report("transcribe", fraction),
+                    hotwords=config.hotwords,
+                    initial_prompt=config.initial_prompt,
+                )
+                segments.extend(part)
+        language = languages.main_language(segments) or (spoken[0] if spoken else "en")
 
         transcript = Transcript(
             segments=segments,
@@ -277,67 +273,53 @@ class TranscriptionPipeline:
         samples: np.ndarray,
         timings: dict[str, float],
         report: _ProgressReport,
-    ) -> _Speakers:
-        """Run the diarizer; on failure, keep why, so the words are still transcribed."""
+    ) -> Diarization | str:
+        """Run the diarizer; on failure, return why, so the words are still transcribed."""
         try:
             with _timed(timings, "diarize"):
                 from transcription.diarize import create_diarizer
 
                 report("diarize", 0.0)
                 # The diarizer reports the fraction (0-1) of its own work done.
-                result = create_diarizer(config).diarize(
+                return create_diarizer(config).diarize(
                     samples, progress=lambda fraction: report("diarize", fraction)
                 )
         # Any failure here, even an import error in an optional stack, must not cost the
         # transcript.
         except Exception as error:
             log.exception("diarization with %s failed", config.diarizer)
-            return _Speakers(
-                error=f"the {config.diarizer} diarizer failed ({type(error).__name__}: {error})"
-            )
-        return _Speakers(
-            turns=list(result.turns), embeddings=dict(result.embeddings), name=result.name
-        )
+            return _failure(config, error)
 
     def _assign_speakers(
         self,
         config: PipelineConfig,
         transcript: Transcript,
-        speakers: _Speakers,
+        found: Diarization | str,
         timings: dict[str, float],
         report: _ProgressReport,
     ) -> None:
         """Give the transcript's words their speakers in place; on failure, record why."""
-        transcript.diarizer = speakers.name or config.diarizer
-        if speakers.error is None:
+        if not isinstance(found, str):
             try:
                 with _timed(timings, "assign_speakers"):
                     from transcription.align import assign_word_speakers
 
                     report("assign_speakers", 0.0)
-                    segments = assign_word_speakers(transcript.segments, speakers.turns)
+                    transcript.segments = assign_word_speakers(transcript.segments, found.turns)
             except Exception as error:
                 log.exception("assigning speakers failed")
-                speakers.error = (
-                    f"the {config.diarizer} diarizer failed ({type(error).__name__}: {error})"
-                )
-        if speakers.error is not None:
-            transcript.diarizer = config.diarizer
-            transcript.diarization_error = speakers.error
-            return
-        transcript.segments = segments
-        transcript.turns = speakers.turns
-        transcript.speaker_embeddings = speakers.embeddings
+                found = _failure(config, error)
+            else:
+                transcript.turns = list(found.turns)
+                transcript.speaker_embeddings = dict(found.embeddings)
+                transcript.diarizer = found.name
+                return
+        transcript.diarizer = config.diarizer
+        transcript.diarization_error = found
 
 
-@dataclass
-class _Speakers:
-    """What the diarizer found, or why it found nothing."""
-
-    turns: list[SpeakerTurn] = field(default_factory=list)
-    embeddings: dict[str, list[float]] = field(default_factory=dict)
-    name: str | None = None
-    error: str | None = None
+def _failure(config: PipelineConfig, error: Exception) -> str:
+    return f"the {config.diarizer} diarizer failed ({type(error).__name__}: {error})"
 
 
 class _ProgressReport:

@@ -53,7 +53,7 @@ def test_a_language_whisper_does_not_know_is_refused_with_what_it_accepts(settin
 
 def test_passages_end_at_speaker_changes_and_at_thirty_seconds():
     speech = [SpeechRegion(0, 10 * SR), SpeechRegion(12 * SR, 80 * SR)]
-    found = passages(speech, speaker_changes=[5.0, 11.0, 20.0])
+    found = passages(speech, cut_at=[5.0, 11.0, 20.0])
     bounds = [(p.start / SR, p.end / SR) for p in found]
     # 11 s falls in the pause, where nothing is cut; 20 s cuts the second region, whose
     # remaining 60 s are cut again at each 30 s.
@@ -277,7 +277,7 @@ def test_only_an_unsure_passage_is_cut_at_its_pauses_and_detected_again():
     found = passages([SpeechRegion(0, 10 * SR), SpeechRegion(10 * SR, 20 * SR)])
     model = _ToneModel()
     pauses = [5.0, 14.0]  # one in the sure first passage, one where the language changes
-    result = detect_passages(model, samples, found, ("en", "es"), pauses=pauses)
+    result = detect_passages(model, samples, found, ("en", "es"), pause_times=pauses)
     assert [(p.start / SR, p.end / SR, p.language) for p in result] == [
         (0, 10, "en"),  # sure: not cut at its pause
         (10, 14, "en"),
