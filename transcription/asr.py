@@ -194,17 +194,21 @@ def load_model(
 def detect_speech(samples: np.ndarray, *, min_silence_ms: int | None = None) -> list[SpeechRegion]:
     """Return the regions in which Silero VAD (as shipped with faster-whisper) hears speech.
 
+    The regions are faster-whisper's own; the recording is heard a slice at a time
+    (:mod:`transcription.vad`), so a long hearing is not copied whole.
+
     Args:
         min_silence_ms: the shortest pause that ends a region; None keeps faster-whisper's
             own default for ``vad_filter=True`` (2 s), so results match the engine's.
     """
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
+    from faster_whisper.vad import VadOptions
+
+    from transcription import vad
 
     options = VadOptions()
     if min_silence_ms is not None:
         options = VadOptions(min_silence_duration_ms=min_silence_ms, speech_pad_ms=100)
-    regions = get_speech_timestamps(samples, options, sampling_rate=SAMPLE_RATE)
-    return [SpeechRegion(start=region["start"], end=region["end"]) for region in regions]
+    return [SpeechRegion(start, end) for start, end in vad.detect_speech(samples, options)]
 
 
 def transcribe(
@@ -218,6 +222,7 @@ def transcribe(
     seed: int = 0,
     hotwords: str | None = None,
     initial_prompt: str | None = None,
+    gain: float = 1.0,
 ) -> tuple[list[Segment], str]:
     """Transcribe 16 kHz mono samples with word timestamps.
 
@@ -229,6 +234,8 @@ def transcribe(
         seed: seed for the sampling fallback; the same seed gives the same transcript.
         hotwords: words to favour (faster-whisper's hotwords), e.g. local names.
         initial_prompt: text taken as what was said before the recording starts.
+        gain: factor Whisper hears the samples raised by (the loudness normalisation's), applied
+            to each piece as it is cut, so the samples themselves stay as they are.
 
     Returns:
         The segments in time order and the language the model transcribed.
@@ -251,6 +258,10 @@ def transcribe(
                 # One concatenation per piece; faster-whisper's own collect_chunks re-copies
                 # the growing buffer for every region, which is quadratic on a long hearing.
                 audio = np.concatenate([samples[region.start : region.end] for region in piece])
+                if gain != 1.0:
+                    audio *= np.float32(gain)
+            elif gain != 1.0:
+                audio = samples * np.float32(gain)
             found, info = model.transcribe(
                 audio,
                 language=language,
