@@ -151,13 +151,19 @@ def checked_samples(samples: np.ndarray) -> np.ndarray:
     if audio.ndim != 1:
         raise ValueError(f"expected mono samples (one dimension), got shape {audio.shape}")
     audio = audio.astype(np.float32, copy=False)
-    if audio.size and not np.isfinite(audio).all():
+    if audio.size and not _all_finite(audio):
         raise ValueError("samples contain NaN or infinite values")
     level = speech_level(audio)
     if 0.0 < level < SPEECH_LEVEL:
         gain = min(SPEECH_LEVEL / level, 10 ** (MAX_GAIN_DB / 20))
         audio = audio * np.float32(gain)
     return audio
+
+
+def _all_finite(samples: np.ndarray, step: int = 10 * 60 * SAMPLE_RATE) -> bool:
+    """Whether no sample is NaN or infinite, looked at ten minutes at a time (a whole
+    three-hour hearing's answers at once would take 170 MB)."""
+    return all(np.isfinite(samples[i : i + step]).all() for i in range(0, samples.size, step))
 
 
 def speech_level(samples: np.ndarray) -> float:
@@ -168,7 +174,16 @@ def speech_level(samples: np.ndarray) -> float:
         return (
             float(np.sqrt(np.mean(np.square(samples, dtype=np.float64)))) if samples.size else 0.0
         )
-    energy = np.square(samples[:usable].reshape(-1, block), dtype=np.float64).mean(axis=1)
+    blocks = samples[:usable].reshape(-1, block)
+    # A few minutes at a time: the squares of a whole three-hour hearing in float64 would be
+    # 1.4 GB.
+    step = 600
+    energy = np.concatenate(
+        [
+            np.square(blocks[i : i + step], dtype=np.float64).mean(axis=1)
+            for i in range(0, blocks.shape[0], step)
+        ]
+    )
     return float(np.sqrt(np.percentile(energy, 90)))
 
 

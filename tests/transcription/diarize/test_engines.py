@@ -150,3 +150,16 @@ def test_no_diarizer_setting_loads_the_avx512_only_native_library(sample, tmp_pa
     ran = [line.split()[0] for line in run.stdout.splitlines() if not line.startswith("native")]
     assert ran == list(diarize.ENGINES)
     assert "native extractor mapped: False" in run.stdout
+
+
+def test_the_speech_level_is_measured_in_slices_as_on_the_whole_recording() -> None:
+    from transcription.diarize.base import speech_level
+
+    # 11 minutes: more than two slices of 600 half-second blocks, and a part block at the end.
+    rng = np.random.default_rng(7)
+    samples = (rng.standard_normal(11 * 60 * SAMPLE_RATE + 123) * 0.05).astype(np.float32)
+    samples[: 60 * SAMPLE_RATE] *= 4  # a loud first minute moves the 90th percentile
+    block = SAMPLE_RATE // 2
+    usable = samples.size - samples.size % block
+    whole = np.square(samples[:usable].reshape(-1, block), dtype=np.float64).mean(axis=1)
+    assert speech_level(samples) == pytest.approx(float(np.sqrt(np.percentile(whole, 90))))

@@ -116,3 +116,37 @@ def test_a_pipeline_folder_that_names_a_hub_model_is_refused(tmp_path) -> None:
 
     with pytest.raises(DiarizerUnavailable, match="not a local file"):
         pyannote._local_pipeline_config(tmp_path, allow_download=False)
+
+
+@pytest.mark.model
+def test_the_lean_reconstruction_gives_pyannotes_own_diarization() -> None:
+    """Real segmentation of a 6-minute meeting, clustered into many speakers, some windows
+    with a silent local speaker, and speaker counts of 0 to 3 a frame."""
+    import torch
+    from pyannote.audio.pipelines import SpeakerDiarization
+
+    from tests.conftest import shared
+    from transcription.audio import decode
+
+    samples = np.concatenate(
+        [decode(shared("ami-pyannote-debug", f"{clip}.wav")) for clip in ("trn00", "dev01")]
+    )
+    pipeline, _ = pyannote._shipped_pipeline(pyannote.SEGMENTATION_STEP, False)
+    file = {"waveform": torch.from_numpy(samples)[None], "sample_rate": SAMPLE_RATE, "uri": "x"}
+    segmentations = pipeline.get_segmentations(file)
+    count = pipeline.speaker_count(
+        segmentations, pipeline._segmentation.model.receptive_field, warm_up=(0.0, 0.0)
+    )
+    assert set(np.unique(count.data)) >= {0, 1, 2}
+    rng = np.random.default_rng(3)
+    num_chunks, _, local_speakers = segmentations.data.shape
+    for clusters in (2, 9):
+        hard_clusters = rng.integers(0, clusters, (num_chunks, local_speakers))
+        hard_clusters[np.sum(segmentations.data, axis=1) == 0] = -2
+        for heard in (count, type(count)(np.minimum(count.data, 1), count.sliding_window)):
+            expected = SpeakerDiarization.reconstruct(pipeline, segmentations, hard_clusters, heard)
+            found = pyannote.lean_reconstruct(segmentations, hard_clusters, heard)
+            window = (found.sliding_window.start, found.sliding_window.step)
+            assert window == (expected.sliding_window.start, expected.sliding_window.step)
+            assert found.sliding_window.duration == expected.sliding_window.duration
+            assert np.array_equal(found.data, expected.data)
