@@ -71,6 +71,10 @@ def defaults(instance_path: str) -> dict:
         # not installed are left out.
         "OCR_LANGUAGES": "spa+eng",
         "MODEL_CACHE_DIR": str(instance / "cache"),
+        # The decoded samples of the recording being processed (about 230 MB an hour), in a
+        # nameless file read through the page cache rather than held in the worker's memory.
+        # Keep it on disk: in a RAM-backed folder the samples are back in memory.
+        "SCRATCH_DIR": str(instance / "scratch"),
         # A callable returning an object with .run(path, progress) -> Transcript (tests: fakes).
         "PIPELINE_FACTORY": None,
         # Rate limits (Flask-Limiter syntax). Counters live in memory, per server process;

@@ -249,6 +249,7 @@ def pipeline_config(config, **overrides):
         diarizer=config["DIARIZER"],
         diarizer_path=config["DIARIZER_PATH"],
         cache_dir=config["MODEL_CACHE_DIR"],
+        scratch_dir=config["SCRATCH_DIR"],
     )
     settings.update(overrides)
     return PipelineConfig(**settings)

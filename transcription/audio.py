@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import math
+import mmap
 import struct
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,6 +147,7 @@ def decode(
     expected_duration: float | None = None,
     progress: StageProgress | None = None,
     limit_s: float | None = None,
+    scratch_dir: str | Path | None = None,
 ) -> np.ndarray:
     """Decode the first audio stream to 16 kHz mono float32 samples (the first ``limit_s``
     seconds only, when given).
@@ -154,6 +157,9 @@ def decode(
     Args:
         expected_duration: the probed duration, used to size the buffer and report progress.
         progress: called with the fraction (0-1) of the recording decoded so far.
+        scratch_dir: write the samples to a nameless file in this folder and return them
+            mapped from it (a writable ``np.memmap``) rather than held in memory; the file is
+            gone when the samples are, or when the process ends. See :func:`hand_back_pages`.
     """
     import av
 
@@ -161,14 +167,60 @@ def decode(
         container = av.open(str(path), metadata_errors="ignore")
     except av.error.FFmpegError as error:
         raise AudioError(f"{Path(path).name}: the file could not be decoded ({error}).") from error
+    store = None
+    if scratch_dir is not None:
+        try:
+            Path(scratch_dir).mkdir(parents=True, exist_ok=True)
+            # Closed below once mapped, or on any failure; a with-block would end too soon.
+            store = tempfile.TemporaryFile(dir=scratch_dir)  # noqa: SIM115
+        except BaseException:
+            container.close()
+            raise
 
     # Grow one buffer instead of joining a list of chunks: a three-hour hearing is about 700 MB
     # of float32 samples, and a final concatenation would briefly need twice that.
     wanted = limit_s if limit_s is not None else expected_duration
-    capacity = int((wanted or 60.0) * SAMPLE_RATE * 1.02) + SAMPLE_RATE
+    capacity = 0 if store else int((wanted or 60.0) * SAMPLE_RATE * 1.02) + SAMPLE_RATE
     samples = np.empty(capacity, dtype=np.float32)
     filled = 0
+    try:
+        for mono in _mono_chunks(container, path, progress, expected_duration, limit_s):
+            if store:
+                store.write(np.ascontiguousarray(mono, dtype=np.float32).data)
+            else:
+                if filled + mono.size > samples.size:
+                    samples = _grown(samples, filled + mono.size)
+                samples[filled : filled + mono.size] = mono
+            filled += mono.size
+        if filled == 0:
+            raise AudioError(
+                f"{Path(path).name}: the recording holds no audio that can be decoded."
+            )
+    except BaseException:
+        if store:
+            store.close()
+        raise
+    if store:
+        with store:
+            store.flush()
+            # The mapping keeps its own handle: the nameless file lives as long as the samples.
+            return np.memmap(store, dtype=np.float32, mode="r+", shape=(filled,))
+    return samples[:filled] if filled == samples.size else samples[:filled].copy()
+
+
+def _mono_chunks(
+    container: av.container.InputContainer,
+    path: str | Path,
+    progress: StageProgress | None,
+    expected_duration: float | None,
+    limit_s: float | None,
+) -> Iterator[np.ndarray]:
+    """Yield the first audio stream as 16 kHz mono float32 chunks, up to ``limit_s`` seconds."""
+    import av
+
+    filled = 0
     reported = -1.0
+    limit = None if limit_s is None else int(limit_s * SAMPLE_RATE)
     with container:
         if not container.streams.audio:
             raise AudioError(f"{Path(path).name}: the file has no sound track.")
@@ -176,21 +228,29 @@ def decode(
         resampler = av.audio.resampler.AudioResampler(format="fltp", rate=SAMPLE_RATE)
         for chunk in _resampled(container, stream, resampler):
             mono = chunk[0] if chunk.shape[0] == 1 else chunk.mean(axis=0, dtype=np.float32)
-            if filled + mono.size > samples.size:
-                samples = _grown(samples, filled + mono.size)
-            samples[filled : filled + mono.size] = mono
+            if limit is not None:
+                mono = mono[: max(0, limit - filled)]
+            yield mono
             filled += mono.size
-            if limit_s is not None and filled >= limit_s * SAMPLE_RATE:
-                filled = min(filled, int(limit_s * SAMPLE_RATE))
+            if limit is not None and filled >= limit:
                 break
             if progress and expected_duration:
                 fraction = min(filled / SAMPLE_RATE / expected_duration, 1.0)
                 if fraction - reported >= 0.01:
                     progress(fraction)
                     reported = fraction
-    if filled == 0:
-        raise AudioError(f"{Path(path).name}: the recording holds no audio that can be decoded.")
-    return samples[:filled] if filled == samples.size else samples[:filled].copy()
+
+
+def hand_back_pages(samples: np.ndarray) -> None:
+    """Let go of the pages of samples mapped from a file (:func:`decode`'s ``scratch_dir``).
+
+    They stay in the page cache, written back to the file when changed, and come back on the
+    next read, so nothing is lost; until then they no longer count in the process's resident
+    memory, and under memory pressure the system can drop them instead of running out.
+    """
+    mapping = getattr(samples, "_mmap", None)
+    if isinstance(mapping, mmap.mmap):
+        mapping.madvise(mmap.MADV_DONTNEED)
 
 
 def measure_loudness(samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> float:

@@ -236,3 +236,57 @@ def test_a_loud_recording_is_turned_down_and_silence_is_left_alone():
     silence = np.zeros(10 * SAMPLE_RATE, dtype=np.float32)
     assert normalise_loudness(silence).gain_db == 0.0
     assert not silence.any()
+
+
+def _resident_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * 4096
+
+
+def test_samples_decoded_to_a_scratch_folder_are_the_same_and_leave_no_file(tmp_path):
+    from transcription.audio import hand_back_pages
+
+    path = shared("whisper-jfk", "jfk.flac")
+    in_memory = decode(path)
+    mapped = decode(path, scratch_dir=tmp_path / "scratch")
+    assert isinstance(mapped, np.memmap)
+    assert np.array_equal(mapped, in_memory)
+    # The file has no name: nothing to clean up after a killed worker.
+    assert list((tmp_path / "scratch").iterdir()) == []
+    # Changes made in place (loudness normalisation) survive handing the pages back.
+    mapped *= np.float32(0.5)
+    hand_back_pages(mapped)
+    assert np.array_equal(mapped, in_memory * np.float32(0.5))
+    limited = decode(path, limit_s=2.5, scratch_dir=tmp_path / "scratch")
+    assert np.array_equal(limited, in_memory[: int(2.5 * SAMPLE_RATE)])
+
+
+def test_handing_back_the_pages_of_mapped_samples_lowers_resident_memory(tmp_path):
+    from transcription.audio import hand_back_pages
+
+    wav = tmp_path / "long.wav"
+    with wave.open(str(wav), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(SAMPLE_RATE)
+        noise = np.random.default_rng(1).integers(-3000, 3000, 20 * 60 * SAMPLE_RATE)
+        out.writeframes(noise.astype("<i2").tobytes())
+    samples = decode(wav, scratch_dir=tmp_path)  # 20 minutes: 77 MB of float32
+    hand_back_pages(samples)
+    before = _resident_bytes()
+    total = float(samples.sum(dtype=np.float64))  # reads every page
+    read = _resident_bytes()
+    hand_back_pages(samples)
+    after = _resident_bytes()
+    assert read - before > 60e6
+    assert read - after > 60e6
+    assert float(samples.sum(dtype=np.float64)) == total
+
+
+def test_a_bad_file_decoded_to_a_scratch_folder_leaves_nothing(tmp_path):
+    bogus = tmp_path / "hearing.mp3"
+    bogus.write_text("not audio")
+    scratch = tmp_path / "scratch"
+    with pytest.raises(AudioError):
+        decode(bogus, scratch_dir=scratch)
+    assert not scratch.exists() or list(scratch.iterdir()) == []
