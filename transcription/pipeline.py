@@ -1,14 +1,23 @@
 """Run a recording through every stage and return one :class:`Transcript`.
 
-decode -> normalise -> [vad] -> transcribe -> [diarize -> assign speakers]. The audio is decoded
-once; every stage works on the same array of 16 kHz mono samples.
+decode -> normalise -> [vad] -> transcribe, with [diarize] beside it -> [assign speakers]. The
+audio is decoded once; every stage works on the same array of 16 kHz mono samples.
+
+Transcription and diarization run at the same time, one in each of two threads, each engine
+on half the cores: on two cores Whisper (CTranslate2) ran faster on one thread than on two
+(tiny.en on 5 minutes of a hearing: 13.8 s against 19.7 s), and the diarizer gained only a
+third from its second thread (41 s against 31 s), so one engine per core keeps both busy.
+When the words are done the diarizer takes every core. With several languages the speakers
+are found first instead, because a change of speaker is where the language may change.
 """
 
 from __future__ import annotations
 
 import logging
+import tempfile
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from transcription import asr, audio, languages
-from transcription.schema import JobProgress, Transcript
+from transcription.schema import JobProgress, Segment, StageProgress, Transcript
 
 if TYPE_CHECKING:
     # Imported where it runs: an import error in an optional diarization stack must not
@@ -71,6 +80,10 @@ class PipelineConfig:
     initial_prompt: str | None = None
     # Where engines that keep caches (numba, onnxruntime) write them; None keeps their default.
     cache_dir: str | None = None
+    # Where a recording's decoded samples are kept, in a nameless file, while it is processed
+    # (about 230 MB an hour); None is the system's temporary folder. Use a folder on disk, not
+    # a RAM-backed one, or the samples are back in memory.
+    scratch_dir: str | None = None
 
 
 # Settings a clerk may give per hearing: the languages spoken choose between the two models;
@@ -96,15 +109,15 @@ _STAGES_WITHOUT_DIARIZATION = {
     "detect_languages": (10, 14),
     "transcribe": (14, 99),
 }
-_STAGES_WITH_DIARIZATION = {
+# Transcription and diarization side by side: both report within one range, each half of it.
+_STAGES_SIDE_BY_SIDE = {
     "probe": (0, 1),
     "decode": (1, 5),
     "normalise": (5, 6),
     "vad": (6, 7),
     "load_model": (7, 8),
-    "detect_languages": (8, 10),
-    "transcribe": (10, 60),
-    "diarize": (60, 97),
+    "transcribe": (8, 97),
+    "diarize": (8, 97),
     "assign_speakers": (97, 99),
 }
 # With more than one language the speakers are told apart first, so that a change of speaker
@@ -159,12 +172,13 @@ class TranscriptionPipeline:
         config = replace(self.config, **given) if given else self.config
         spoken = languages.parse_languages(config.languages)
         source = self.model_source if spoken == ("en",) else self.multilingual_source
-        diarize = config.diarizer != "none"
-        speakers_first = diarize and (spoken is None or len(spoken) > 1)
+        speakers_first, side_by_side = _order(config, spoken)
         if speakers_first:
             stages = _STAGES_SPEAKERS_FIRST
+        elif side_by_side:
+            stages = _STAGES_SIDE_BY_SIDE
         else:
-            stages = _STAGES_WITH_DIARIZATION if diarize else _STAGES_WITHOUT_DIARIZATION
+            stages = _STAGES_WITHOUT_DIARIZATION
         report = _ProgressReport(progress, stages)
         timings: dict[str, float] = {}
         started = time.perf_counter()
@@ -179,14 +193,36 @@ class TranscriptionPipeline:
                 path,
                 expected_duration=info.duration,
                 progress=lambda fraction: report("decode", fraction),
+                scratch_dir=config.scratch_dir or tempfile.gettempdir(),
             )
+        with _pages_handed_back(samples):
+            return self._process(config, samples, sha256, spoken, source, report, timings, started)
+
+    def _process(
+        self,
+        config: PipelineConfig,
+        samples: np.ndarray,
+        sha256: str,
+        spoken: tuple[str, ...] | None,
+        source: asr.ModelSource,
+        report: _ProgressReport,
+        timings: dict[str, float],
+        started: float,
+    ) -> Transcript:
         duration = samples.size / audio.SAMPLE_RATE
+        speakers_first, side_by_side = _order(config, spoken)
 
         # The diarizers were tuned on recordings at their own level: they hear the samples
         # before loudness normalisation, which changes them in place.
         speakers: Diarization | str | None = None
         if speakers_first:
-            speakers = self._find_speakers(config, samples, timings, report)
+            speakers = self._find_speakers(
+                config,
+                samples,
+                timings,
+                lambda fraction: report("diarize", fraction),
+                config.cpu_threads,
+            )
 
         gain_db = 0.0
         if config.normalise_loudness:
@@ -208,10 +244,19 @@ class TranscriptionPipeline:
                 report("vad", 0.0)
                 speech = asr.detect_speech(samples)
 
+        # Side by side, the diarizer hears the recording at its own level while Whisper is
+        # given each piece raised by the gain: one array for both, not a second copy of a
+        # long recording.
+        gain = 1.0
+        if side_by_side and gain_db:
+            samples *= np.float32(10 ** (-gain_db / 20))
+            gain = 10 ** (gain_db / 20)
+
+        asr_threads = max(1, config.cpu_threads // 2) if side_by_side else config.cpu_threads
         with _timed(timings, "load_model"):
             report("load_model", 0.0)
             model = asr.load_model(
-                source, compute_type=config.compute_type, cpu_threads=config.cpu_threads
+                source, compute_type=config.compute_type, cpu_threads=asr_threads
             )
         if spoken is not None and len(spoken) == 1:
             runs = [(spoken[0], speech)]
@@ -230,21 +275,30 @@ class TranscriptionPipeline:
                     progress=lambda fraction: report("detect_languages", fraction),
                 )
             runs = [(run.language, run.regions) for run in languages.language_runs(found)]
-        with _timed(timings, "transcribe"):
-            report("transcribe", 0.0)
-            segments = []
-            for language, regions_heard in runs:
-                part, _ = asr.transcribe(
-                    model,
-                    samples,
-                    language=language,
-                    beam_size=config.beam_size,
-                    speech=regions_heard,
-                    progress=lambda fraction: report("transcribe", fraction),
-                    hotwords=config.hotwords,
-                    initial_prompt=config.initial_prompt,
-                )
-                segments.extend(part)
+
+        def transcribe(progress: StageProgress) -> list[Segment]:
+            with _timed(timings, "transcribe"):
+                progress(0.0)
+                segments = []
+                for language, regions_heard in runs:
+                    part, _ = asr.transcribe(
+                        model,
+                        samples,
+                        language=language,
+                        beam_size=config.beam_size,
+                        speech=regions_heard,
+                        progress=progress,
+                        hotwords=config.hotwords,
+                        initial_prompt=config.initial_prompt,
+                        gain=gain,
+                    )
+                    segments.extend(part)
+                return segments
+
+        if side_by_side:
+            segments, speakers = self._side_by_side(config, samples, timings, report, transcribe)
+        else:
+            segments = transcribe(lambda fraction: report("transcribe", fraction))
         language = languages.main_language(segments) or (spoken[0] if spoken else "en")
 
         transcript = Transcript(
@@ -255,35 +309,81 @@ class TranscriptionPipeline:
             audio_sha256=sha256,
             timings=timings,
         )
-        if diarize:
-            if speakers is None:
-                if gain_db:
-                    # Undo the gain in place rather than keep a second copy of a long
-                    # recording in memory.
-                    samples *= np.float32(10 ** (-gain_db / 20))
-                speakers = self._find_speakers(config, samples, timings, report)
+        if speakers is not None:
             self._assign_speakers(config, transcript, speakers, timings, report)
         timings["total"] = round(time.perf_counter() - started, 3)
         report("done", 1.0)
         return transcript
+
+    def _side_by_side(
+        self,
+        config: PipelineConfig,
+        samples: np.ndarray,
+        timings: dict[str, float],
+        report: _ProgressReport,
+        transcribe: Callable[[StageProgress], list[Segment]],
+    ) -> tuple[list[Segment], Diarization | str]:
+        """Transcribe in this thread while the diarizer runs in another; return both results.
+
+        Only this thread reports progress (the job's progress pipe has one writer): the half
+        of the range done by each engine. torch's thread count belongs to the thread that sets
+        it, so the diarizer's own thread sets it, first to its half of the cores and, from its
+        next progress report after the words are done, to all of them. If transcription fails,
+        the diarizer stops at its next report instead of running on for nothing.
+        """
+        shared = {"fraction": 0.0, "threads": max(1, config.cpu_threads // 2), "stop": False}
+        outcome: list[Diarization | str] = []
+
+        def diarizer_progress(fraction: float) -> None:
+            shared["fraction"] = fraction
+            if shared["stop"]:
+                raise _Stopped("transcription failed")
+            _use_torch_threads(int(shared["threads"]))
+
+        def diarize() -> None:
+            outcome.append(
+                self._find_speakers(
+                    config, samples, timings, diarizer_progress, int(shared["threads"])
+                )
+            )
+
+        worker = threading.Thread(target=diarize, name="diarize", daemon=True)
+        worker.start()
+        try:
+            segments = transcribe(
+                lambda fraction: report("transcribe", (fraction + float(shared["fraction"])) / 2)
+            )
+        except BaseException:
+            shared["stop"] = True
+            worker.join()
+            raise
+        shared["threads"] = config.cpu_threads
+        report("transcribe", (1.0 + float(shared["fraction"])) / 2)
+        while worker.is_alive():
+            worker.join(_WAIT_SECONDS)
+            report("diarize", (1.0 + float(shared["fraction"])) / 2)
+        return segments, outcome[0]
 
     def _find_speakers(
         self,
         config: PipelineConfig,
         samples: np.ndarray,
         timings: dict[str, float],
-        report: _ProgressReport,
+        progress: StageProgress,
+        threads: int,
     ) -> Diarization | str:
-        """Run the diarizer; on failure, return why, so the words are still transcribed."""
+        """Run the diarizer on ``threads`` cores; on failure, return why, so the words are
+        still transcribed."""
+        # Set on every run: torch's setting is the calling thread's, and another run in this
+        # process may have left it at another count.
+        _use_torch_threads(threads)
         try:
             with _timed(timings, "diarize"):
                 from transcription.diarize import create_diarizer
 
-                report("diarize", 0.0)
+                progress(0.0)
                 # The diarizer reports the fraction (0-1) of its own work done.
-                return create_diarizer(config).diarize(
-                    samples, progress=lambda fraction: report("diarize", fraction)
-                )
+                return create_diarizer(config).diarize(samples, progress=progress)
         # Any failure here, even an import error in an optional stack, must not cost the
         # transcript.
         except Exception as error:
@@ -316,6 +416,63 @@ class TranscriptionPipeline:
                 return
         transcript.diarizer = config.diarizer
         transcript.diarization_error = found
+
+
+def _order(config: PipelineConfig, spoken: tuple[str, ...] | None) -> tuple[bool, bool]:
+    """Return whether the speakers are found first, and whether beside the transcription.
+
+    With several languages the speakers are found first, so that a change of speaker is also
+    a place where the language may change (transcription.languages); otherwise at the same
+    time as the words, each on half of the cores.
+    """
+    diarize = config.diarizer != "none"
+    speakers_first = diarize and (spoken is None or len(spoken) > 1)
+    return speakers_first, diarize and not speakers_first
+
+
+# How often the pages of the decoded samples that were read are handed back (see below).
+_HAND_BACK_SECONDS = 1.0
+
+
+@contextmanager
+def _pages_handed_back(samples: np.ndarray) -> Iterator[None]:
+    """Hand back, every second, the pages of the samples that the stages have read.
+
+    The samples are mapped from a file; a page read stays resident until handed back, so
+    without this every stage that reads the whole recording would leave all of it resident
+    (700 MB for three hours) although each stage works on a few seconds at a time.
+    """
+    stop = threading.Event()
+
+    def hand_back() -> None:
+        while not stop.wait(_HAND_BACK_SECONDS):
+            audio.hand_back_pages(samples)
+
+    worker = threading.Thread(target=hand_back, name="hand back pages", daemon=True)
+    worker.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        worker.join()
+
+
+# How often the transcribing thread reports the diarizer's progress once the words are done.
+_WAIT_SECONDS = 0.5
+
+
+class _Stopped(Exception):
+    """Raised in the diarizer's thread to end it early."""
+
+
+def _use_torch_threads(count: int) -> None:
+    """Set the calling thread's torch thread count (the diarizers run on torch)."""
+    try:
+        import torch
+    except ImportError:  # the diarizer will say why it cannot run
+        return
+    if torch.get_num_threads() != count:
+        torch.set_num_threads(count)
 
 
 def _failure(config: PipelineConfig, error: Exception) -> str:

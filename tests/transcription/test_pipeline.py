@@ -8,6 +8,7 @@ import sys
 import types
 
 import jiwer
+import numpy as np
 import pytest
 
 from tests.conftest import shared
@@ -167,7 +168,8 @@ def test_diarization_gets_the_decoded_samples_at_their_own_level(monkeypatch):
     assert transcript.diarizer == "fake diarizer"
     assert {"diarize", "assign_speakers"} <= set(transcript.timings)
     assert [percent for _, percent in reports] == sorted(percent for _, percent in reports)
-    assert ("diarize", 97) in reports
+    # Transcription and diarization share one range; assigning speakers starts where it ends.
+    assert reports[reports.index(("assign_speakers", 97)) - 1][1] == 97
     # Loudness normalisation is for recognition; the diarizer sees the recording's own level.
     assert seen["samples"] == pytest.approx(decode(path), abs=1e-6)
 
@@ -221,3 +223,110 @@ def test_per_recording_speaker_settings_reach_the_diarizer(monkeypatch):
     assert configs[0].max_speakers == 9
     # The pipeline's own configuration is not changed for the next recording.
     assert pipeline.config.num_speakers is None
+
+
+@pytest.fixture
+def timed_transcription(monkeypatch):
+    """Record when transcription runs and let a test make it fail; returns the record."""
+    import threading
+    import time
+
+    from transcription import asr
+
+    record = {"done": threading.Event(), "fail": False}
+    real = asr.transcribe
+
+    def transcribe(*args, **kwargs):
+        record["start"] = time.monotonic()
+        record["thread"] = threading.current_thread().name
+        try:
+            if record["fail"]:
+                raise RuntimeError("the speech model failed")
+            return real(*args, **kwargs)
+        finally:
+            record["end"] = time.monotonic()
+            record["done"].set()
+
+    monkeypatch.setattr(asr, "transcribe", transcribe)
+    return record
+
+
+@pytest.mark.model
+def test_speakers_are_found_beside_the_words_one_core_each_then_all(
+    monkeypatch, timed_transcription, tmp_path
+):
+    import threading
+    import time
+
+    import torch
+
+    seen = {}
+
+    def diarize(samples, progress):
+        seen["start"] = time.monotonic()
+        seen["thread"] = threading.current_thread().name
+        seen["mapped"] = isinstance(samples, np.memmap)
+        progress(0.1)
+        seen["threads while transcribing"] = torch.get_num_threads()
+        assert timed_transcription["done"].wait(60)
+        progress(0.6)
+        seen["threads after"] = torch.get_num_threads()
+        time.sleep(1.2)  # long enough for the pipeline to report the diarizer's progress
+        seen["end"] = time.monotonic()
+        return types.SimpleNamespace(
+            turns=[SpeakerTurn(0.0, 11.0, "SPEAKER_00")], embeddings={}, name="fake"
+        )
+
+    install_fake_diarization(monkeypatch, diarize)
+    reports: list[tuple[str, int]] = []
+    config = PipelineConfig(diarizer="fake", cpu_threads=2, scratch_dir=str(tmp_path))
+    transcript = TranscriptionPipeline(config).run(
+        shared("whisper-jfk", "jfk.wav"),
+        progress=lambda stage, percent: reports.append((stage, percent)),
+    )
+    # The decoded samples were kept in a nameless file in the scratch folder, now gone.
+    assert seen["mapped"] and list(tmp_path.iterdir()) == []
+    assert transcript.speakers == ["SPEAKER_00"]
+    assert (
+        jiwer.wer(
+            "and so my fellow americans ask not what your country can do for you ask what you can"
+            " do for your country",
+            normalised(" ".join(s.text for s in transcript.segments)),
+        )
+        <= JFK_MAX_WER
+    )
+    # Two threads, running at the same time.
+    assert seen["thread"] != timed_transcription["thread"]
+    assert seen["start"] < timed_transcription["end"]
+    assert timed_transcription["start"] < seen["end"]
+    # One core for the diarizer while Whisper has the other, both once the words are done.
+    assert (seen["threads while transcribing"], seen["threads after"]) == (1, 2)
+    # One range for both, never going back, the diarizer's half reported while it finishes.
+    percents = [percent for _, percent in reports]
+    assert percents == sorted(percents)
+    stages = list(dict.fromkeys(stage for stage, _ in reports))
+    assert stages[-4:] == ["transcribe", "diarize", "assign_speakers", "done"]
+
+
+@pytest.mark.model
+def test_a_failed_transcription_stops_the_diarizer_beside_it(monkeypatch, timed_transcription):
+    import threading
+
+    stopped = threading.Event()
+
+    def diarize(samples, progress):
+        try:
+            for _ in range(600):
+                progress(0.2)
+                threading.Event().wait(0.05)
+        except Exception:
+            stopped.set()
+            raise
+        return types.SimpleNamespace(turns=[], embeddings={}, name="fake")
+
+    install_fake_diarization(monkeypatch, diarize)
+    timed_transcription["fail"] = True
+    with pytest.raises(RuntimeError, match="the speech model failed"):
+        TranscriptionPipeline(PipelineConfig(diarizer="fake")).run(shared("whisper-jfk", "jfk.wav"))
+    # The pipeline waited for the diarizer to stop rather than leave it running.
+    assert stopped.is_set()
