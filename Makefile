@@ -7,7 +7,7 @@ PORT   ?= 5000
 export PYANNOTE_METRICS_ENABLED = false
 export HF_HUB_OFFLINE = 1
 
-.PHONY: run install runtime-packages system-packages db demo serve worker test test-fast test-postgres lint format bench bench-diarization bench-search bench-page bench-glossary eval-vad clean
+.PHONY: run install runtime-packages system-packages db demo serve worker test test-fast test-postgres lint format bench bench-long bench-diarization bench-search bench-page bench-glossary eval-vad clean
 
 ## run: install, create the database, transcribe the demo hearing with the real model, serve the site
 run: install runtime-packages db demo serve
@@ -80,6 +80,13 @@ format: install
 bench: install
 	$(PY) bench/job_speed.py --diarizer auto
 	$(PY) bench/transcription_speed.py
+
+## bench-long: a 32-minute hearing-shaped file, then 2 and 6 copies joined (1 and 3 hours): speed and peak memory per stage
+bench-long: install
+	$(PY) bench/hearing_audio.py bench/results/hearing.wav
+	$(PY) bench/stage_memory.py bench/results/hearing.wav
+	$(PY) bench/stage_memory.py bench/results/hearing.wav --repeat 2
+	$(PY) bench/stage_memory.py bench/results/hearing.wav --repeat 6
 
 ## bench-search: search at 1,000 hearing-hours, service and page p95 under every filter, SQLite then PostgreSQL
 bench-search: install

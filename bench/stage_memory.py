@@ -6,6 +6,8 @@ this on files of different lengths (``python bench/hearing_audio.py OUT.wav`` ma
 sampled every 0.2 s and charged to the stage the pipeline last reported.
 
     python bench/stage_memory.py FILE [--languages en] [--diarizer auto]
+    python bench/stage_memory.py hearing.wav --repeat 2     # a 1-hour file: 2 copies joined
+    make bench-long     # the 32-minute hearing, then 1 and 6 copies of it (1 and 3 hours)
 """
 
 from __future__ import annotations
@@ -25,9 +27,24 @@ def resident_bytes() -> int:
         return int(statm.read().split()[1]) * 4096
 
 
-def main() -> None:
-    from transcription.pipeline import PipelineConfig, TranscriptionPipeline
+def joined_copies(path: str, copies: int) -> str:
+    """Write ``copies`` copies of a recording one after another to a WAV file; return its path."""
+    import tempfile
 
+    import soundfile
+
+    out = Path(tempfile.mkdtemp(prefix="long-recording-")) / f"{Path(path).stem}x{copies}.wav"
+    info = soundfile.info(path)
+    with soundfile.SoundFile(
+        out, "w", samplerate=info.samplerate, channels=info.channels, subtype="PCM_16"
+    ) as joined:
+        for _ in range(copies):
+            for block in soundfile.blocks(path, blocksize=1 << 20, dtype="int16"):
+                joined.write(block)
+    return str(out)
+
+
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("file")
     parser.add_argument("--languages", default="en")
@@ -35,7 +52,24 @@ def main() -> None:
     parser.add_argument(
         "--scratch-dir", help="where the decoded samples are kept (default: the system's temp)"
     )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="join this many copies of FILE and process that"
+    )
     options = parser.parse_args()
+    if options.repeat > 1:
+        options.file = joined_copies(options.file, options.repeat)
+        try:
+            measure(options)
+        finally:
+            Path(options.file).unlink()
+            Path(options.file).parent.rmdir()
+    else:
+        measure(options)
+
+
+def measure(options: argparse.Namespace) -> None:
+    """Process the file once, printing its speed and each stage's peak memory."""
+    from transcription.pipeline import PipelineConfig, TranscriptionPipeline
 
     stage, peaks, done = ["start"], {}, threading.Event()
 

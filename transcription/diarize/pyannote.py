@@ -19,6 +19,7 @@ from transcription.diarize.base import (
     quiet_warnings,
     relabelled,
 )
+from transcription.memory import hand_back_free_memory
 from transcription.schema import SpeakerTurn, StageProgress
 from transcription.voices import (
     EMBEDDING_DIMENSION,
@@ -141,7 +142,8 @@ def _campplus_model_class() -> type:
             self, waveforms: torch.Tensor, weights: torch.Tensor | None = None
         ) -> torch.Tensor:
             embeddings = torch.full((waveforms.shape[0], EMBEDDING_DIMENSION), math.nan)
-            previous, previous_features = None, None
+            previous: torch.Tensor | None = None
+            previous_features = torch.zeros(0, 80)
             for index, waveform in enumerate(waveforms):
                 if weights is not None and int((weights[index] > 0.5).sum()) == 0:
                     continue  # a local speaker silent in this window
@@ -167,6 +169,7 @@ def _campplus_model_class() -> type:
                         continue
                 centred = features - features.mean(dim=0, keepdim=True)
                 embeddings[index] = self.encoder(centred.unsqueeze(0))[0]
+            hand_back_free_memory()
             return embeddings
 
     return CampplusEmbedding
