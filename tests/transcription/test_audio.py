@@ -99,12 +99,19 @@ def test_probe_rejects_text_renamed_to_mp3(tmp_path):
         probe(fake)
 
 
-def test_probe_rejects_a_wav_with_no_samples(tmp_path):
-    silent = tmp_path / "hearing.wav"
-    with wave.open(str(silent), "wb") as out:
+def write_mono_wav(path: Path, samples: np.ndarray | None = None) -> Path:
+    """Write 16-bit mono samples (none: an empty file) as a WAV file at the pipeline's rate."""
+    with wave.open(str(path), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(SAMPLE_RATE)
+        if samples is not None:
+            out.writeframes(samples.astype("<i2").tobytes())
+    return path
+
+
+def test_probe_rejects_a_wav_with_no_samples(tmp_path):
+    silent = write_mono_wav(tmp_path / "hearing.wav")
     with pytest.raises(AudioError, match="zero length"):
         probe(silent)
 
@@ -264,13 +271,8 @@ def test_samples_decoded_to_a_scratch_folder_are_the_same_and_leave_no_file(tmp_
 def test_handing_back_the_pages_of_mapped_samples_lowers_resident_memory(tmp_path):
     from transcription.audio import hand_back_pages
 
-    wav = tmp_path / "long.wav"
-    with wave.open(str(wav), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(SAMPLE_RATE)
-        noise = np.random.default_rng(1).integers(-3000, 3000, 20 * 60 * SAMPLE_RATE)
-        out.writeframes(noise.astype("<i2").tobytes())
+    noise = np.random.default_rng(1).integers(-3000, 3000, 20 * 60 * SAMPLE_RATE)
+    wav = write_mono_wav(tmp_path / "long.wav", noise)
     samples = decode(wav, scratch_dir=tmp_path)  # 20 minutes: 77 MB of float32
     hand_back_pages(samples)
     before = _resident_bytes()
