@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import os
 import threading
@@ -32,6 +33,8 @@ from transcription.voices import (
 
 if TYPE_CHECKING:
     import torch
+
+log = logging.getLogger(__name__)
 
 # Hop of the 10 s segmentation window, as a share of it: 0.3 means a window every 3 s.
 # pyannote's own pipelines use 0.1; 0.3 measured the same DER at less than half the time.
@@ -102,6 +105,7 @@ class ShippedPyannoteDiarizer(Diarizer):
             # name each speaker's voice (a few pieces moved, not the bulk of anyone's speech).
             from transcription.diarize.refine import refine_turns
 
+            log.debug("refining %d turns", len(turns))
             turns = refine_turns(samples, turns)
         # Centroids of ReLU'd embeddings are not comparable with embed_voice(); the base class
         # embeds every speaker again from clean speech.
@@ -202,14 +206,73 @@ def _shipped_pipeline(segmentation_step: float, output_relu: bool) -> tuple[Any,
 @functools.cache
 def _lean_pipeline_class() -> type:
     """Return pyannote's ``SpeakerDiarization`` with a reconstruction that does not grow with
-    the product of the recording's length and its number of speakers."""
+    the product of the recording's length and its number of speakers, without the exclusive
+    (one speaker a frame) diarization, which nothing here reads, and with a clustering that
+    does not hold every distance between the window embeddings."""
     from pyannote.audio.pipelines import SpeakerDiarization
 
+    _use_vector_linkage()
+
     class LeanSpeakerDiarization(SpeakerDiarization):
+        _clusters_reconstructed: Any = None
+
+        def apply(self, file: Any, *args: Any, **kwargs: Any) -> Any:
+            self._clusters_reconstructed = None
+            try:
+                return super().apply(file, *args, **kwargs)
+            finally:
+                self._clusters_reconstructed = None
+
         def reconstruct(self, segmentations: Any, hard_clusters: Any, count: Any) -> Any:
+            # pyannote 4's apply() reconstructs twice from the same clusters: the diarization,
+            # then its exclusive form (the count capped at one speaker a frame). The second
+            # held another frames x speakers pass while the first was alive (230 MB for
+            # 3 hours and 30 speakers) and ran Binarize again; it is answered with no speakers.
+            if hard_clusters is self._clusters_reconstructed:
+                return _no_speakers(count)
+            self._clusters_reconstructed = hard_clusters
             return lean_reconstruct(segmentations, hard_clusters, count)
 
     return LeanSpeakerDiarization
+
+
+def _no_speakers(count: Any) -> Any:
+    from pyannote.core import SlidingWindowFeature  # type: ignore[import-untyped]
+
+    return SlidingWindowFeature(np.zeros((0, 0), dtype=np.uint8), count.sliding_window)
+
+
+def vector_linkage(
+    embeddings: np.ndarray, method: str = "single", metric: str = "euclidean"
+) -> np.ndarray:
+    """scipy's ``linkage`` of observation vectors, without its matrix of every distance.
+
+    scipy computes all N(N-1)/2 distances in float64 and copies them before merging: the
+    5,000 window embeddings of a 3-hour hearing took 200 MB, growing with the square of the
+    length. fastcluster's ``linkage_vector`` builds the same dendrogram for these methods on
+    Euclidean vectors keeping only the vectors (Mullner, J. Stat. Softw. 53(9), 2013); any
+    other method or metric goes to scipy as before.
+    """
+    if metric == "euclidean" and method in {"centroid", "median", "ward", "single"}:
+        import fastcluster
+
+        vectors = np.asarray(embeddings, dtype=np.float64)
+        return np.asarray(fastcluster.linkage_vector(vectors, method=method, metric=metric))
+    from scipy.cluster.hierarchy import linkage
+
+    return np.asarray(linkage(embeddings, method=method, metric=metric))
+
+
+@functools.cache
+def _use_vector_linkage() -> None:
+    """Point pyannote's agglomerative clustering at :func:`vector_linkage`.
+
+    Its ``cluster`` calls the ``linkage`` it imported from scipy by name; replacing that name
+    leaves the rest of the method as it is (threshold, small clusters, speaker bounds).
+    """
+    from pyannote.audio.pipelines import clustering
+
+    clustering.linkage = vector_linkage
 
 
 # Frames (about 17 ms each) ranked at a time when choosing each frame's speakers.
@@ -225,7 +288,7 @@ def lean_reconstruct(segmentations: Any, hard_clusters: np.ndarray, count: Any) 
     at once (int64). Here each window's scores are added straight into the per-frame sums, in
     the same order and the same float32, and the ranking is done a block of frames at a time.
     """
-    from pyannote.core import SlidingWindow, SlidingWindowFeature  # type: ignore[import-untyped]
+    from pyannote.core import SlidingWindow, SlidingWindowFeature
 
     num_chunks, num_frames, _ = segmentations.data.shape
     num_clusters = int(np.max(hard_clusters)) + 1
@@ -250,10 +313,11 @@ def lean_reconstruct(segmentations: Any, hard_clusters: np.ndarray, count: Any) 
             )
     activations = SlidingWindowFeature(sums, frames)
     extent = activations.extent & count.extent
-    activations = activations.crop(extent, return_data=False)
-    count = count.crop(extent, return_data=False)
-    scores, speakers_heard = activations.data, count.data.reshape(-1)
-    binary = np.zeros_like(scores)
+    # The frames inside both extents, as views: pyannote's crop() stacks a copy of them.
+    scores, scores_window = _cropped(activations, extent)
+    speakers_heard = _cropped(count, extent)[0].reshape(-1)
+    # 0/1 a frame and speaker: one byte each, not pyannote's four (Binarize compares values).
+    binary = np.zeros(scores.shape, dtype=np.uint8)
     rows = min(len(scores), len(speakers_heard))
     for a in range(0, rows, _RANK_FRAMES):
         b = min(a + _RANK_FRAMES, rows)
@@ -261,7 +325,19 @@ def lean_reconstruct(segmentations: Any, hard_clusters: np.ndarray, count: Any) 
         rank = np.empty_like(order)
         np.put_along_axis(rank, order, np.arange(order.shape[1])[None, :], axis=-1)
         binary[a:b] = rank < speakers_heard[a:b, None]
-    return SlidingWindowFeature(binary, activations.sliding_window)
+    return SlidingWindowFeature(binary, scores_window)
+
+
+def _cropped(feature: Any, extent: Any) -> tuple[np.ndarray, Any]:
+    """Return the rows of a SlidingWindowFeature inside ``extent``, and their window, as
+    ``feature.crop(extent, return_data=False)`` does, but as a view of the data."""
+    from pyannote.core import SlidingWindow
+
+    window = feature.sliding_window
+    ((start, end),) = window.crop(extent, mode="loose", return_ranges=True)
+    start, end = max(start, 0), min(end, len(feature.data))
+    rows = SlidingWindow(start=window[start].start, duration=window.duration, step=window.step)
+    return feature.data[start:end], rows
 
 
 # --------------------------------------------------------------------------------------------
@@ -417,6 +493,10 @@ def _progress_hook(progress: StageProgress, share: float) -> Callable[..., None]
         completed: int | None = None,
     ) -> None:
         nonlocal reported
+        if total is None:
+            # Each step is announced with its result when it ends (bench/stage_memory.py
+            # charges memory to the step under way).
+            log.debug("pyannote step done: %s", step)
         if step not in _PYANNOTE_STEPS:
             return
         start, end = _PYANNOTE_STEPS[step]

@@ -150,3 +150,64 @@ def test_the_lean_reconstruction_gives_pyannotes_own_diarization() -> None:
             assert window == (expected.sliding_window.start, expected.sliding_window.step)
             assert found.sliding_window.duration == expected.sliding_window.duration
             assert np.array_equal(found.data, expected.data)
+
+
+def test_vector_linkage_builds_scipys_dendrogram() -> None:
+    """fastcluster's linkage of the vectors merges as scipy's linkage of all distances does,
+    on unit-length vectors around a few voices, as pyannote clusters them."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    rng = np.random.default_rng(11)
+    voices = rng.standard_normal((12, EMBEDDING_DIMENSION))
+    vectors = voices[rng.integers(0, 12, 1_500)] + 0.6 * rng.standard_normal(
+        (1_500, EMBEDDING_DIMENSION)
+    )
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    for method in ("centroid", "single", "ward", "median"):
+        expected = linkage(vectors, method=method, metric="euclidean")
+        found = pyannote.vector_linkage(vectors, method=method, metric="euclidean")
+        assert np.allclose(found[:, 2], expected[:, 2]), method
+        assert np.array_equal(found[:, 3], expected[:, 3]), method
+        for threshold in (0.5, 0.7, 0.9):
+            assert np.array_equal(
+                fcluster(found, threshold, criterion="distance"),
+                fcluster(expected, threshold, criterion="distance"),
+            ), (method, threshold)
+    # Other methods are scipy's own.
+    average = pyannote.vector_linkage(vectors, method="average", metric="cosine")
+    assert np.array_equal(average, linkage(vectors, method="average", metric="cosine"))
+
+
+@pytest.mark.model
+def test_the_lean_pipeline_gives_pyannotes_own_diarization(monkeypatch) -> None:
+    """The shipped pipeline, which skips the exclusive diarization and clusters with
+    fastcluster, diarizes a real minute of meeting exactly as pyannote's own code does."""
+    import scipy.cluster.hierarchy
+    import torch
+    from pyannote.audio.pipelines import SpeakerDiarization, clustering
+
+    from tests.conftest import shared
+    from transcription.audio import decode
+
+    samples = np.concatenate(
+        [decode(shared("ami-pyannote-debug", f"{clip}.wav")) for clip in ("trn00", "dev01")]
+    )
+    pipeline, _ = pyannote._shipped_pipeline(pyannote.SEGMENTATION_STEP, False)
+    pipeline.instantiate(
+        {
+            "segmentation": {"min_duration_off": 0.0},
+            "clustering": {"method": "centroid", "threshold": 0.7, "min_cluster_size": 4},
+        }
+    )
+    file = {"waveform": torch.from_numpy(samples)[None], "sample_rate": SAMPLE_RATE, "uri": "x"}
+
+    lean = pipeline(file)
+    assert clustering.linkage is pyannote.vector_linkage
+    assert len(lean.exclusive_speaker_diarization) == 0
+    monkeypatch.setattr(clustering, "linkage", scipy.cluster.hierarchy.linkage)
+    monkeypatch.setattr(pipeline, "reconstruct", SpeakerDiarization.reconstruct.__get__(pipeline))
+    own = SpeakerDiarization.apply(pipeline, file)
+
+    assert len(own.speaker_diarization.labels()) >= 3
+    assert lean.speaker_diarization == own.speaker_diarization
+    assert np.array_equal(lean.speaker_embeddings, own.speaker_embeddings)
