@@ -160,3 +160,23 @@ def test_a_hearing_transcribed_in_pieces_reads_as_in_one_call(monkeypatch):
         w for s in pieced for w in s.words if w.start > 2 * (clip.size + pause.size) / SAMPLE_RATE
     ]
     assert third and third[0].text.lower().startswith("and")
+
+
+def test_the_spectrogram_made_in_blocks_is_the_engines_own():
+    """Whisper's features of a long piece, made 30 s of frames at a time, equal those of
+    faster-whisper's own extractor bit for bit, at lengths around the block edges."""
+    from faster_whisper.feature_extractor import FeatureExtractor
+
+    from transcription.asr import bounded_feature_extractor
+    from transcription.audio import decode
+
+    clips = ["dev00", "dev01"] + [f"trn{i:02d}" for i in range(10)]
+    speech = np.concatenate([decode(shared("ami-pyannote-debug", f"{c}.wav")) for c in clips])
+    own, bounded = FeatureExtractor(), bounded_feature_extractor({})
+    assert speech.size > 300 * 16_000
+    for seconds in (speech.size / 16_000, 300, 95.01, 90, 61.3, 60, 12):
+        piece = speech[: int(seconds * 16_000)]
+        assert np.array_equal(bounded(piece), own(piece)), seconds
+    piece = speech[: 200 * 16_000 + 37]
+    assert np.array_equal(bounded(piece, chunk_length=30), own(piece, chunk_length=30))
+    assert bounded.nb_max_frames == own.nb_max_frames
