@@ -318,6 +318,48 @@ def normalise_loudness(
     return LoudnessAdjustment(loudness, 20 * math.log10(float(gain)), peak, peak_level(samples))
 
 
+# RMS (full scale 1.0) that the loud passages of a quiet recording are raised to before the
+# speakers are told apart, about -26 dBFS (transcription.diarize.base.checked_samples says
+# why); recordings already that loud are left alone.
+SPEECH_LEVEL = 0.05
+# Near-silent recordings are not amplified without limit.
+MAX_SPEECH_GAIN_DB = 50.0
+# A smaller raise than a tenth of a decibel changes nothing a diarizer hears, and is not
+# worth a copy of the recording.
+_LEAST_SPEECH_GAIN = 10 ** (0.1 / 20)
+
+
+def speech_level(samples: np.ndarray) -> float:
+    """Return the RMS of the loudest passages: the 90th percentile of 0.5 s block RMS."""
+    block = SAMPLE_RATE // 2
+    usable = samples.size - samples.size % block
+    if usable == 0:
+        return (
+            float(np.sqrt(np.mean(np.square(samples, dtype=np.float64)))) if samples.size else 0.0
+        )
+    blocks = samples[:usable].reshape(-1, block)
+    # A few minutes at a time: the squares of a whole three-hour hearing in float64 would be
+    # 1.4 GB.
+    step = 600
+    energy = np.concatenate(
+        [
+            np.square(blocks[i : i + step], dtype=np.float64).mean(axis=1)
+            for i in range(0, blocks.shape[0], step)
+        ]
+    )
+    return float(np.sqrt(np.percentile(energy, 90)))
+
+
+def speech_level_gain(samples: np.ndarray) -> float:
+    """Return the gain that raises a quiet recording's loud passages to :data:`SPEECH_LEVEL`
+    (at most :data:`MAX_SPEECH_GAIN_DB`), or 1.0 for a recording loud enough as it is."""
+    level = speech_level(samples)
+    if not 0.0 < level < SPEECH_LEVEL:
+        return 1.0
+    gain = min(SPEECH_LEVEL / level, 10 ** (MAX_SPEECH_GAIN_DB / 20))
+    return gain if gain >= _LEAST_SPEECH_GAIN else 1.0
+
+
 def _check_wav_header(path: Path) -> float | None:
     """Return a RIFF WAV file's declared duration, or raise if its data is missing or cut.
 

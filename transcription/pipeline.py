@@ -213,16 +213,30 @@ class TranscriptionPipeline:
         speakers_first, side_by_side = _order(config, spoken)
 
         # The diarizers were tuned on recordings at their own level: they hear the samples
-        # before loudness normalisation, which changes them in place.
+        # before loudness normalisation, which changes them in place. A quiet recording is
+        # raised for them, in place: the diarizer would otherwise raise a copy of it (690 MB
+        # for a quiet 3-hour hearing). Recognition hears what it heard before.
+        raise_by = audio.speech_level_gain(samples) if speakers_first or side_by_side else 1.0
+        if raise_by >= 10 ** (audio.MAX_SPEECH_GAIN_DB / 20):
+            # Near silence, still quiet at the cap, which the diarizer's own check would
+            # raise again: it is left to that check's copy, as before.
+            raise_by = 1.0
         speakers: Diarization | str | None = None
         if speakers_first:
-            speakers = self._find_speakers(
-                config,
-                samples,
-                timings,
-                lambda fraction: report("diarize", fraction),
-                config.cpu_threads,
-            )
+            if raise_by > 1.0:
+                samples *= np.float32(raise_by)
+            try:
+                speakers = self._find_speakers(
+                    config,
+                    samples,
+                    timings,
+                    lambda fraction: report("diarize", fraction),
+                    config.cpu_threads,
+                )
+            finally:
+                if raise_by > 1.0:
+                    # Back to the recorded level, to the last bit for most samples.
+                    samples /= np.float32(raise_by)
 
         gain_db = 0.0
         if config.normalise_loudness:
@@ -244,13 +258,13 @@ class TranscriptionPipeline:
                 report("vad", 0.0)
                 speech = asr.detect_speech(samples)
 
-        # Side by side, the diarizer hears the recording at its own level while Whisper is
-        # given each piece raised by the gain: one array for both, not a second copy of a
-        # long recording.
+        # Side by side, the diarizer hears the recording at its own level (raised, if quiet)
+        # while Whisper is given each piece at the normalised level: one array for both, not
+        # a second copy of a long recording.
         gain = 1.0
-        if side_by_side and gain_db:
-            samples *= np.float32(10 ** (-gain_db / 20))
-            gain = 10 ** (gain_db / 20)
+        if side_by_side and (gain_db or raise_by > 1.0):
+            gain = 10 ** (gain_db / 20) / raise_by
+            samples *= np.float32(1 / gain)
 
         asr_threads = max(1, config.cpu_threads // 2) if side_by_side else config.cpu_threads
         with _timed(timings, "load_model"):

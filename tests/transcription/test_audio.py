@@ -15,8 +15,10 @@ import pytest
 
 from tests.conftest import shared
 from transcription.audio import (
+    MAX_SPEECH_GAIN_DB,
     PEAK_CEILING,
     SAMPLE_RATE,
+    SPEECH_LEVEL,
     TARGET_LOUDNESS_LUFS,
     AudioError,
     decode,
@@ -25,6 +27,8 @@ from transcription.audio import (
     normalise_loudness,
     peak_level,
     probe,
+    speech_level,
+    speech_level_gain,
 )
 
 
@@ -243,6 +247,26 @@ def test_a_loud_recording_is_turned_down_and_silence_is_left_alone():
     silence = np.zeros(10 * SAMPLE_RATE, dtype=np.float32)
     assert normalise_loudness(silence).gain_db == 0.0
     assert not silence.any()
+
+
+def test_a_quiet_recording_is_raised_to_the_speech_level_up_to_a_cap():
+    recorded = decode(shared("whisper-jfk", "jfk.wav"))
+    quiet = recorded * np.float32(0.01)
+    raise_by = speech_level_gain(quiet)
+    assert raise_by > 10
+    assert speech_level(quiet * np.float32(raise_by)) == pytest.approx(SPEECH_LEVEL, rel=1e-4)
+    near_silent = recorded * np.float32(1e-5)
+    assert speech_level_gain(near_silent) == pytest.approx(10 ** (MAX_SPEECH_GAIN_DB / 20))
+
+
+def test_a_recording_loud_enough_for_the_diarizer_is_not_raised():
+    recorded = decode(shared("whisper-jfk", "jfk.wav"))
+    assert speech_level(recorded) > SPEECH_LEVEL
+    assert speech_level_gain(recorded) == 1.0
+    # Just below the level, a raise under a tenth of a decibel is not made either.
+    just_below = recorded * np.float32(SPEECH_LEVEL * 0.999 / speech_level(recorded))
+    assert speech_level_gain(just_below) == 1.0
+    assert speech_level_gain(np.zeros(SAMPLE_RATE, dtype=np.float32)) == 1.0
 
 
 def _resident_bytes() -> int:

@@ -6,6 +6,7 @@ import json
 import re
 import sys
 import types
+from dataclasses import replace
 
 import jiwer
 import numpy as np
@@ -172,6 +173,73 @@ def test_diarization_gets_the_decoded_samples_at_their_own_level(monkeypatch):
     assert reports[reports.index(("assign_speakers", 97)) - 1][1] == 97
     # Loudness normalisation is for recognition; the diarizer sees the recording's own level.
     assert seen["samples"] == pytest.approx(decode(path), abs=1e-6)
+
+
+def hearing_both_engines(monkeypatch, path, languages):
+    """Run the pipeline on ``path`` with stand-ins for the engines; return what the diarizer
+    heard (its array, level, and whether it would copy it) and what recognition heard."""
+    from transcription import asr
+    from transcription import languages as spoken
+    from transcription.audio import speech_level
+    from transcription.diarize.base import checked_samples
+
+    seen, heard = {}, []
+
+    def diarize(samples, progress):
+        seen.update(
+            level=speech_level(samples),
+            copied=not np.shares_memory(checked_samples(samples), samples),
+            samples=np.array(samples),
+        )
+        return types.SimpleNamespace(
+            turns=[SpeakerTurn(0.0, 11.0, "SPEAKER_00")], embeddings={}, name="fake"
+        )
+
+    def transcribe(model, samples, *, speech=None, gain=1.0, **_):
+        regions = speech if speech is not None else [asr.SpeechRegion(0, samples.size)]
+        heard.append(np.concatenate([samples[r.start : r.end] for r in regions]) * gain)
+        return [], "en"
+
+    def detect(model, samples, found, languages, pause_times=None, progress=None):
+        return [replace(passage, language="en", probability=1.0) for passage in found]
+
+    install_fake_diarization(monkeypatch, diarize)
+    monkeypatch.setattr(asr, "load_model", lambda *args, **kwargs: object())
+    monkeypatch.setattr(asr, "transcribe", transcribe)
+    monkeypatch.setattr(spoken, "detect_passages", detect)
+    config = PipelineConfig(diarizer="fake", languages=languages)
+    TranscriptionPipeline(config).run(path)
+    return seen, np.concatenate(heard)
+
+
+@pytest.mark.parametrize("languages", ["en", "en,es"], ids=["side by side", "speakers first"])
+def test_a_quiet_recording_is_raised_for_the_diarizer_in_place(monkeypatch, tmp_path, languages):
+    """The diarizer hears a quiet recording at the level its engines need, in the pipeline's
+    own array (raising a copy of it cost 690 MB on a quiet 3-hour hearing), and recognition
+    hears it as before: normalised from its recorded level, whichever runs first."""
+    import soundfile
+
+    from transcription.audio import SPEECH_LEVEL, decode, speech_level
+    from transcription.diarize.base import checked_samples
+
+    loud = decode(shared("whisper-jfk", "jfk.wav"))
+    quiet_file = tmp_path / "quiet.wav"
+    soundfile.write(quiet_file, loud * np.float32(0.02), 16_000, subtype="FLOAT")
+    assert speech_level(decode(quiet_file)) < SPEECH_LEVEL / 5
+
+    seen, heard = hearing_both_engines(monkeypatch, quiet_file, languages)
+
+    assert seen["level"] == pytest.approx(SPEECH_LEVEL, rel=1e-3)
+    assert not seen["copied"]
+    # What the diarizer heard is what it raised a copy to before.
+    np.testing.assert_allclose(seen["samples"], checked_samples(decode(quiet_file)), rtol=1e-5)
+    # Recognition hears what it heard before, when nothing was raised in place: the same
+    # recording normalised from its recorded level (a diarizer that copies, as a loud
+    # recording's does, leaves the pipeline's array alone).
+    monkeypatch.setattr("transcription.audio.speech_level_gain", lambda samples: 1.0)
+    _, as_before = hearing_both_engines(monkeypatch, quiet_file, languages)
+    assert heard.size == as_before.size > 0
+    np.testing.assert_allclose(heard, as_before, rtol=1e-5, atol=1e-8)
 
 
 @pytest.mark.model

