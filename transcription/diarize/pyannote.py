@@ -209,18 +209,22 @@ def _lean_pipeline_class() -> type:
     the product of the recording's length and its number of speakers, without the exclusive
     (one speaker a frame) diarization, which nothing here reads, and with a clustering that
     does not hold every distance between the window embeddings."""
-    from pyannote.audio.pipelines import SpeakerDiarization
-
-    _use_vector_linkage()
+    from pyannote.audio.pipelines import SpeakerDiarization, clustering
 
     class LeanSpeakerDiarization(SpeakerDiarization):
         _clusters_reconstructed: Any = None
 
         def apply(self, file: Any, *args: Any, **kwargs: Any) -> Any:
             self._clusters_reconstructed = None
+            # pyannote's agglomerative clustering calls the ``linkage`` it imported from
+            # scipy by name; it is pointed at vector_linkage for this run only (the caller
+            # holds the pipeline's lock), so a user's own pipeline keeps scipy's.
+            scipy_linkage = clustering.linkage
+            clustering.linkage = vector_linkage
             try:
                 return super().apply(file, *args, **kwargs)
             finally:
+                clustering.linkage = scipy_linkage
                 self._clusters_reconstructed = None
 
         def reconstruct(self, segmentations: Any, hard_clusters: Any, count: Any) -> Any:
@@ -261,18 +265,6 @@ def vector_linkage(
     from scipy.cluster.hierarchy import linkage
 
     return np.asarray(linkage(embeddings, method=method, metric=metric))
-
-
-@functools.cache
-def _use_vector_linkage() -> None:
-    """Point pyannote's agglomerative clustering at :func:`vector_linkage`.
-
-    Its ``cluster`` calls the ``linkage`` it imported from scipy by name; replacing that name
-    leaves the rest of the method as it is (threshold, small clusters, speaker bounds).
-    """
-    from pyannote.audio.pipelines import clustering
-
-    clustering.linkage = vector_linkage
 
 
 # Frames (about 17 ms each) ranked at a time when choosing each frame's speakers.
@@ -335,7 +327,8 @@ def _cropped(feature: Any, extent: Any) -> tuple[np.ndarray, Any]:
 
     window = feature.sliding_window
     ((start, end),) = window.crop(extent, mode="loose", return_ranges=True)
-    start, end = max(start, 0), min(end, len(feature.data))
+    start = max(start, 0)
+    end = max(min(end, len(feature.data)), start)
     rows = SlidingWindow(start=window[start].start, duration=window.duration, step=window.step)
     return feature.data[start:end], rows
 

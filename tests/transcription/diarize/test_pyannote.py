@@ -201,10 +201,18 @@ def test_the_lean_pipeline_gives_pyannotes_own_diarization(monkeypatch) -> None:
     )
     file = {"waveform": torch.from_numpy(samples)[None], "sample_rate": SAMPLE_RATE, "uri": "x"}
 
+    linked, vector_linkage = [], pyannote.vector_linkage
+
+    def counted(*args, **kwargs):
+        linked.append(args[0].shape)
+        return vector_linkage(*args, **kwargs)
+
+    monkeypatch.setattr(pyannote, "vector_linkage", counted)
     lean = pipeline(file)
-    assert clustering.linkage is pyannote.vector_linkage
+    assert len(linked) == 1
+    # The shipped pipeline's run alone clusters with fastcluster.
+    assert clustering.linkage is scipy.cluster.hierarchy.linkage
     assert len(lean.exclusive_speaker_diarization) == 0
-    monkeypatch.setattr(clustering, "linkage", scipy.cluster.hierarchy.linkage)
     monkeypatch.setattr(pipeline, "reconstruct", SpeakerDiarization.reconstruct.__get__(pipeline))
     own = SpeakerDiarization.apply(pipeline, file)
 
