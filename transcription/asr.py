@@ -285,10 +285,12 @@ def transcribe(
     return segments, heard[0] if heard else (language or "en")
 
 
-# Whisper's feature extractor makes the spectrogram of all it is given at once (the framed
-# samples, the STFT and the mel bands): measured, its peak grew 50 MB for 1 minute and 422 MB
-# for 10, so a 3-hour hearing's speech in one call would need some 7 GB. The speech is given
-# to it in pieces of at most this much (about 210 MB), cut at the voice detector's pauses.
+# Whisper is given the speech in pieces of at most this much, cut at the voice detector's
+# pauses: each piece is one copy of its samples (raised by the gain) and one spectrogram held
+# while it is decoded (together about 30 MB for 5 minutes; a 3-hour hearing's speech in one
+# call would copy 690 MB of samples). faster-whisper's own spectrogram of a piece took 235 MB
+# at its peak for 5 minutes (its peak grew 422 MB for 10), which is why the spectrogram is now
+# made in blocks (bounded_feature_extractor).
 MAX_PIECE_SECONDS = 300
 
 
@@ -399,12 +401,13 @@ def bounded_feature_extractor(settings: dict[str, Any]) -> Any:
     """Return faster-whisper's feature extractor, making the log-Mel spectrogram of a piece of
     speech 30 s of frames at a time.
 
-    Its own call frames, windows and transforms the whole piece at once (the framed samples,
-    their FFT in complex128 and again in complex64): 235 MB at its peak for a 5-minute piece,
-    for a fifth of a second, on top of everything the diarizer beside it holds. Each frame
-    needs only its own 25 ms of samples, so the frames are made a block at a time into the
-    one spectrogram; the cut-off for quiet frames (8 below the loudest) is applied once all
-    of it is known, as before. The result is the engine's own (tested).
+    Its own call frames, windows and transforms the whole piece at once (the windowed frames,
+    their FFT, a second copy of it and the magnitudes): 235 MB at its peak for a 5-minute
+    piece, for a fifth of a second, on top of everything the diarizer beside it holds. Each
+    frame needs only its own 25 ms of samples, so the frames are made a block at a time into
+    the one spectrogram; the cut-off for quiet frames (8 below the loudest) is applied once
+    all of it is known, as before. The result is the engine's own, to float32 rounding where
+    another BLAS multiplies a block differently (bit for bit where it was tested).
     """
     from faster_whisper.feature_extractor import FeatureExtractor
 

@@ -51,7 +51,7 @@ def test_right_turns_stay_right_and_one_voice_is_left_alone(sample, sample_refer
 
 def test_frames_are_decided_as_by_votes_over_the_whole_recording():
     """Counting the votes a stretch at a time decides every frame as counting them for the
-    whole recording at once did (ties included: pieces of one length, one speaker apart)."""
+    whole recording at once did."""
     rng = np.random.default_rng(7)
     frames, speakers = 6_000, 5
     active = rng.random((frames, speakers)) < 0.3
