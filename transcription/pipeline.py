@@ -445,7 +445,11 @@ def _order(config: PipelineConfig, spoken: tuple[str, ...] | None) -> tuple[bool
 
 
 # How often the pages of the decoded samples that were read are handed back (see below).
-_HAND_BACK_SECONDS = 1.0
+# A pass over the whole recording (the diarizer's level and finite checks) reads 690 MB of a
+# 3-hour hearing in about a second: handed back each second, all of it was resident at once,
+# on top of both engines (1.91 GB at the peak). A hand-back costs 0.2 ms when little is
+# resident, 6 ms for 200 MB.
+_HAND_BACK_SECONDS = 0.1
 
 
 @contextmanager
