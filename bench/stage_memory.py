@@ -3,7 +3,8 @@
 What grows with the length of a recording shows up as a stage whose peak grows with it: run
 this on files of different lengths (``python bench/hearing_audio.py OUT.wav`` makes a
 32-minute hearing-shaped one; join copies with sox for longer ones). Resident memory is
-sampled every 0.2 s and charged to the stage the pipeline last reported.
+sampled every 0.2 s and charged to the stage the pipeline last reported, and beside it to the
+step the diarizer last finished (its own steps run beside the transcription).
 
     python bench/stage_memory.py FILE [--languages en] [--diarizer auto]
     python bench/stage_memory.py hearing.wav --repeat 2     # a 1-hour file: 2 copies joined
@@ -13,6 +14,7 @@ sampled every 0.2 s and charged to the stage the pipeline last reported.
 from __future__ import annotations
 
 import argparse
+import logging
 import resource
 import sys
 import threading
@@ -25,6 +27,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 def resident_bytes() -> int:
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[1]) * 4096
+
+
+def resident_kinds() -> tuple[int, int]:
+    """Return the resident bytes of the heap (anonymous) and of mapped files (libraries,
+    models, the decoded samples' scratch file)."""
+    kinds = {}
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(("RssAnon:", "RssFile:")):
+                name, value, _ = line.split()
+                kinds[name] = int(value) * 1024
+    return kinds.get("RssAnon:", 0), kinds.get("RssFile:", 0)
 
 
 def joined_copies(path: str, copies: int) -> str:
@@ -55,6 +69,7 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=1, help="join this many copies of FILE and process that"
     )
+    parser.add_argument("--timeline", help="write every sample (CSV) to this file")
     options = parser.parse_args()
     if options.repeat > 1:
         options.file = joined_copies(options.file, options.repeat)
@@ -71,11 +86,37 @@ def measure(options: argparse.Namespace) -> None:
     """Process the file once, printing its speed and each stage's peak memory."""
     from transcription.pipeline import PipelineConfig, TranscriptionPipeline
 
-    stage, peaks, done = ["start"], {}, threading.Event()
+    stage, step, peaks, done = ["start"], [""], {}, threading.Event()
+
+    class DiarizerSteps(logging.Handler):
+        """Follows the diarizer's own steps, which run beside the stage the pipeline reports."""
+
+        def emit(self, record: logging.LogRecord) -> None:
+            step[0] = record.getMessage()
+
+    diarizer_log = logging.getLogger("transcription.diarize")
+    diarizer_log.setLevel(logging.DEBUG)
+    diarizer_log.addHandler(DiarizerSteps())
+
+    kinds: dict[str, tuple[int, int]] = {}
+    timeline: list[tuple[float, str, int, int]] = []
+    begun = time.perf_counter()
+    high_water: list = [0, "", 0.0]
 
     def sample() -> None:
         while not done.is_set():
-            peaks[stage[0]] = max(peaks.get(stage[0], 0), resident_bytes())
+            key = f"{stage[0]} ({step[0]})" if step[0] else stage[0]
+            resident = resident_bytes()
+            high = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+            if high > high_water[0]:
+                # The kernel's high-water mark rose since the last sample, perhaps between
+                # samples: note in which stage.
+                high_water[:] = [high, key, time.perf_counter() - begun]
+            if resident > peaks.get(key, 0):
+                peaks[key] = resident
+                kinds[key] = resident_kinds()
+            if options.timeline:
+                timeline.append((time.perf_counter() - begun, key, *resident_kinds()))
             time.sleep(0.2)
 
     threading.Thread(target=sample, daemon=True).start()
@@ -96,13 +137,20 @@ def measure(options: argparse.Namespace) -> None:
     print(f"{minutes:.1f} min in {seconds:.0f} s: {speed:.2f}x real time")
     print(f"{len(transcript.segments)} lines")
     print("stage timings (s):", {k: round(v, 1) for k, v in transcript.timings.items()})
-    print(f"{'stage':20} peak resident memory")
+    print(f"{'stage (the diarizer step after the last it finished)':56} peak resident memory")
     for name, peak in peaks.items():
-        print(f"{name:20} {peak / 1e9:.2f} GB")
-    print(f"{'overall':20} {max(peaks.values()) / 1e9:.2f} GB")
+        heap, files = kinds[name]
+        print(f"{name:56} {peak / 1e9:.2f} GB (heap {heap / 1e9:.2f}, files {files / 1e9:.2f})")
+    print(f"{'overall':56} {max(peaks.values()) / 1e9:.2f} GB")
     # The kernel's own high-water mark, what `/usr/bin/time -v` reports, between samples too.
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(f"{'peak (kernel)':20} {peak_kib * 1024 / 1e9:.2f} GB")
+    print(f"{'peak (kernel)':56} {peak_kib * 1024 / 1e9:.2f} GB")
+    print(f"  last raised by {high_water[1]}, {high_water[2]:.0f} s in")
+    if options.timeline:
+        with open(options.timeline, "w", encoding="utf-8") as out:
+            out.write("seconds,stage,heap_bytes,file_bytes\n")
+            out.writelines(f"{t:.1f},{key},{heap},{files}\n" for t, key, heap, files in timeline)
+        print(f"wrote {options.timeline}")
 
 
 if __name__ == "__main__":
