@@ -7,7 +7,7 @@ PORT   ?= 5000
 export PYANNOTE_METRICS_ENABLED = false
 export HF_HUB_OFFLINE = 1
 
-.PHONY: run install runtime-packages system-packages db demo serve worker test test-fast test-postgres lint format bench bench-long bench-diarization bench-search bench-page bench-glossary eval-vad clean
+.PHONY: run install runtime-packages system-packages db demo serve worker test test-fast test-postgres lint format bench bench-long bench-diarization bench-search bench-page bench-words bench-glossary eval-vad clean
 
 ## run: install, create the database, transcribe the demo hearing with the real model, serve the site
 run: install runtime-packages db demo serve
@@ -97,6 +97,10 @@ bench-search: install
 bench-page: install
 	$(PY) bench/hearing_page.py
 	scripts/with_postgres.sh $(PY) bench/hearing_page.py
+
+## bench-words: a 3-hour hearing's words as rows against one packed array a line: bytes per hour, time to read them all
+bench-words: install
+	$(PY) bench/word_storage.py
 
 bench-diarization: install
 	$(PY) bench/diarization_eval.py
