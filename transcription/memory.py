@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import os
 from collections.abc import Callable
 
 
@@ -29,3 +30,28 @@ def _malloc_trim() -> Callable[[int], int] | None:
         return trim
     except (OSError, AttributeError):
         return None
+
+
+# glibc's mallopt() parameter for the most arenas (malloc.h).
+_M_ARENA_MAX = -8
+# Arenas for a process running the speech pipeline.
+PIPELINE_ARENAS = 2
+
+
+@functools.cache
+def limit_malloc_arenas(count: int = PIPELINE_ARENAS) -> None:
+    """Let glibc's allocator keep at most ``count`` arenas in this process; elsewhere, or
+    where ``MALLOC_ARENA_MAX`` is set already, a no-op.
+
+    glibc gives threads that allocate at the same time arenas of their own, up to eight a
+    core, and each arena keeps its own freed blocks. Whisper, the diarizer and their native
+    threads allocate at once all through a hearing: with two arenas, one hour of a hearing
+    peaked at 1.40 GB against 1.49 (the heap 60-80 MB lower in each engine's stretch).
+    """
+    if os.environ.get("MALLOC_ARENA_MAX"):
+        return
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(_M_ARENA_MAX, count)

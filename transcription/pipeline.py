@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from transcription import asr, audio, languages
+from transcription.memory import limit_malloc_arenas
 from transcription.schema import JobProgress, Segment, StageProgress, Transcript
 
 if TYPE_CHECKING:
@@ -140,6 +141,8 @@ class TranscriptionPipeline:
 
     def __init__(self, config: PipelineConfig | None = None) -> None:
         self.config = config or PipelineConfig()
+        # Before the engines' threads start allocating (transcription.memory).
+        limit_malloc_arenas()
         # Resolving checks the model setting now, so a bad setting fails before any audio work.
         self.model_source = asr.resolve_model(
             self.config.whisper_model, allow_download=self.config.allow_download
